@@ -1,0 +1,21 @@
+# cryptolake_add_test(<name> SOURCES <files...> LIBS <targets...> [LABELS <labels...>])
+# Builds one GoogleTest executable and registers it with CTest. Tests are
+# discovered per test case so ctest -R can select single cases.
+include(GoogleTest)
+function(cryptolake_add_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main Threads::Threads)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+  target_compile_definitions(${name} PRIVATE
+    CRYPTOLAKE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    CRYPTOLAKE_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+  # Tests labelled tsan/asan are also built and run by the sanitizer presets.
+  if("tsan" IN_LIST ARG_LABELS)
+    add_dependencies(cryptolake_tsan_tests ${name})
+  endif()
+  if("asan" IN_LIST ARG_LABELS)
+    add_dependencies(cryptolake_asan_tests ${name})
+  endif()
+endfunction()

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs everything cryptolake needs on a fresh Debian 12 machine.
+# Idempotent: packages already present are skipped by apt; npm uses the lockfiles.
+#   scripts/setup.sh            build + test dependencies and test peers (npm)
+#   scripts/setup.sh --runtime  only what building and running the CLI needs
+#   scripts/setup.sh --bench    also the benchmark peers (Polars, DuckDB)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=test
+for arg in "$@"; do
+  case "$arg" in
+    --runtime) mode=runtime ;;
+    --bench) mode=bench ;;
+    *) echo "usage: scripts/setup.sh [--runtime|--bench]" >&2; exit 2 ;;
+  esac
+done
+
+runtime_pkgs=(build-essential cmake ninja-build ccache pkg-config git ca-certificates
+  libzstd-dev libsnappy-dev libdeflate-dev libssl-dev libcurl4-openssl-dev
+  libfast-float-dev nlohmann-json3-dev libcli11-dev zip unzip)
+# cpp-httplib: loopback HTTP servers inside tests (archive mirror, S3 listing semantics).
+
+test_pkgs=(libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev clang llvm libclang-rt-14-dev nodejs npm)
+
+pkgs=("${runtime_pkgs[@]}")
+[ "$mode" != runtime ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# A machine may carry node/npm from elsewhere (nodesource, nvm): keep it.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+read -r -a missing <<< "${missing[*]}"
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+npm_install() {  # $1 = directory with package.json + package-lock.json
+  local dir=$1
+  if [ -f "$dir/node_modules/.package-lock.json" ] && cmp -s "$dir/package-lock.json" "$dir/node_modules/.cryptolake-lock"; then
+    return 0
+  fi
+  echo "setup: npm ci in $dir"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.cryptolake-lock)
+}
+if [ "$mode" != runtime ]; then npm_install test/peers; fi
+if [ "$mode" = bench ]; then npm_install bench/peers; fi
+echo "setup: done ($mode)"
