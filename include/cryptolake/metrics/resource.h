@@ -7,7 +7,10 @@
 //    is emitted) .
 //  - Default(): telemetry.sdk.name="cryptolake", telemetry.sdk.language="cpp",
 //    telemetry.sdk.version=<project version>, service.name=
-//    "unknown_service:<process executable name>".
+//    "unknown_service:<process executable name>", and service.instance.id=
+//    a random UUID v4 generated once per process (the semantic conventions
+//    recommend SDKs generate one; being in Default(), any id from the
+//    environment or the caller overrides it through Merge()).
 //  - FromEnvironment(): OTEL_RESOURCE_ATTRIBUTES ("k=v,k2=v2", values
 //    percent-decoded, invalid entries skipped with a diagnostic) then
 //    OTEL_SERVICE_NAME, which wins over a service.name given in the former.
@@ -47,6 +50,11 @@ class Resource {
   // Parses the OTEL_RESOURCE_ATTRIBUTES format. Returns InvalidArgument naming
   // the offending entry when any entry is malformed; `out` then holds the
   // entries that did parse (callers may keep them).
+  // Entries split at ',', key and value at the first '='; spaces and tabs
+  // around both are trimmed; values are percent-decoded and must then be
+  // valid UTF-8; keys must be non-empty visible ASCII without , = ; " \.
+  // Empty list members are skipped; duplicate keys: last wins. All values
+  // are strings.
   static Status ParseAttributeList(std::string_view text, AttributeSet* out);
 
   friend bool operator==(const Resource&, const Resource&) = default;

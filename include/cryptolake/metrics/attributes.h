@@ -1,0 +1,162 @@
+// Attributes: the borrowed, allocation-free attribute list passed at a call
+// site (`counter.Add(1, {{"symbol", sym}, {"n", int64_t{3}}})`).
+//
+// An AttributeValueView holds a bool, int64, double, string or a span of one
+// of those, without owning any of it. Attributes is a view over a contiguous
+// list of {key, value} pairs, normally an initializer_list that lives until
+// the end of the full expression containing the call. The SDK treats the list
+// as a set: order does not matter and, when a key appears more than once, the
+// last occurrence wins. Only the first time an attribute set is seen does the
+// SDK copy it into an owned AttributeSet (attribute_set.h).
+//
+// Thread-safety: plain views; the referenced data must stay alive and
+// unmodified for the duration of the call that receives them.
+#ifndef CRYPTOLAKE_METRICS_ATTRIBUTES_H_
+#define CRYPTOLAKE_METRICS_ATTRIBUTES_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "cryptolake/metrics/attribute_set.h"
+
+namespace cryptolake::metrics {
+
+// A non-owning attribute value. Integral types widen to int64, float to
+// double, every string-like type to string_view.
+class AttributeValueView {
+ public:
+  enum class Type : uint8_t {
+    kBool,
+    kInt64,
+    kDouble,
+    kString,
+    kBoolArray,
+    kInt64Array,
+    kDoubleArray,
+    kStringArray,
+  };
+
+  AttributeValueView(bool v) : type_(Type::kBool) { u_.b = v; }  // NOLINT: implicit by design
+  template <typename I>
+    requires(std::is_integral_v<I> && !std::is_same_v<I, bool> && !std::is_same_v<I, char>)
+  AttributeValueView(I v) : type_(Type::kInt64) {  // NOLINT
+    u_.i = static_cast<int64_t>(v);
+  }
+  AttributeValueView(double v) : type_(Type::kDouble) { u_.d = v; }  // NOLINT
+  AttributeValueView(float v) : type_(Type::kDouble) { u_.d = v; }   // NOLINT
+  AttributeValueView(std::string_view v) : type_(Type::kString) { SetSpan(v.data(), v.size()); }  // NOLINT
+  AttributeValueView(const char* v) : AttributeValueView(std::string_view(v)) {}  // NOLINT
+  AttributeValueView(const std::string& v) : AttributeValueView(std::string_view(v)) {}  // NOLINT
+  AttributeValueView(std::span<const bool> v) : type_(Type::kBoolArray) {  // NOLINT
+    SetSpan(v.data(), v.size());
+  }
+  AttributeValueView(std::span<const int64_t> v) : type_(Type::kInt64Array) {  // NOLINT
+    SetSpan(v.data(), v.size());
+  }
+  AttributeValueView(std::span<const double> v) : type_(Type::kDoubleArray) {  // NOLINT
+    SetSpan(v.data(), v.size());
+  }
+  AttributeValueView(std::span<const std::string_view> v)  // NOLINT
+      : type_(Type::kStringArray) {
+    SetSpan(v.data(), v.size());
+  }
+
+  Type type() const { return type_; }
+  // REQUIRES: type() is the matching type.
+  bool bool_value() const { return u_.b; }
+  int64_t int64_value() const { return u_.i; }
+  double double_value() const { return u_.d; }
+  std::string_view string_value() const {
+    return {static_cast<const char*>(u_.span.data), u_.span.size};
+  }
+  std::span<const bool> bool_array() const {
+    return {static_cast<const bool*>(u_.span.data), u_.span.size};
+  }
+  std::span<const int64_t> int64_array() const {
+    return {static_cast<const int64_t*>(u_.span.data), u_.span.size};
+  }
+  std::span<const double> double_array() const {
+    return {static_cast<const double*>(u_.span.data), u_.span.size};
+  }
+  std::span<const std::string_view> string_array() const {
+    return {static_cast<const std::string_view*>(u_.span.data), u_.span.size};
+  }
+
+  // Copies the value into the owned representation.
+  AttributeValue ToOwned() const;
+  // True when `owned` holds the same type and value.
+  bool Equals(const AttributeValue& owned) const;
+
+ private:
+  void SetSpan(const void* data, size_t size) {
+    u_.span.data = data;
+    u_.span.size = size;
+  }
+
+  Type type_;
+  union {
+    bool b;
+    int64_t i;
+    double d;
+    struct {
+      const void* data;
+      size_t size;
+    } span;
+  } u_;
+};
+
+// One borrowed key/value pair.
+struct AttributeView {
+  std::string_view key;
+  AttributeValueView value;
+};
+
+// A borrowed list of attributes. Cheap to copy (pointer + size).
+//
+// Pass a braced list directly to the recording call. Do NOT keep one in a
+// variable (`Attributes a = {{"k", 1}};` dangles: the list's array dies at
+// the end of that statement); keep an array or vector of AttributeView instead:
+//   const AttributeView attrs[] = {{"symbol", sym}, {"side", "buy"}};
+//   counter.Add(1, attrs);
+class Attributes {
+ public:
+  Attributes() = default;
+  // The list's array lives until the end of the full expression that contains
+  // the call receiving this view, which is all a recording call needs.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winit-list-lifetime"
+#endif
+  Attributes(std::initializer_list<AttributeView> list)  // NOLINT: implicit by design
+      : data_(list.begin()), size_(list.size()) {}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+  Attributes(std::span<const AttributeView> list)  // NOLINT: implicit by design
+      : data_(list.data()), size_(list.size()) {}
+  template <size_t N>
+  Attributes(const AttributeView (&list)[N])  // NOLINT: implicit by design
+      : data_(list), size_(N) {}
+  Attributes(const std::vector<AttributeView>& list)  // NOLINT: implicit by design
+      : data_(list.data()), size_(list.size()) {}
+
+  const AttributeView* begin() const { return data_; }
+  const AttributeView* end() const { return data_ + size_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const AttributeView& operator[](size_t i) const { return data_[i]; }
+
+ private:
+  const AttributeView* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace cryptolake::metrics
+
+#endif  // CRYPTOLAKE_METRICS_ATTRIBUTES_H_

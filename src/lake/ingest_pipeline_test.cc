@@ -1,0 +1,461 @@
+#include "cryptolake/lake/ingest_pipeline.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "cryptolake/archive/checksum.h"
+#include "cryptolake/archive/zip_reader.h"
+#include "cryptolake/lake/demo_archive.h"
+#include "cryptolake/lake/ledger.h"
+#include "cryptolake/metrics/meter_provider.h"
+#include "cryptolake/metrics/sdk/metric_reader.h"
+#include "cryptolake/metrics/sdk/sdk_meter_provider.h"
+#include "cryptolake/parquet/file_reader.h"
+#include "cryptolake/storage/fault_injecting_object_store.h"
+#include "cryptolake/storage/object_store.h"
+
+namespace cryptolake::lake {
+namespace {
+
+namespace fs = std::filesystem;
+using archive::ArchiveFile;
+using archive::Market;
+using archive::Period;
+
+fs::path MakeTempDir(const char* name) {
+  std::string tmpl = (fs::path(testing::TempDir()) / (std::string(name) + "-XXXXXX")).string();
+  EXPECT_NE(mkdtemp(tmpl.data()), nullptr);
+  return tmpl;
+}
+
+void WriteFile(const fs::path& p, std::string_view bytes) {
+  fs::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Publishes `csv` as archive file `f` under `dir` (zip + correct .CHECKSUM).
+void Publish(const fs::path& dir, const ArchiveFile& f, std::string_view csv) {
+  std::string name = f.ZipName();
+  std::string zip = archive::WriteSingleMemberZip(name.substr(0, name.size() - 4) + ".csv", csv, 6);
+  WriteFile(dir / f.ZipPath(), zip);
+  WriteFile(dir / f.ChecksumPath(), archive::Sha256Hex(zip) + "  " + name + "\n");
+}
+
+// Whole lake content, for "nothing changed" comparisons.
+std::map<std::string, std::string> Snapshot(storage::ObjectStore& store) {
+  std::map<std::string, std::string> out;
+  auto objects = store.List("");
+  EXPECT_TRUE(objects.ok());
+  for (const auto& o : *objects) out[o.key] = *store.Get(o.key);
+  return out;
+}
+
+const ArchiveFile kKlines{Market::kUsdM, Period::kDaily, "klines", "BTCUSDT", "1m", "2024-03-01"};
+
+std::string KlinesCsv(int rows, const std::string& bad_high = "") {
+  std::string csv =
+      "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,"
+      "taker_buy_quote_volume,ignore\n";
+  const int64_t t0 = 1709251200000;  // 2024-03-01T00:00:00Z
+  for (int i = 0; i < rows; ++i) {
+    int64_t t = t0 + int64_t{i} * 60000;
+    std::string high = (i == 5 && !bad_high.empty()) ? bad_high : "101.50";
+    csv += std::to_string(t) + ",100.00," + high + ",99.50,100.25,12.5," +
+           std::to_string(t + 59999) + ",1250.0,42,6.0,600.0,0\n";
+  }
+  return csv;
+}
+
+IngestOptions KlinesOptions(const fs::path& source, storage::ObjectStore* lake) {
+  IngestOptions o;
+  o.source = source.string();
+  o.lake = lake;
+  o.market = Market::kUsdM;
+  o.data_type = "klines";
+  o.interval = "1m";
+  o.symbols = {"BTCUSDT"};
+  o.start_date = "2024-03-01";
+  o.end_date = "2024-03-01";
+  return o;
+}
+
+TEST(IngestPipelineTest, DemoArchiveIngestsAndSecondRunWritesNothing) {
+  fs::path src = MakeTempDir("src");
+  DemoArchiveOptions demo_options;
+  demo_options.agg_trades_per_day = 2000;
+  Result<DemoArchive> demo = GenerateDemoArchive(src, demo_options);
+  ASSERT_TRUE(demo.ok()) << demo.status().ToString();
+  auto lake = storage::NewMemoryObjectStore();
+  int64_t rows = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    auto before = Snapshot(*lake);
+    for (const DemoDataset& d : demo->datasets) {
+      IngestOptions o;
+      o.source = src.string();
+      o.lake = lake.get();
+      o.market = d.market;
+      o.period = d.period;
+      o.data_type = d.data_type;
+      o.interval = d.interval;
+      o.symbols = d.symbols;
+      o.start_date = d.start_date;
+      o.end_date = d.end_date;
+      o.jobs = 2;
+      Result<IngestSummary> s = RunIngest(o);
+      ASSERT_TRUE(s.ok()) << s.status().ToString();
+      EXPECT_TRUE(s->ok()) << s->Format();
+      if (pass == 0) {
+        EXPECT_EQ(s->files_ingested, s->files_total());
+        rows += s->rows;
+      } else {
+        EXPECT_EQ(s->files_skipped, s->files_total()) << s->Format();
+        EXPECT_EQ(s->bytes_written, 0);
+        EXPECT_EQ(s->rows, 0);
+      }
+    }
+    if (pass == 1) EXPECT_EQ(Snapshot(*lake), before) << "second run changed the lake";
+  }
+  EXPECT_EQ(rows, demo->csv_rows);
+  // Every file has bronze zip + checksum byte-identical, and a ledger entry naming its digest.
+  for (const ArchiveFile& f : demo->files) {
+    std::ifstream zin(src / f.ZipPath(), std::ios::binary);
+    std::stringstream zip;
+    zip << zin.rdbuf();
+    EXPECT_EQ(*lake->Get("bronze/" + f.ZipPath()), zip.str());
+    Result<std::optional<LedgerEntry>> e = Ledger(*lake).Lookup(f.ZipPath());
+    ASSERT_TRUE(e.ok() && e->has_value()) << f.ZipPath();
+    EXPECT_EQ((*e)->sha256, archive::Sha256Hex(zip.str()));
+    for (const std::string& key : (*e)->silver_files) {
+      Result<std::string> bytes = lake->Get(key);
+      ASSERT_TRUE(bytes.ok()) << key;
+      Result<parquet::FileReader> reader = parquet::FileReader::Open(*bytes);
+      ASSERT_TRUE(reader.ok()) << key;
+      bool has_source = false;
+      for (const auto& [k, v] : reader->key_value_metadata()) {
+        if (v == f.ZipPath()) has_source = true;
+      }
+      EXPECT_TRUE(has_source) << key;
+    }
+  }
+  fs::remove_all(src);
+}
+
+TEST(IngestPipelineTest, ChecksumMismatchWritesNothingAndFailsTheRun) {
+  fs::path src = MakeTempDir("src");
+  Publish(src, kKlines, KlinesCsv(30));
+  WriteFile(src / kKlines.ChecksumPath(), std::string(64, 'a') + "  " + kKlines.ZipName() + "\n");
+  auto lake = storage::NewMemoryObjectStore();
+  Result<IngestSummary> s = RunIngest(KlinesOptions(src, lake.get()));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->files_failed, 1);
+  EXPECT_FALSE(s->ok());
+  const std::string msg = s->files[0].error.message();
+  EXPECT_NE(msg.find(kKlines.ZipPath()), std::string::npos) << msg;
+  EXPECT_NE(msg.find(std::string(64, 'a')), std::string::npos) << msg;
+  std::ifstream zin(src / kKlines.ZipPath(), std::ios::binary);
+  std::stringstream zip;
+  zip << zin.rdbuf();
+  EXPECT_NE(msg.find(archive::Sha256Hex(zip.str())), std::string::npos) << msg;
+  EXPECT_TRUE(lake->List("")->empty());
+  EXPECT_NE(s->Format().find("FAILED"), std::string::npos);
+  fs::remove_all(src);
+}
+
+TEST(IngestPipelineTest, CorruptedZipFailsWithoutSilver) {
+  fs::path src = MakeTempDir("src");
+  std::string garbage = "PK\x03\x04 this is not really a zip file";
+  WriteFile(src / kKlines.ZipPath(), garbage);
+  WriteFile(src / kKlines.ChecksumPath(), archive::Sha256Hex(garbage) + "  " + kKlines.ZipName());
+  auto lake = storage::NewMemoryObjectStore();
+  Result<IngestSummary> s = RunIngest(KlinesOptions(src, lake.get()));
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->files_failed, 1);
+  EXPECT_TRUE(s->files[0].error.IsCorruption()) << s->files[0].error.ToString();
+  EXPECT_TRUE(lake->List("silver/")->empty());
+  EXPECT_TRUE(lake->List("_ledger/")->empty());
+  fs::remove_all(src);
+}
+
+TEST(IngestPipelineTest, BadRowFailsOrIsQuarantined) {
+  fs::path src = MakeTempDir("src");
+  Publish(src, kKlines, KlinesCsv(30, "abc"));
+  auto lake = storage::NewMemoryObjectStore();
+  IngestOptions o = KlinesOptions(src, lake.get());
+  Result<IngestSummary> s = RunIngest(o);
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s->files_failed, 1);
+  const std::string msg = s->files[0].error.message();
+  EXPECT_NE(msg.find("line 7"), std::string::npos) << msg;  // header is line 1, row 5 is line 7
+  EXPECT_NE(msg.find("abc"), std::string::npos) << msg;
+  EXPECT_TRUE(lake->List("silver/")->empty());
+  EXPECT_TRUE(lake->List("_ledger/")->empty());
+
+  o.on_bad_rows = BadRowPolicy::kQuarantine;
+  s = RunIngest(o);
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->ok()) << s->Format();
+  EXPECT_EQ(s->rows, 29);
+  EXPECT_EQ(s->rejected_rows, 1);
+  ASSERT_EQ(s->files[0].reject_files.size(), 1u);
+  Result<std::string> rejects = lake->Get(s->files[0].reject_files[0]);
+  ASSERT_TRUE(rejects.ok());
+  EXPECT_NE(rejects->find("abc"), std::string::npos);
+  EXPECT_TRUE(s->files[0].reject_files[0].starts_with("silver/klines/market=um/symbol=BTCUSDT/"));
+  fs::remove_all(src);
+}
+
+TEST(IngestPipelineTest, RepublishedFileReplacesItsPartition) {
+  fs::path src = MakeTempDir("src");
+  Publish(src, kKlines, KlinesCsv(30));
+  auto lake = storage::NewMemoryObjectStore();
+  IngestOptions o = KlinesOptions(src, lake.get());
+  Result<IngestSummary> first = RunIngest(o);
+  ASSERT_TRUE(first.ok() && first->ok());
+  ASSERT_EQ(first->files[0].silver_files.size(), 1u);
+  const std::string old_key = first->files[0].silver_files[0];
+
+  Publish(src, kKlines, KlinesCsv(40));  // republished with more rows: new digest
+  Result<IngestSummary> second = RunIngest(o);
+  ASSERT_TRUE(second.ok() && second->ok()) << second->Format();
+  EXPECT_EQ(second->files_ingested, 1);
+  EXPECT_EQ(second->rows, 40);
+  ASSERT_EQ(second->files[0].silver_files.size(), 1u);
+  const std::string new_key = second->files[0].silver_files[0];
+  EXPECT_NE(new_key, old_key);
+  EXPECT_FALSE(*lake->Exists(old_key));
+  EXPECT_TRUE(*lake->Exists(new_key));
+  // Exactly one Parquet file in the partition, holding the new rows.
+  auto parts = *lake->List("silver/klines/");
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ((*parquet::FileReader::Open(*lake->Get(new_key))).num_rows(), 40);
+  EXPECT_EQ((*Ledger(*lake).Lookup(kKlines.ZipPath()))->rows, 40);
+  fs::remove_all(src);
+}
+
+// The committed state (ledger entry + the files it lists) is always complete, whatever Put
+// crashes during a republish; and a clean re-run converges to exactly the new version.
+TEST(IngestPipelineTest, RepublishConvergesAfterACrashAtEveryPut) {
+  fs::path src = MakeTempDir("src");
+  for (int crash_at = 1;; ++crash_at) {
+    SCOPED_TRACE("crash at Put #" + std::to_string(crash_at));
+    Publish(src, kKlines, KlinesCsv(30));
+    auto base = storage::NewMemoryObjectStore();
+    ASSERT_TRUE(RunIngest(KlinesOptions(src, base.get()))->ok());
+    Publish(src, kKlines, KlinesCsv(40));  // republished
+
+    storage::FaultInjectingObjectStore faulty(base.get());
+    faulty.CrashNthPut(crash_at);
+    Result<IngestSummary> crashed = RunIngest(KlinesOptions(src, &faulty));
+    ASSERT_TRUE(crashed.ok());
+    const bool crash_fired = faulty.InjectedFaultCount() > 0;
+    // Invariant: whatever the ledger says is fully present.
+    auto entry = *Ledger(*base).Lookup(kKlines.ZipPath());
+    ASSERT_TRUE(entry.has_value());
+    for (const std::string& key : entry->AllFiles()) EXPECT_TRUE(*base->Exists(key)) << key;
+    EXPECT_EQ(crashed->ok(), !crash_fired);
+
+    Result<IngestSummary> rerun = RunIngest(KlinesOptions(src, base.get()));
+    ASSERT_TRUE(rerun.ok() && rerun->ok()) << rerun->Format();
+    entry = *Ledger(*base).Lookup(kKlines.ZipPath());
+    EXPECT_EQ(entry->rows, 40);
+    auto parts = *base->List("silver/");
+    ASSERT_EQ(parts.size(), 1u);
+    EXPECT_EQ(parts[0].key, entry->silver_files[0]);
+    if (!crash_fired) break;  // every Put of the run has been crashed once
+  }
+  fs::remove_all(src);
+}
+
+TEST(IngestPipelineTest, LeftoverFromAFailedDeleteIsRemovedByTheNextRun) {
+  fs::path src = MakeTempDir("src");
+  Publish(src, kKlines, KlinesCsv(30));
+  auto base = storage::NewMemoryObjectStore();
+  Result<IngestSummary> first = RunIngest(KlinesOptions(src, base.get()));
+  ASSERT_TRUE(first.ok() && first->ok());
+  const std::string old_key = first->files[0].silver_files[0];
+  Publish(src, kKlines, KlinesCsv(40));
+  storage::FaultInjectingObjectStore faulty(base.get());
+  faulty.FailNth(storage::FaultInjectingObjectStore::Op::kDelete, 1);
+  Result<IngestSummary> second = RunIngest(KlinesOptions(src, &faulty));
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->files_failed, 1);  // committed, but the old file could not be removed
+  EXPECT_EQ((*Ledger(*base).Lookup(kKlines.ZipPath()))->rows, 40);
+  EXPECT_TRUE(*base->Exists(old_key));
+
+  Result<IngestSummary> third = RunIngest(KlinesOptions(src, base.get()));
+  ASSERT_TRUE(third.ok() && third->ok()) << third->Format();
+  EXPECT_EQ(third->files_skipped, 1);
+  EXPECT_FALSE(*base->Exists(old_key));
+  EXPECT_EQ(base->List("silver/")->size(), 1u);
+  fs::remove_all(src);
+}
+
+TEST(IngestPipelineTest, BronzeCopyAvoidsRedownloadWhenLedgerIsMissing) {
+  fs::path src = MakeTempDir("src");
+  Publish(src, kKlines, KlinesCsv(30));
+  auto lake = storage::NewMemoryObjectStore();
+  IngestOptions o = KlinesOptions(src, lake.get());
+  ASSERT_TRUE(RunIngest(o)->ok());
+  // Emulate a crash between silver and ledger: drop the ledger entry.
+  ASSERT_TRUE(lake->Delete(LedgerKey(kKlines.ZipPath())).ok());
+  Result<IngestSummary> s = RunIngest(o);
+  ASSERT_TRUE(s.ok() && s->ok());
+  EXPECT_EQ(s->files_ingested, 1);
+  // Only the .CHECKSUM was fetched; the zip came from bronze.
+  std::ifstream cin(src / kKlines.ChecksumPath(), std::ios::binary);
+  std::stringstream sum;
+  sum << cin.rdbuf();
+  EXPECT_EQ(s->bytes_downloaded, static_cast<int64_t>(sum.str().size()));
+  EXPECT_TRUE(Ledger(*lake).Lookup(kKlines.ZipPath())->has_value());
+  fs::remove_all(src);
+}
+
+TEST(IngestPipelineTest, MissingDayIsAFailureInDatesMode) {
+  fs::path src = MakeTempDir("src");
+  Publish(src, kKlines, KlinesCsv(30));
+  auto lake = storage::NewMemoryObjectStore();
+  IngestOptions o = KlinesOptions(src, lake.get());
+  o.end_date = "2024-03-02";
+  o.discovery = DiscoveryMode::kDates;
+  Result<IngestSummary> s = RunIngest(o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->files_ingested, 1);
+  EXPECT_EQ(s->files_failed, 1);
+  EXPECT_TRUE(s->files[1].error.IsNotFound());
+  EXPECT_NE(s->files[1].error.message().find("missing day"), std::string::npos);
+  // Listing mode only sees what exists.
+  o.discovery = DiscoveryMode::kList;
+  s = RunIngest(o);
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->ok());
+  EXPECT_EQ(s->files_skipped, 1);
+  fs::remove_all(src);
+}
+
+// Reads every silver file of the lake into one batch, in key order.
+parquet::ColumnBatch ReadAllSilver(storage::ObjectStore& lake) {
+  parquet::ColumnBatch all;
+  bool first = true;
+  auto objects = lake.List("silver/");
+  EXPECT_TRUE(objects.ok());
+  for (const auto& o : *objects) {
+    if (!o.key.ends_with(".parquet")) continue;
+    auto reader = parquet::FileReader::Open(*lake.Get(o.key));
+    EXPECT_TRUE(reader.ok());
+    auto batch = reader->ReadAll();
+    EXPECT_TRUE(batch.ok());
+    if (first) {
+      all = std::move(batch).value();
+      first = false;
+    } else {
+      all.AppendBatch(*batch);
+    }
+  }
+  return all;
+}
+
+TEST(IngestPipelineTest, TwoJobsSplitOneBigFileIntoIdenticalRows) {
+  fs::path src = MakeTempDir("src");
+  DemoArchiveOptions demo_options;
+  demo_options.days = 1;
+  demo_options.agg_trades_per_day = 120000;  // ~7 MB of CSV: above the slicing threshold
+  ASSERT_TRUE(GenerateDemoArchive(src, demo_options).ok());
+  parquet::ColumnBatch by_jobs[2];
+  size_t files_by_jobs[2];
+  for (int jobs = 1; jobs <= 2; ++jobs) {
+    auto lake = storage::NewMemoryObjectStore();
+    IngestOptions o;
+    o.source = src.string();
+    o.lake = lake.get();
+    o.market = Market::kCoinM;
+    o.data_type = "aggTrades";
+    o.symbols = {"BTCUSD_PERP"};
+    o.start_date = demo_options.first_day;
+    o.end_date = demo_options.first_day;
+    o.jobs = jobs;
+    Result<IngestSummary> s = RunIngest(o);
+    ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+    EXPECT_EQ(s->rows, 120000);
+    files_by_jobs[jobs - 1] = s->files[0].silver_files.size();
+    by_jobs[jobs - 1] = ReadAllSilver(*lake);
+  }
+  EXPECT_EQ(files_by_jobs[0], 1u);
+  EXPECT_EQ(files_by_jobs[1], 2u);  // one part per slice
+  EXPECT_EQ(by_jobs[0].num_rows(), 120000u);
+  EXPECT_TRUE(by_jobs[0] == by_jobs[1]);
+  fs::remove_all(src);
+}
+
+// Sum of every point of a sum metric (0 when absent), and point count of a histogram.
+int64_t SumOf(const metrics::ResourceMetrics& data, const std::string& name) {
+  int64_t total = 0;
+  for (const auto& scope : data.scope_metrics) {
+    for (const auto& m : scope.metrics) {
+      if (m.name != name) continue;
+      for (const auto& p : std::get<metrics::SumData>(m.data).points) {
+        total += std::get<int64_t>(p.value);
+      }
+    }
+  }
+  return total;
+}
+
+uint64_t HistogramCount(const metrics::ResourceMetrics& data, const std::string& name) {
+  uint64_t total = 0;
+  for (const auto& scope : data.scope_metrics) {
+    for (const auto& m : scope.metrics) {
+      if (m.name != name) continue;
+      for (const auto& p : std::get<metrics::HistogramData>(m.data).points) total += p.count;
+    }
+  }
+  return total;
+}
+
+TEST(IngestPipelineTest, RecordsMetricsThroughTheGlobalProvider) {
+  auto reader = std::make_shared<metrics::ManualReader>();
+  metrics::SdkMeterProviderOptions options;
+  options.readers = {reader};
+  metrics::SetMeterProvider(std::make_shared<metrics::SdkMeterProvider>(std::move(options)));
+
+  fs::path src = MakeTempDir("src");
+  Publish(src, kKlines, KlinesCsv(30));
+  auto lake = storage::NewMemoryObjectStore();
+  Result<IngestSummary> s = RunIngest(KlinesOptions(src, lake.get()));
+  ASSERT_TRUE(s.ok() && s->ok());
+  Result<IngestSummary> again = RunIngest(KlinesOptions(src, lake.get()));  // skipped
+  ASSERT_TRUE(again.ok() && again->ok());
+
+  metrics::ResourceMetrics data;
+  ASSERT_TRUE(reader->Collect(&data).ok());
+  metrics::SetMeterProvider(nullptr);
+  EXPECT_EQ(SumOf(data, "cryptolake.ingest.records"), 30);
+  EXPECT_EQ(SumOf(data, "cryptolake.ingest.files"), 2);  // one ingested, one skipped
+  EXPECT_EQ(SumOf(data, "cryptolake.ingest.bytes"),
+            s->bytes_downloaded + s->bytes_written + again->bytes_downloaded);
+  EXPECT_EQ(SumOf(data, "cryptolake.ingest.active_workflows"), 0);
+  // .CHECKSUM + zip, then .CHECKSUM only.
+  EXPECT_EQ(HistogramCount(data, "cryptolake.ingest.download.duration"), 3u);
+  fs::remove_all(src);
+}
+
+TEST(IngestPipelineTest, InvalidOptionsAreRejectedUpFront) {
+  auto lake = storage::NewMemoryObjectStore();
+  IngestOptions o = KlinesOptions(testing::TempDir(), lake.get());
+  o.data_type = "noSuchType";
+  EXPECT_TRUE(RunIngest(o).status().IsInvalidArgument());
+  o = KlinesOptions(testing::TempDir(), lake.get());
+  o.start_date = "2024-03-05";
+  EXPECT_TRUE(RunIngest(o).status().IsInvalidArgument());
+  o = KlinesOptions(testing::TempDir(), lake.get());
+  o.jobs = 0;
+  EXPECT_TRUE(RunIngest(o).status().IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace cryptolake::lake

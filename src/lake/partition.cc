@@ -1,0 +1,90 @@
+#include "cryptolake/lake/partition.h"
+
+#include <cstdio>
+
+namespace cryptolake::lake {
+
+std::string FormatDate(int64_t days_since_epoch) {
+  // Inverse of DaysFromCivil (March-based years, 400-year eras).
+  const int64_t z = days_since_epoch + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  const int year = static_cast<int>(yoe + era * 400 + (month <= 2 ? 1 : 0));
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", year, month, day);
+  return std::string(buf);
+}
+
+Result<int64_t> ParseDate(std::string_view date) {
+  auto digits = [&](size_t pos, size_t n, int* out) {
+    int v = 0;
+    for (size_t i = pos; i < pos + n; ++i) {
+      if (date[i] < '0' || date[i] > '9') return false;
+      v = v * 10 + (date[i] - '0');
+    }
+    *out = v;
+    return true;
+  };
+  int year, month, day;
+  if (date.size() != 10 || date[4] != '-' || date[7] != '-' || !digits(0, 4, &year) ||
+      !digits(5, 2, &month) || !digits(8, 2, &day) || month < 1 || month > 12 || day < 1 ||
+      day > DaysInMonth(year, month)) {
+    std::string msg = "date \"";
+    msg.append(date);
+    msg += "\" is not YYYY-MM-DD";
+    return Status::InvalidArgument(msg);
+  }
+  return DaysFromCivil(year, month, day);
+}
+
+namespace {
+
+bool IsSafeComponent(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status ValidatePartitionKey(const PartitionKey& key) {
+  auto bad = [](std::string_view what, std::string_view value) {
+    return Status::InvalidArgument("partition " + std::string(what) + " \"" + std::string(value) +
+                                   "\" must consist of letters, digits, '_' or '-'");
+  };
+  if (!IsSafeComponent(key.data_type)) return bad("data type", key.data_type);
+  if (!IsSafeComponent(key.market)) return bad("market", key.market);
+  if (!IsSafeComponent(key.symbol)) return bad("symbol", key.symbol);
+  if (!key.interval.empty() && !IsSafeComponent(key.interval)) return bad("interval", key.interval);
+  auto date = ParseDate(key.date);
+  if (!date.ok()) return date.status();
+  return Status::OK();
+}
+
+std::string SilverPartitionDir(const PartitionKey& key) {
+  std::string dir = "silver/";
+  dir += key.data_type;
+  dir += "/market=";
+  dir += key.market;
+  dir += "/symbol=";
+  dir += key.symbol;
+  if (!key.interval.empty()) {
+    dir += "/interval=";
+    dir += key.interval;
+  }
+  dir += "/date=";
+  dir += key.date;
+  dir += '/';
+  return dir;
+}
+
+}  // namespace cryptolake::lake

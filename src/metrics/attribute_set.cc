@@ -1,0 +1,116 @@
+// AttributeSet canonicalisation and hashing.
+//
+// Canonical form (sorted by key, unique keys) makes equality and hashing
+// independent of input order without any extra work at comparison time: two
+// sets with the same pairs have identical entry vectors, so the hash only has
+// to be a good hash of that sequence.
+#include "cryptolake/metrics/attribute_set.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+#include <type_traits>
+
+namespace cryptolake::metrics {
+namespace {
+
+// 64-bit mixing in the style of a multiply-xorshift finaliser. Strong enough
+// for hash tables keyed by attribute sets; not a cryptographic hash.
+constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+
+inline uint64_t Mix(uint64_t h, uint64_t v) {
+  h ^= v + kMul + (h << 6) + (h >> 2);
+  h *= 0xBF58476D1CE4E5B9ULL;
+  h ^= h >> 31;
+  return h;
+}
+
+inline uint64_t HashBytes(uint64_t h, std::string_view bytes) {
+  // Eight bytes at a time, then the tail; the length goes in first so that
+  // "ab"+"c" and "a"+"bc" differ.
+  h = Mix(h, bytes.size());
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, bytes.data() + i, 8);
+    h = Mix(h, word);
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
+  return Mix(h, tail);
+}
+
+inline uint64_t DoubleBits(double d) {
+  // +0.0 and -0.0 compare equal, so they must hash equal.
+  if (d == 0.0) d = 0.0;
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  return bits;
+}
+
+uint64_t HashValue(uint64_t h, const AttributeValue& value) {
+  h = Mix(h, value.index());
+  return std::visit(
+      [h](const auto& v) -> uint64_t {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          return Mix(h, v ? 1 : 0);
+        } else if constexpr (std::is_same_v<T, int64_t>) {
+          return Mix(h, static_cast<uint64_t>(v));
+        } else if constexpr (std::is_same_v<T, double>) {
+          return Mix(h, DoubleBits(v));
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return HashBytes(h, v);
+        } else {
+          uint64_t out = Mix(h, v.size());
+          for (const auto& element : v) {
+            using E = std::decay_t<decltype(element)>;
+            if constexpr (std::is_same_v<E, std::string>) {
+              out = HashBytes(out, element);
+            } else if constexpr (std::is_same_v<E, double>) {
+              out = Mix(out, DoubleBits(element));
+            } else {
+              // bool (from vector<bool>'s proxy) and int64_t.
+              out = Mix(out, static_cast<uint64_t>(static_cast<int64_t>(element)));
+            }
+          }
+          return out;
+        }
+      },
+      value);
+}
+
+}  // namespace
+
+AttributeSet::AttributeSet(std::vector<KeyValue> entries) : entries_(std::move(entries)) {
+  // Stable sort keeps equal keys in input order, so the last of each run of
+  // equal keys is the one the caller gave last.
+  std::stable_sort(entries_.begin(), entries_.end(),
+                   [](const KeyValue& a, const KeyValue& b) { return a.key < b.key; });
+  if (entries_.size() < 2) return;
+  size_t out = 0;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (i + 1 < entries_.size() && entries_[i + 1].key == entries_[i].key) continue;
+    if (out != i) entries_[out] = std::move(entries_[i]);
+    ++out;
+  }
+  entries_.resize(out);
+}
+
+const AttributeValue* AttributeSet::Find(std::string_view key) const {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), key,
+                             [](const KeyValue& kv, std::string_view k) { return kv.key < k; });
+  if (it == entries_.end() || it->key != key) return nullptr;
+  return &it->value;
+}
+
+uint64_t AttributeSet::Hash() const {
+  uint64_t h = Mix(0x6A09E667F3BCC908ULL, entries_.size());
+  for (const KeyValue& kv : entries_) {
+    h = HashBytes(h, kv.key);
+    h = HashValue(h, kv.value);
+  }
+  return h;
+}
+
+}  // namespace cryptolake::metrics

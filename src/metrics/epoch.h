@@ -1,0 +1,63 @@
+// Epoch-based memory reclamation for the recording path.
+//
+// Recording threads look series up in lock-free tables. Collection may unlink
+// a series (delta forgetting) or replace a table (growth); it must not free
+// the old memory while a recording thread may still hold a pointer to it.
+// A recording thread wraps its lookup+update in a ReadGuard; the collector,
+// after unlinking, calls SynchronizeReaders(), which returns once every guard
+// that was active when it was called has ended. Then the memory is free.
+//
+// Cost on the recording path: one store with a full fence on entry (to a
+// cache line owned by the thread) and one plain release store on exit.
+//
+// Thread-safety: ReadGuard is per thread and nests. SynchronizeReaders may be
+// called from any thread that is NOT inside a ReadGuard; it blocks only until
+// the current readers finish their (short, non-blocking) critical sections.
+#ifndef CRYPTOLAKE_SRC_METRICS_EPOCH_H_
+#define CRYPTOLAKE_SRC_METRICS_EPOCH_H_
+
+#include <atomic>
+#include <cstdint>
+
+namespace cryptolake::metrics::internal {
+
+struct alignas(64) EpochRecord {
+  std::atomic<uint64_t> active{0};  // 0 = quiescent, else the epoch at entry.
+  std::atomic<bool> in_use{false};
+  EpochRecord* next = nullptr;
+};
+
+// Inline definitions with constant initialisers: the hot path then reads the
+// thread-locals directly, without a TLS wrapper call.
+inline std::atomic<uint64_t> g_epoch{1};
+inline thread_local EpochRecord* tl_epoch_record = nullptr;
+inline thread_local uint32_t tl_epoch_depth = 0;
+
+// Slow path: gives this thread its record (allocated once per thread).
+EpochRecord* AcquireEpochRecord();
+
+class ReadGuard {
+ public:
+  ReadGuard() noexcept {
+    if (tl_epoch_depth++ != 0) return;
+    EpochRecord* r = tl_epoch_record;
+    if (r == nullptr) r = AcquireEpochRecord();
+    // seq_cst pairs with the collector's unlink + epoch bump: either the
+    // collector sees us active, or we see the unlinked state.
+    r->active.store(g_epoch.load(std::memory_order_relaxed), std::memory_order_seq_cst);
+  }
+  ~ReadGuard() {
+    if (--tl_epoch_depth != 0) return;
+    tl_epoch_record->active.store(0, std::memory_order_release);
+  }
+  ReadGuard(const ReadGuard&) = delete;
+  ReadGuard& operator=(const ReadGuard&) = delete;
+};
+
+// Waits until every ReadGuard entered before this call has been left.
+// REQUIRES: the calling thread is not inside a ReadGuard.
+void SynchronizeReaders();
+
+}  // namespace cryptolake::metrics::internal
+
+#endif  // CRYPTOLAKE_SRC_METRICS_EPOCH_H_

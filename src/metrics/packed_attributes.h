@@ -1,0 +1,91 @@
+// Attribute handling on the recording path.
+//
+// CanonicalAttributes: a borrowed Attributes list sorted by key with
+// duplicate keys removed (last wins), as pointers into the caller's list, on
+// the stack for up to kInlineAttributes entries. Filtering (a view's allowed
+// or excluded keys) produces another canonical list.
+//
+// PackedAttributes: the owned copy of a series' attribute set, packed into one
+// heap block (entries + bytes), compared against canonical lists without
+// allocating, and expanded into an AttributeSet only at export.
+//
+// Thread-safety: CanonicalAttributes is per call. PackedAttributes is
+// immutable after construction; const methods may be called concurrently.
+#ifndef CRYPTOLAKE_SRC_METRICS_PACKED_ATTRIBUTES_H_
+#define CRYPTOLAKE_SRC_METRICS_PACKED_ATTRIBUTES_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cryptolake/metrics/attribute_set.h"
+#include "cryptolake/metrics/attributes.h"
+
+namespace cryptolake::metrics::internal {
+
+inline constexpr size_t kInlineAttributes = 16;
+
+class CanonicalAttributes {
+ public:
+  CanonicalAttributes() = default;
+  // Sorts and de-duplicates `attributes` (last occurrence of a key wins).
+  explicit CanonicalAttributes(Attributes attributes) noexcept;
+  CanonicalAttributes(const CanonicalAttributes&) = delete;
+  CanonicalAttributes& operator=(const CanonicalAttributes&) = delete;
+
+  // Keeps only entries whose key is in `allowed` (if non-null) and not in
+  // `excluded`. Both lists are sorted.
+  void FilterFrom(const CanonicalAttributes& source, const std::vector<std::string>* allowed,
+                  const std::vector<std::string>& excluded) noexcept;
+
+  size_t size() const { return size_; }
+  const AttributeView& operator[](size_t i) const { return *items_[i]; }
+
+  // Hash of the canonical list; computed once and cached.
+  uint64_t Hash() const noexcept {
+    if (!hash_valid_) {
+      hash_ = ComputeHash();
+      hash_valid_ = true;
+    }
+    return hash_;
+  }
+
+  AttributeSet ToAttributeSet() const;
+
+ private:
+  void Reserve(size_t n) noexcept;
+  void Append(const AttributeView* item) noexcept { items_[size_++] = item; }
+  uint64_t ComputeHash() const noexcept;
+
+  const AttributeView* inline_[kInlineAttributes];
+  std::unique_ptr<const AttributeView*[]> heap_;  // Only beyond kInlineAttributes.
+  const AttributeView** items_ = inline_;
+  size_t size_ = 0;
+  mutable uint64_t hash_ = 0;
+  mutable bool hash_valid_ = false;
+};
+
+class PackedAttributes {
+ public:
+  PackedAttributes() = default;
+  explicit PackedAttributes(const CanonicalAttributes& attributes);
+  // From an owned set (used for the overflow series and async streams).
+  explicit PackedAttributes(const AttributeSet& attributes);
+
+  size_t size() const;
+  bool Equals(const CanonicalAttributes& attributes) const noexcept;
+  AttributeSet ToAttributeSet() const;
+  // Heap bytes used.
+  size_t memory_bytes() const { return bytes_; }
+
+ private:
+  struct Entry;
+  std::unique_ptr<uint8_t[]> block_;
+  uint32_t bytes_ = 0;
+};
+
+}  // namespace cryptolake::metrics::internal
+
+#endif  // CRYPTOLAKE_SRC_METRICS_PACKED_ATTRIBUTES_H_

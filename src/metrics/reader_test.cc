@@ -1,0 +1,250 @@
+// Readers: periodic export, final export on Shutdown, ForceFlush, env vars,
+// OTEL_SDK_DISABLED, lifecycle errors.
+#include "cryptolake/metrics/sdk/periodic_exporting_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+
+#include "metrics/metrics_test_util.h"
+
+namespace cryptolake::metrics {
+namespace {
+
+using testing::FindMetric;
+using testing::IntValue;
+
+// Keeps every export; optionally fails them.
+class RecordingExporter final : public MetricExporter {
+ public:
+  explicit RecordingExporter(TemporalityPreference preference = TemporalityPreference::kCumulative)
+      : preference_(preference) {}
+  Status Export(const ResourceMetrics& data) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shutdown_) return Status::FailedPrecondition("exporter is shut down");
+    exports_.push_back(data);
+    cv_.notify_all();
+    return fail_ ? Status::Unavailable("test failure") : Status::OK();
+  }
+  AggregationTemporality TemporalityFor(InstrumentKind kind) const override {
+    return metrics::TemporalityFor(preference_, kind);
+  }
+  Status ForceFlush(std::chrono::milliseconds) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++flushes_;
+    return Status::OK();
+  }
+  Status Shutdown(std::chrono::milliseconds) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++shutdowns_;
+    shutdown_ = true;
+    return Status::OK();
+  }
+  std::vector<ResourceMetrics> exports() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return exports_;
+  }
+  void WaitForExports(size_t n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return exports_.size() >= n; });
+  }
+  int shutdowns() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return shutdowns_;
+  }
+  int flushes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return flushes_;
+  }
+  void set_fail(bool fail) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail_ = fail;
+  }
+
+ private:
+  TemporalityPreference preference_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<ResourceMetrics> exports_;
+  int shutdowns_ = 0;
+  int flushes_ = 0;
+  bool shutdown_ = false;
+  bool fail_ = false;
+};
+
+PeriodicExportingReaderOptions LongInterval() {
+  PeriodicExportingReaderOptions o;
+  o.interval = std::chrono::hours(1);  // Never fires during a test.
+  o.timeout = std::chrono::seconds(5);
+  return o;
+}
+
+TEST(PeriodicReaderTest, ShutdownPerformsOneLastExport) {
+  auto exporter = std::make_shared<RecordingExporter>();
+  auto reader = std::make_shared<PeriodicExportingReader>(exporter, LongInterval());
+  SdkMeterProviderOptions options;
+  options.readers = {reader};
+  auto provider = std::make_shared<SdkMeterProvider>(std::move(options));
+  auto counter = provider->GetMeter("job")->CreateInt64Counter("records");
+  counter.Add(42);
+  EXPECT_TRUE(provider->Shutdown().ok());
+  auto exports = exporter->exports();
+  ASSERT_EQ(exports.size(), 1u);
+  EXPECT_EQ(IntValue(testing::Sum(FindMetric(exports[0], "records")).points.at(0)), 42);
+  EXPECT_EQ(exporter->shutdowns(), 1);
+  // Idempotent.
+  EXPECT_TRUE(provider->Shutdown().ok());
+  EXPECT_TRUE(reader->Shutdown().ok());
+  EXPECT_EQ(exporter->exports().size(), 1u);
+  EXPECT_EQ(exporter->shutdowns(), 1);
+  ResourceMetrics ignored;
+  EXPECT_TRUE(reader->Collect(&ignored).IsFailedPrecondition());
+  EXPECT_TRUE(reader->ForceFlush().IsFailedPrecondition());
+}
+
+TEST(PeriodicReaderTest, DestroyingTheProviderFlushes) {
+  auto exporter = std::make_shared<RecordingExporter>();
+  {
+    SdkMeterProviderOptions options;
+    options.readers = {std::make_shared<PeriodicExportingReader>(exporter, LongInterval())};
+    SdkMeterProvider provider(std::move(options));
+    provider.GetMeter("job")->CreateInt64Counter("records").Add(1);
+  }
+  EXPECT_EQ(exporter->exports().size(), 1u);
+}
+
+TEST(PeriodicReaderTest, ForceFlushExportsNow) {
+  auto exporter = std::make_shared<RecordingExporter>(TemporalityPreference::kDelta);
+  auto reader = std::make_shared<PeriodicExportingReader>(exporter, LongInterval());
+  SdkMeterProviderOptions options;
+  options.readers = {reader};
+  auto provider = std::make_shared<SdkMeterProvider>(std::move(options));
+  auto counter = provider->GetMeter("m")->CreateInt64Counter("c");
+  counter.Add(1);
+  EXPECT_TRUE(provider->ForceFlush().ok());
+  counter.Add(2);
+  EXPECT_TRUE(provider->ForceFlush().ok());
+  auto exports = exporter->exports();
+  ASSERT_EQ(exports.size(), 2u);
+  EXPECT_EQ(exporter->flushes(), 2);
+  EXPECT_EQ(IntValue(testing::Sum(FindMetric(exports[1], "c")).points.at(0)), 2);
+  EXPECT_EQ(testing::Sum(FindMetric(exports[1], "c")).temporality, AggregationTemporality::kDelta);
+  EXPECT_EQ(reader->export_count(), 2u);
+}
+
+TEST(PeriodicReaderTest, ExportsOnItsOwnThreadEveryInterval) {
+  auto exporter = std::make_shared<RecordingExporter>();
+  PeriodicExportingReaderOptions o;
+  o.interval = std::chrono::milliseconds(5);
+  o.timeout = std::chrono::seconds(5);
+  auto reader = std::make_shared<PeriodicExportingReader>(exporter, o);
+  SdkMeterProviderOptions options;
+  options.readers = {reader};
+  auto provider = std::make_shared<SdkMeterProvider>(std::move(options));
+  provider->GetMeter("m")->CreateInt64Counter("c").Add(1);
+  exporter->WaitForExports(3);  // Blocks until the thread exported three times.
+  EXPECT_TRUE(provider->Shutdown().ok());
+  EXPECT_GE(exporter->exports().size(), 4u);  // + the final one.
+}
+
+TEST(PeriodicReaderTest, ExportFailureIsReportedAndReturned) {
+  testing::DiagnosticCapture diagnostics;
+  auto exporter = std::make_shared<RecordingExporter>();
+  exporter->set_fail(true);
+  auto reader = std::make_shared<PeriodicExportingReader>(exporter, LongInterval());
+  SdkMeterProviderOptions options;
+  options.readers = {reader};
+  auto provider = std::make_shared<SdkMeterProvider>(std::move(options));
+  provider->GetMeter("m")->CreateInt64Counter("c").Add(1);
+  EXPECT_TRUE(provider->ForceFlush().IsUnavailable());
+  EXPECT_EQ(diagnostics.Count("ExportFailed"), 1);
+}
+
+TEST(PeriodicReaderTest, OptionsFromEnvironment) {
+  setenv("OTEL_METRIC_EXPORT_INTERVAL", "1500", 1);
+  setenv("OTEL_METRIC_EXPORT_TIMEOUT", "250", 1);
+  auto o = PeriodicExportingReaderOptions::FromEnvironment();
+  EXPECT_EQ(o.interval, std::chrono::milliseconds(1500));
+  EXPECT_EQ(o.timeout, std::chrono::milliseconds(250));
+  testing::DiagnosticCapture diagnostics;
+  setenv("OTEL_METRIC_EXPORT_INTERVAL", "soon", 1);
+  setenv("OTEL_METRIC_EXPORT_TIMEOUT", "-3", 1);
+  o = PeriodicExportingReaderOptions::FromEnvironment();
+  EXPECT_EQ(o.interval, std::chrono::milliseconds(60000));
+  EXPECT_EQ(o.timeout, std::chrono::milliseconds(30000));
+  EXPECT_EQ(diagnostics.Count("InvalidEnvironmentValue"), 2);
+  unsetenv("OTEL_METRIC_EXPORT_INTERVAL");
+  unsetenv("OTEL_METRIC_EXPORT_TIMEOUT");
+  o = PeriodicExportingReaderOptions::FromEnvironment();
+  EXPECT_EQ(o.interval, std::chrono::milliseconds(60000));
+  EXPECT_EQ(o.timeout, std::chrono::milliseconds(30000));
+}
+
+TEST(ManualReaderTest, UnattachedReaderFails) {
+  ManualReader reader;
+  ResourceMetrics out;
+  EXPECT_TRUE(reader.Collect(&out).IsFailedPrecondition());
+}
+
+TEST(ManualReaderTest, ReaderOutlivingProviderFails) {
+  auto reader = std::make_shared<ManualReader>();
+  {
+    SdkMeterProviderOptions options;
+    options.readers = {reader};
+    SdkMeterProvider provider(std::move(options));
+  }
+  ResourceMetrics out;
+  EXPECT_TRUE(reader->Collect(&out).IsFailedPrecondition());
+}
+
+TEST(ManualReaderTest, ReaderCannotJoinTwoProviders) {
+  testing::DiagnosticCapture diagnostics;
+  auto reader = std::make_shared<ManualReader>();
+  SdkMeterProviderOptions a;
+  a.readers = {reader};
+  SdkMeterProvider first(std::move(a));
+  SdkMeterProviderOptions b;
+  b.readers = {reader};
+  SdkMeterProvider second(std::move(b));
+  EXPECT_EQ(diagnostics.Count("ReaderAlreadyAttached"), 1);
+  first.GetMeter("m")->CreateInt64Counter("c").Add(1);
+  second.GetMeter("m")->CreateInt64Counter("d").Add(1);
+  auto rm = testing::CollectOrDie(*reader);
+  EXPECT_NE(FindMetric(rm, "c"), nullptr);
+  EXPECT_EQ(FindMetric(rm, "d"), nullptr);
+}
+
+TEST(ManualReaderTest, DefaultResourceIsFilledIn) {
+  auto reader = std::make_shared<ManualReader>();
+  SdkMeterProviderOptions options;
+  options.readers = {reader};
+  SdkMeterProvider provider(std::move(options));
+  provider.GetMeter("m")->CreateInt64Counter("c").Add(1);
+  auto rm = testing::CollectOrDie(*reader);
+  EXPECT_NE(rm.resource.attributes().Find("service.name"), nullptr);
+  EXPECT_NE(rm.resource.attributes().Find("telemetry.sdk.language"), nullptr);
+}
+
+TEST(SdkDisabledTest, OtelSdkDisabledGivesNoopProvider) {
+  setenv("OTEL_SDK_DISABLED", "TRUE", 1);
+  auto reader = std::make_shared<ManualReader>();
+  SdkMeterProviderOptions options;
+  options.readers = {reader};
+  auto provider = CreateMeterProvider(std::move(options));
+  EXPECT_EQ(provider, NoopMeterProvider());
+  EXPECT_FALSE(provider->GetMeter("m")->CreateInt64Counter("c").enabled());
+  unsetenv("OTEL_SDK_DISABLED");
+
+  setenv("OTEL_SDK_DISABLED", "false", 1);
+  SdkMeterProviderOptions enabled;
+  enabled.readers = {std::make_shared<ManualReader>()};
+  auto real = CreateMeterProvider(std::move(enabled));
+  EXPECT_NE(real, NoopMeterProvider());
+  EXPECT_TRUE(real->GetMeter("m")->CreateInt64Counter("c").enabled());
+  unsetenv("OTEL_SDK_DISABLED");
+}
+
+}  // namespace
+}  // namespace cryptolake::metrics

@@ -1,0 +1,97 @@
+#include "cryptolake/metrics/sdk/sdk_meter_provider.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <string>
+
+#include "cryptolake/metrics/diagnostics.h"
+#include "metrics/instrument_validation.h"
+#include "metrics/meter_provider_core.h"
+
+namespace cryptolake::metrics {
+namespace {
+
+bool NamesManyInstruments(const View& view) {
+  const std::string& pattern = view.selector.name;
+  return pattern.empty() || pattern.find_first_of("*?") != std::string::npos;
+}
+
+}  // namespace
+
+SdkMeterProvider::SdkMeterProvider(SdkMeterProviderOptions options) {
+  auto config = std::make_shared<internal::ProviderConfig>();
+  config->resource = options.resource.attributes().empty() ? Resource::Create({})
+                                                           : std::move(options.resource);
+  config->cardinality_limit = std::max(options.cardinality_limit, 1);
+  for (const View& view : options.views) {
+    if (!view.stream.name.empty() && NamesManyInstruments(view)) {
+      ReportDiagnostic(DiagnosticSeverity::kWarning, "ViewNameSelectsManyInstruments",
+                       "view renaming streams to '" + view.stream.name +
+                           "' may select several instruments (selector name '" +
+                           view.selector.name + "'); their streams would share one name");
+    }
+  }
+  config->views = std::move(options.views);
+
+  // Readers are attached only after the core exists, but their
+  // configuration must be in place first: decide which readers are usable.
+  std::vector<std::shared_ptr<MetricReader>> usable;
+  for (auto& reader : options.readers) {
+    if (reader == nullptr) continue;
+    if (reader->attached_.load()) {
+      ReportDiagnostic(DiagnosticSeverity::kWarning, "ReaderAlreadyAttached",
+                       "a MetricReader is already attached to another provider; ignored");
+      continue;
+    }
+    std::array<AggregationTemporality, internal::kInstrumentKindCount> per_kind{};
+    for (size_t k = 0; k < internal::kInstrumentKindCount; ++k) {
+      per_kind[k] = reader->TemporalityFor(static_cast<InstrumentKind>(k));
+    }
+    config->reader_temporality.push_back(per_kind);
+    if (usable.empty()) config->histogram_aggregation = reader->HistogramAggregation();
+    usable.push_back(reader);
+  }
+  core_ = std::make_shared<internal::MeterProviderCore>(std::move(config));
+  for (size_t i = 0; i < usable.size(); ++i) {
+    if (usable[i]->Attach(core_, i)) readers_.push_back(usable[i]);
+  }
+}
+
+SdkMeterProvider::~SdkMeterProvider() { Shutdown(); }
+
+std::shared_ptr<Meter> SdkMeterProvider::GetMeter(std::string_view name, std::string_view version,
+                                                  std::string_view schema_url,
+                                                  const AttributeSet& scope_attributes) {
+  return core_->GetMeter(name, version, schema_url, scope_attributes);
+}
+
+Status SdkMeterProvider::ForceFlush(std::chrono::milliseconds timeout) {
+  if (shutdown_.load()) return Status::FailedPrecondition("meter provider is shut down");
+  Status first;
+  for (auto& reader : readers_) {
+    Status s = reader->ForceFlush(timeout);
+    if (first.ok() && !s.ok()) first = s;
+  }
+  return first;
+}
+
+Status SdkMeterProvider::Shutdown(std::chrono::milliseconds timeout) {
+  if (shutdown_.exchange(true)) return Status::OK();
+  Status first;
+  for (auto& reader : readers_) {
+    Status s = reader->Shutdown(timeout);
+    if (first.ok() && !s.ok()) first = s;
+  }
+  return first;
+}
+
+std::shared_ptr<MeterProvider> CreateMeterProvider(SdkMeterProviderOptions options) {
+  const char* disabled = std::getenv("OTEL_SDK_DISABLED");
+  if (disabled != nullptr && internal::AsciiLower(disabled) == "true") {
+    return NoopMeterProvider();
+  }
+  return std::make_shared<SdkMeterProvider>(std::move(options));
+}
+
+}  // namespace cryptolake::metrics

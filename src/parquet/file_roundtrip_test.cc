@@ -1,0 +1,279 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <tuple>
+
+#include "cryptolake/parquet/column_batch.h"
+#include "cryptolake/parquet/file_reader.h"
+#include "cryptolake/parquet/file_writer.h"
+#include "parquet/parquet_test_util.h"
+
+namespace cryptolake::parquet {
+namespace {
+
+using testing::AllTypesBatch;
+using testing::AllTypesSchema;
+
+bool HasEncoding(const ColumnChunkInfo& info, Encoding e) {
+  for (Encoding x : info.encodings) {
+    if (x == e) return true;
+  }
+  return false;
+}
+
+template <typename T>
+T Decode(const std::string& bytes) {
+  T v{};
+  EXPECT_EQ(bytes.size(), sizeof(T));
+  std::memcpy(&v, bytes.data(), std::min(bytes.size(), sizeof(T)));
+  return v;
+}
+
+std::string WriteOrDie(const Schema& schema, const WriterOptions& opts,
+                       const std::vector<ColumnBatch>& batches) {
+  FileWriter w(schema, opts);
+  for (const auto& b : batches) w.Append(b);
+  EXPECT_TRUE(w.status().ok()) << w.status().ToString();
+  Result<std::string> file = w.Finish();
+  EXPECT_TRUE(file.ok()) << file.status().ToString();
+  return file.ok() ? *file : std::string();
+}
+
+class RoundTripTest
+    : public ::testing::TestWithParam<std::tuple<Compression, bool /*dict*/, bool /*v2*/>> {};
+
+TEST_P(RoundTripTest, EveryTypeWithNullsManyRowGroupsAndPages) {
+  auto [codec, dict, v2] = GetParam();
+  WriterOptions opts;
+  opts.compression = codec;
+  opts.enable_dictionary = dict;
+  opts.data_page_v2 = v2;
+  opts.row_group_rows = 1000;
+  opts.page_bytes = 700;  // many pages per chunk
+  // Uneven batches: row groups straddle batch boundaries and whole-group batches.
+  std::vector<ColumnBatch> batches = {AllTypesBatch(333, 0), AllTypesBatch(2500, 333),
+                                      AllTypesBatch(1, 2833), AllTypesBatch(666, 2834)};
+  std::string file = WriteOrDie(AllTypesSchema(), opts, batches);
+  ASSERT_FALSE(file.empty());
+
+  Result<FileReader> reader = FileReader::Open(file);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ(reader->schema(), AllTypesSchema());
+  EXPECT_EQ(reader->num_rows(), 3500);
+  EXPECT_EQ(reader->num_row_groups(), 4);
+  EXPECT_EQ(reader->row_group_num_rows(3), 500);
+  Result<ColumnBatch> all = reader->ReadAll();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(*all, AllTypesBatch(3500));
+  Result<ColumnBatch> second = reader->ReadRowGroup(1);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, AllTypesBatch(1000, 1000));
+
+  const ColumnChunkInfo& symbol = reader->column_chunk(0, 4);
+  EXPECT_EQ(symbol.codec, codec);
+  EXPECT_EQ(HasEncoding(symbol, Encoding::kRleDictionary), dict);
+  EXPECT_EQ(symbol.dictionary_page_offset.has_value(), dict);
+  EXPECT_EQ(reader->column_chunk(0, 9).null_count, 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllCodecs, RoundTripTest,
+                         ::testing::Combine(::testing::Values(Compression::kUncompressed,
+                                                              Compression::kSnappy,
+                                                              Compression::kZstd),
+                                            ::testing::Bool(), ::testing::Bool()));
+
+TEST(FileWriterTest, StatisticsMinMaxNullCount) {
+  WriterOptions opts;
+  std::string file = WriteOrDie(AllTypesSchema(), opts, {AllTypesBatch(100)});
+  Result<FileReader> r = FileReader::Open(file);
+  ASSERT_TRUE(r.ok());
+  const auto& small = r->column_chunk(0, 1);
+  EXPECT_EQ(Decode<int32_t>(*small.min_value), std::numeric_limits<int32_t>::min());
+  EXPECT_EQ(Decode<int32_t>(*small.max_value), std::numeric_limits<int32_t>::max());
+  const auto& id = r->column_chunk(0, 2);
+  EXPECT_EQ(Decode<int64_t>(*id.min_value), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(Decode<int64_t>(*id.max_value), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(id.null_count, 0);
+  const auto& price = r->column_chunk(0, 3);
+  EXPECT_EQ(Decode<double>(*price.min_value), -std::numeric_limits<double>::max());
+  EXPECT_EQ(Decode<double>(*price.max_value), 100.0 + 36 * 0.25);
+  // Strings compare as unsigned bytes: "\xff\xfe" is the maximum, "" the minimum.
+  const auto& symbol = r->column_chunk(0, 4);
+  EXPECT_EQ(*symbol.min_value, "");
+  EXPECT_EQ(*symbol.max_value, std::string("\xff\xfe", 2));
+  const auto& flag = r->column_chunk(0, 0);
+  EXPECT_EQ(*flag.min_value, std::string(1, '\0'));
+  EXPECT_EQ(*flag.max_value, std::string(1, '\1'));
+  EXPECT_EQ(r->column_chunk(0, 10).null_count, 20);
+}
+
+TEST(FileWriterTest, DoubleStatisticsSkipNaNAndRoundTripNaNBits) {
+  Schema s{{{"x", ColumnType::kDouble, true}}};
+  ColumnBatch b(s);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (double v : {nan, 0.0, -2.5, nan, 7.0, -0.0}) {
+    b.Double(0).push_back(v);
+    b.Validity(0).push_back(1);
+  }
+  b.Double(0).push_back(0);
+  b.Validity(0).push_back(0);
+  for (bool dict : {true, false}) {
+    WriterOptions opts;
+    opts.enable_dictionary = dict;
+    std::string file = WriteOrDie(s, opts, {b});
+    Result<FileReader> r = FileReader::Open(file);
+    ASSERT_TRUE(r.ok());
+    const auto& info = r->column_chunk(0, 0);
+    EXPECT_EQ(Decode<double>(*info.min_value), -2.5);
+    EXPECT_EQ(Decode<double>(*info.max_value), 7.0);
+    EXPECT_EQ(info.null_count, 1);
+    Result<ColumnBatch> back = r->ReadAll();
+    ASSERT_TRUE(back.ok());
+    ASSERT_EQ(back->Double(0).size(), 7u);
+    EXPECT_TRUE(std::isnan(back->Double(0)[0]));
+    EXPECT_TRUE(std::signbit(back->Double(0)[5]));
+    EXPECT_EQ(back->Validity(0), b.Validity(0));
+  }
+  // All-NaN column: no min/max at all.
+  Schema s2{{{"x", ColumnType::kDouble, false}}};
+  ColumnBatch nans(s2);
+  nans.Double(0) = {nan, nan};
+  Result<FileReader> r = FileReader::Open(WriteOrDie(s2, WriterOptions(), {nans}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->column_chunk(0, 0).min_value.has_value());
+}
+
+TEST(FileWriterTest, DictionaryFallsBackToPlainWhenTooLarge) {
+  Schema s{{{"s", ColumnType::kString, false}, {"v", ColumnType::kDouble, false}}};
+  ColumnBatch b(s);
+  for (int i = 0; i < 5000; ++i) {
+    b.String(0).Append("value-" + std::to_string(i));
+    b.Double(1).push_back(i * 1.5);
+  }
+  WriterOptions opts;
+  opts.dictionary_max_values = 1000;
+  Result<FileReader> r = FileReader::Open(WriteOrDie(s, opts, {b}));
+  ASSERT_TRUE(r.ok());
+  for (int c = 0; c < 2; ++c) {
+    const auto& info = r->column_chunk(0, c);
+    EXPECT_FALSE(HasEncoding(info, Encoding::kRleDictionary));
+    EXPECT_TRUE(HasEncoding(info, Encoding::kPlain));
+    EXPECT_FALSE(info.dictionary_page_offset.has_value());
+  }
+  Result<ColumnBatch> back = r->ReadAll();
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, b);
+}
+
+TEST(FileWriterTest, SortedInt64UsesDeltaAndConstantStringsUseDictionary) {
+  Schema s{{{"trade_id", ColumnType::kInt64, false},
+            {"ts_event", ColumnType::kTimestampMicros, false},
+            {"exchange", ColumnType::kString, false}}};
+  ColumnBatch b(s);
+  for (int64_t i = 0; i < 200'000; ++i) {
+    b.Int64(0).push_back(5'000'000'000 + i);
+    b.Int64(1).push_back(1'700'000'000'000'000 + i * 17);
+    b.String(2).Append("binance");
+  }
+  std::string file = WriteOrDie(s, WriterOptions(), {b});
+  EXPECT_LT(file.size(), 20'000u);  // 200k rows of 3 columns
+  Result<FileReader> r = FileReader::Open(file);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(HasEncoding(r->column_chunk(0, 0), Encoding::kDeltaBinaryPacked));
+  EXPECT_TRUE(HasEncoding(r->column_chunk(0, 2), Encoding::kRleDictionary));
+  Result<ColumnBatch> back = r->ReadAll();
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, b);
+}
+
+TEST(FileWriterTest, KeyValueMetadataAndCreatedBy) {
+  WriterOptions opts;
+  opts.key_value_metadata = {{"source", "data/spot/x.zip"}, {"sha256", std::string(64, 'a')}};
+  opts.created_by = "cryptolake version 9.9";
+  Result<FileReader> r = FileReader::Open(WriteOrDie(AllTypesSchema(), opts, {AllTypesBatch(10)}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->key_value_metadata(), opts.key_value_metadata);
+  EXPECT_EQ(r->created_by(), "cryptolake version 9.9");
+}
+
+TEST(FileWriterTest, EmptyFileIsValid) {
+  FileWriter w(AllTypesSchema(), WriterOptions());
+  Result<std::string> file = w.Finish();
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(file->substr(0, 4), "PAR1");
+  Result<FileReader> r = FileReader::Open(*file);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->num_rows(), 0);
+  EXPECT_EQ(r->num_row_groups(), 0);
+  Result<ColumnBatch> all = r->ReadAll();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->num_rows(), 0u);
+  EXPECT_EQ(all->schema(), AllTypesSchema());
+}
+
+TEST(FileWriterTest, AllNullColumnAndEmptyStrings) {
+  Schema s{{{"a", ColumnType::kString, true}, {"b", ColumnType::kString, false}}};
+  ColumnBatch b(s);
+  for (int i = 0; i < 50; ++i) {
+    b.String(0).Append("");
+    b.Validity(0).push_back(0);
+    b.String(1).Append("");
+  }
+  for (bool v2 : {false, true}) {
+    WriterOptions opts;
+    opts.data_page_v2 = v2;
+    Result<FileReader> r = FileReader::Open(WriteOrDie(s, opts, {b}));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->column_chunk(0, 0).null_count, 50);
+    EXPECT_FALSE(r->column_chunk(0, 0).min_value.has_value());
+    Result<ColumnBatch> back = r->ReadAll();
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(*back, b);
+  }
+}
+
+TEST(FileWriterTest, ErrorsAreStickyAndPhasesEnforced) {
+  FileWriter w(AllTypesSchema(), WriterOptions());
+  ColumnBatch bad = AllTypesBatch(10);
+  bad.Int64(2).pop_back();  // ragged
+  w.Append(bad);
+  EXPECT_TRUE(w.status().IsInvalidArgument());
+  w.Append(AllTypesBatch(10));
+  EXPECT_TRUE(w.status().IsInvalidArgument());
+  EXPECT_FALSE(w.Finish().ok());
+  EXPECT_TRUE(w.Finish().status().IsFailedPrecondition());
+
+  FileWriter other(AllTypesSchema(), WriterOptions());
+  Schema different{{{"x", ColumnType::kInt64, false}}};
+  ColumnBatch wrong(different);
+  wrong.Int64(0).push_back(1);
+  other.Append(wrong);
+  EXPECT_TRUE(other.status().IsInvalidArgument());
+
+  FileWriter abandoned(AllTypesSchema(), WriterOptions());
+  abandoned.Append(AllTypesBatch(5));
+  abandoned.Abandon();
+  EXPECT_TRUE(abandoned.Finish().status().IsFailedPrecondition());
+  abandoned.Append(AllTypesBatch(5));
+  EXPECT_TRUE(abandoned.status().IsFailedPrecondition());
+}
+
+TEST(ColumnBatchTest, ClearKeepsCapacityAndValidateCatchesBadBytes) {
+  ColumnBatch b = AllTypesBatch(100);
+  EXPECT_TRUE(b.Validate().ok());
+  size_t cap = b.Int64(2).capacity();
+  b.Clear();
+  EXPECT_EQ(b.num_rows(), 0u);
+  EXPECT_EQ(b.Int64(2).capacity(), cap);
+  ColumnBatch c = AllTypesBatch(3);
+  c.Bool(0)[1] = 2;
+  EXPECT_TRUE(c.Validate().IsInvalidArgument());
+  EXPECT_EQ(AllTypesSchema().FindColumn("price"), 3);
+  EXPECT_EQ(AllTypesSchema().FindColumn("nope"), -1);
+}
+
+}  // namespace
+}  // namespace cryptolake::parquet

@@ -1,0 +1,259 @@
+// Contract tests run against every ObjectStore implementation, plus the
+// fault-injecting wrapper's guarantees (a failed or crashed Put leaves the
+// previous object intact and no visible temp file).
+#include "cryptolake/storage/object_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cryptolake/storage/fault_injecting_object_store.h"
+
+namespace cryptolake::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path MakeTempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "cl-store-XXXXXX").string();
+  char* made = ::mkdtemp(tmpl.data());
+  EXPECT_NE(made, nullptr);
+  return fs::path(tmpl);
+}
+
+struct StoreFactory {
+  std::string name;
+  std::function<std::unique_ptr<ObjectStore>(const fs::path&)> make;
+};
+
+class ObjectStoreContractTest : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir();
+    store_ = GetParam().make(dir_);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  fs::path dir_;
+  std::unique_ptr<ObjectStore> store_;
+};
+
+TEST_P(ObjectStoreContractTest, PutGetRoundTripsBinaryData) {
+  std::string data("a\0b\xff\n", 5);
+  ASSERT_TRUE(store_->Put("bronze/data/x.zip", data).ok());
+  auto got = store_->Get("bronze/data/x.zip");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, data);
+  ASSERT_TRUE(store_->Put("empty", "").ok());
+  EXPECT_EQ(store_->Get("empty").value(), "");
+}
+
+TEST_P(ObjectStoreContractTest, PutReplacesPreviousObject) {
+  ASSERT_TRUE(store_->Put("a/b", "first version").ok());
+  ASSERT_TRUE(store_->Put("a/b", "2nd").ok());
+  EXPECT_EQ(store_->Get("a/b").value(), "2nd");
+  auto list = store_->List("a/");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0], (ObjectInfo{"a/b", 3}));
+}
+
+TEST_P(ObjectStoreContractTest, GetOfMissingKeyIsNotFoundNamingTheKey) {
+  auto got = store_->Get("no/such/key");
+  ASSERT_FALSE(got.ok());
+  EXPECT_TRUE(got.status().IsNotFound()) << got.status().ToString();
+  EXPECT_NE(got.status().message().find("no/such/key"), std::string::npos);
+  EXPECT_TRUE(store_->GetRange("no/such/key", 0, 1).status().IsNotFound());
+}
+
+TEST_P(ObjectStoreContractTest, GetRangeClampsAndRejectsOffsetsPastTheEnd) {
+  ASSERT_TRUE(store_->Put("k", "0123456789").ok());
+  EXPECT_EQ(store_->GetRange("k", 2, 3).value(), "234");
+  EXPECT_EQ(store_->GetRange("k", 8, 100).value(), "89");
+  EXPECT_EQ(store_->GetRange("k", 10, 5).value(), "");
+  EXPECT_EQ(store_->GetRange("k", 0, 0).value(), "");
+  EXPECT_TRUE(store_->GetRange("k", 11, 1).status().IsInvalidArgument());
+}
+
+TEST_P(ObjectStoreContractTest, ListIsSortedAndUsesPlainStringPrefixes) {
+  for (const char* key : {"silver/b/2", "bronze/z", "silver/a/1", "silver/ab", "silverx", "s"}) {
+    ASSERT_TRUE(store_->Put(key, key).ok());
+  }
+  auto all = store_->List("");
+  ASSERT_TRUE(all.ok());
+  std::vector<std::string> keys;
+  for (const auto& info : *all) keys.push_back(info.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"bronze/z", "s", "silver/a/1", "silver/ab",
+                                            "silver/b/2", "silverx"}));
+  auto some = store_->List("silver/a");
+  ASSERT_TRUE(some.ok());
+  keys.clear();
+  for (const auto& info : *some) keys.push_back(info.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"silver/a/1", "silver/ab"}));
+  EXPECT_EQ((*some)[0].size, 10u);
+  EXPECT_TRUE(store_->List("nothing/here/").value().empty());
+}
+
+TEST_P(ObjectStoreContractTest, DeleteIsIdempotentAndExistsFollows) {
+  ASSERT_TRUE(store_->Put("d/e", "x").ok());
+  EXPECT_TRUE(store_->Exists("d/e").value());
+  ASSERT_TRUE(store_->Delete("d/e").ok());
+  EXPECT_FALSE(store_->Exists("d/e").value());
+  EXPECT_TRUE(store_->Delete("d/e").ok());
+  EXPECT_TRUE(store_->Delete("never/there").ok());
+  EXPECT_FALSE(store_->Exists("d").value());  // A "directory" is not an object.
+  EXPECT_TRUE(store_->List("d/").value().empty());
+}
+
+TEST_P(ObjectStoreContractTest, RejectsInvalidKeys) {
+  for (const char* key :
+       {"", "/abs", "trail/", "a//b", "a/../b", "./a", ".cltmp-x/y", "a/.cltmp-z"}) {
+    EXPECT_TRUE(store_->Put(key, "x").IsInvalidArgument()) << key;
+    EXPECT_TRUE(store_->Get(key).status().IsInvalidArgument()) << key;
+  }
+}
+
+TEST_P(ObjectStoreContractTest, ConcurrentPutsAndReadsNeverSeePartialObjects) {
+  // Two writers replace one key with full-length uniform objects while a
+  // reader checks that every read is one complete version.
+  const std::string a(64 * 1024, 'a');
+  const std::string b(64 * 1024, 'b');
+  ASSERT_TRUE(store_->Put("hot/key", a).ok());
+  std::vector<std::thread> threads;
+  for (const std::string* data : {&a, &b}) {
+    threads.emplace_back([&, data] {
+      for (int i = 0; i < 20; ++i) EXPECT_TRUE(store_->Put("hot/key", *data).ok());
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; i < 40; ++i) {
+      auto got = store_->Get("hot/key");
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      EXPECT_TRUE(*got == a || *got == b) << "partial or mixed object of size " << got->size();
+      auto list = store_->List("hot/");
+      ASSERT_TRUE(list.ok());
+      ASSERT_EQ(list->size(), 1u);  // Temp files never show.
+    }
+  });
+  for (auto& t : threads) t.join();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Stores, ObjectStoreContractTest,
+    ::testing::Values(
+        StoreFactory{"Local",
+                     [](const fs::path& dir) { return NewLocalObjectStore(dir / "lake"); }},
+        StoreFactory{"Memory", [](const fs::path&) { return NewMemoryObjectStore(); }},
+        StoreFactory{"FaultInjectingPassThrough",
+                     [](const fs::path& dir) -> std::unique_ptr<ObjectStore> {
+                       return std::make_unique<FaultInjectingObjectStore>(
+                           NewLocalObjectStore(dir / "lake"));
+                     }}),
+    [](const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; });
+
+TEST(LocalObjectStoreTest, DescribesItsAbsoluteRootAndWritesPlainFiles) {
+  fs::path dir = MakeTempDir();
+  auto store = NewLocalObjectStore(dir / "lake");
+  EXPECT_EQ(store->Describe(), "file://" + (dir / "lake").string());
+  ASSERT_TRUE(store->Put("bronze/x/y.zip", "zipbytes").ok());
+  EXPECT_TRUE(fs::is_regular_file(dir / "lake/bronze/x/y.zip"));
+  EXPECT_EQ(fs::file_size(dir / "lake/bronze/x/y.zip"), 8u);
+  fs::remove_all(dir);
+}
+
+class FaultInjectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir();
+    local_ = NewLocalObjectStore(dir_ / "lake");
+    faulty_ = std::make_unique<FaultInjectingObjectStore>(local_.get());
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  // Every file under the key's directory, temp files included.
+  std::vector<std::string> FilesIn(const fs::path& sub) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir_ / "lake" / sub)) {
+      names.push_back(e.path().filename().string());
+    }
+    return names;
+  }
+  fs::path dir_;
+  std::unique_ptr<ObjectStore> local_;
+  std::unique_ptr<FaultInjectingObjectStore> faulty_;
+};
+
+TEST_F(FaultInjectionTest, FailedNthPutLeavesPreviousObjectAndNoTempFile) {
+  ASSERT_TRUE(faulty_->Put("p/obj", "old").ok());
+  faulty_->FailNth(FaultInjectingObjectStore::Op::kPut, 2);
+  EXPECT_TRUE(faulty_->Put("p/other", "1").ok());
+  Status st = faulty_->Put("p/obj", "new");
+  EXPECT_TRUE(st.IsIOError()) << st.ToString();
+  EXPECT_NE(st.message().find("p/obj"), std::string::npos);
+  EXPECT_EQ(faulty_->Get("p/obj").value(), "old");
+  EXPECT_TRUE(faulty_->Put("p/obj", "newer").ok());  // One-shot: the next Put works.
+  EXPECT_EQ(faulty_->Get("p/obj").value(), "newer");
+  EXPECT_EQ(FilesIn("p").size(), 2u);
+  EXPECT_EQ(faulty_->CallCount(FaultInjectingObjectStore::Op::kPut), 4);
+  EXPECT_EQ(faulty_->InjectedFaultCount(), 1);
+}
+
+TEST_F(FaultInjectionTest, CrashedPutLeavesOnlyAnInvisibleTempFile) {
+  ASSERT_TRUE(faulty_->Put("c/obj", "old").ok());
+  faulty_->CrashNthPut(1);
+  Status st = faulty_->Put("c/obj", "new content");
+  EXPECT_TRUE(st.IsIOError()) << st.ToString();
+  EXPECT_EQ(faulty_->Get("c/obj").value(), "old");
+  // The crash really left a temp file on disk...
+  auto files = FilesIn("c");
+  ASSERT_EQ(files.size(), 2u);
+  int temps = 0;
+  for (const auto& f : files) temps += f.rfind(std::string(kTempFilePrefix), 0) == 0;
+  EXPECT_EQ(temps, 1);
+  // ...which no listing shows, through the wrapper or directly.
+  auto list = local_->List("");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0], (ObjectInfo{"c/obj", 3}));
+  EXPECT_EQ(faulty_->List("c/").value().size(), 1u);
+  // A crashed first Put of a new key leaves the key absent.
+  faulty_->CrashPutsMatching("c/new*");
+  EXPECT_FALSE(faulty_->Put("c/new-key", "x").ok());
+  EXPECT_FALSE(faulty_->Exists("c/new-key").value());
+}
+
+TEST_F(FaultInjectionTest, GlobFaultsFailEveryMatchingCallUntilCleared) {
+  ASSERT_TRUE(faulty_->Put("silver/a.parquet", "x").ok());
+  faulty_->FailMatching(FaultInjectingObjectStore::Op::kGet, "silver/*.parquet");
+  faulty_->FailMatching(FaultInjectingObjectStore::Op::kDelete, "*");
+  EXPECT_TRUE(faulty_->Get("silver/a.parquet").status().IsIOError());
+  EXPECT_TRUE(faulty_->Get("silver/a.parquet").status().IsIOError());
+  EXPECT_TRUE(faulty_->Delete("silver/a.parquet").IsIOError());
+  EXPECT_TRUE(faulty_->Exists("silver/a.parquet").value());
+  faulty_->ClearFaults();
+  EXPECT_EQ(faulty_->Get("silver/a.parquet").value(), "x");
+  EXPECT_TRUE(faulty_->Delete("silver/a.parquet").ok());
+  EXPECT_FALSE(faulty_->Exists("silver/a.parquet").value());
+}
+
+TEST_F(FaultInjectionTest, MemoryStoreCrashLeavesPreviousObject) {
+  FaultInjectingObjectStore faulty(NewMemoryObjectStore());
+  ASSERT_TRUE(faulty.Put("m", "old").ok());
+  faulty.CrashNthPut(1);
+  EXPECT_FALSE(faulty.Put("m", "new").ok());
+  EXPECT_EQ(faulty.Get("m").value(), "old");
+  EXPECT_EQ(faulty.List("").value().size(), 1u);
+}
+
+}  // namespace
+}  // namespace cryptolake::storage

@@ -1,0 +1,69 @@
+// The `cryptolake` command-line tool's subcommands.
+//
+// Each subcommand registers its flags on a CLI11 app and runs after parsing. Run functions return
+// the process exit code: 0 when everything succeeded, 1 when some archive file failed (the summary
+// names it) or the run could not complete, 2 for a usage error (bad flag values).
+//
+// Thread-safety: used from main() only.
+#ifndef CRYPTOLAKE_TOOLS_CRYPTOLAKE_COMMANDS_H_
+#define CRYPTOLAKE_TOOLS_CRYPTOLAKE_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "cryptolake/lake/ingest_pipeline.h"
+
+namespace cryptolake::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+struct IngestFlags {
+  std::string source;
+  std::string lake;
+  std::string market;
+  std::string data_type;
+  std::string interval;
+  std::vector<std::string> symbols;
+  bool all_symbols = false;
+  std::string start;
+  std::string end;
+  std::string period = "daily";
+  int jobs = 1;
+  std::string on_bad_rows = "fail";
+  std::string compression = "zstd";
+  std::string discover = "list";
+  bool quiet = false;
+  bool print_metrics = false;
+};
+
+// Adds `ingest` to `app`; its callback stores the exit code in *exit_code.
+CLI::App* AddIngestCommand(CLI::App& app, IngestFlags& flags, int* exit_code);
+int RunIngestCommand(const IngestFlags& flags);
+
+struct DemoFlags {
+  std::string lake = "./demo-lake";
+  bool keep_archive = false;
+  int jobs = 2;
+  bool no_metrics = false;
+};
+
+CLI::App* AddDemoCommand(CLI::App& app, DemoFlags& flags, int* exit_code);
+int RunDemoCommand(const DemoFlags& flags);
+
+// Prints the summary of a run to stdout and failures to stderr; used by both commands.
+void PrintSummary(const lake::IngestSummary& summary, const std::string& title);
+
+// Prints the run's metrics (OTLP/JSON, one line) under a heading.
+class RunMetrics;
+void PrintMetrics(RunMetrics& metrics);
+
+// A progress callback printing one refreshing line to stderr when it is a terminal; empty
+// function otherwise.
+std::function<void(const lake::IngestProgress&)> TerminalProgress();
+
+}  // namespace cryptolake::cli
+
+#endif  // CRYPTOLAKE_TOOLS_CRYPTOLAKE_COMMANDS_H_

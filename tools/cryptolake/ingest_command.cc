@@ -1,0 +1,183 @@
+// `cryptolake ingest`: flags -> IngestOptions -> RunIngest -> summary and exit code.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+
+#include "commands.h"
+#include "cryptolake/archive/archive_file.h"
+#include "cryptolake/storage/object_store.h"
+#include "run_metrics.h"
+
+namespace cryptolake::cli {
+namespace {
+
+Result<parquet::Compression> ParseCompression(std::string_view name) {
+  if (name == "zstd") return parquet::Compression::kZstd;
+  if (name == "snappy") return parquet::Compression::kSnappy;
+  if (name == "none" || name == "uncompressed") return parquet::Compression::kUncompressed;
+  return Status::InvalidArgument("--compression must be zstd, snappy or none, got '" +
+                                 std::string(name) + "'");
+}
+
+std::string HumanBytes(double bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  int u = 0;
+  while (bytes >= 1000 && u < 4) {
+    bytes /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
+}  // namespace
+
+std::function<void(const lake::IngestProgress&)> TerminalProgress() {
+  if (!isatty(STDERR_FILENO)) return {};
+  return [](const lake::IngestProgress& p) {
+    std::fprintf(stderr, "\r\033[K[%d/%d files] %lld rows, %s in, %.1fs  %s", p.files_done,
+                 p.files_total, static_cast<long long>(p.rows),
+                 HumanBytes(static_cast<double>(p.bytes_in)).c_str(), p.seconds,
+                 p.last_file.c_str());
+    if (p.files_done == p.files_total) std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+  };
+}
+
+void PrintMetrics(RunMetrics& metrics) {
+  Result<std::string> json = metrics.CollectOtlpJson();
+  if (!json.ok()) {
+    std::cerr << "cryptolake: collecting metrics failed: " << json.status().ToString() << "\n";
+    return;
+  }
+  std::cout << "== run metrics (OTLP/JSON ExportMetricsServiceRequest)\n" << *json << "\n";
+  std::cout.flush();
+}
+
+void PrintSummary(const lake::IngestSummary& summary, const std::string& title) {
+  if (!title.empty()) std::cout << "== " << title << "\n";
+  std::cout << summary.Format();
+  std::cout.flush();
+}
+
+CLI::App* AddIngestCommand(CLI::App& app, IngestFlags& f, int* exit_code) {
+  CLI::App* cmd = app.add_subcommand(
+      "ingest",
+      "Copy Binance public-archive files into the lake: verify each zip against its .CHECKSUM,\n"
+      "keep it byte-identical under bronze/, and write typed Parquet under silver/.\n"
+      "Flags mirror the archive path one to one, e.g. data/futures/um/daily/klines/BTCUSDT/1m/\n"
+      "is --market um --period daily --data-type klines --symbols BTCUSDT --interval 1m.\n"
+      "Re-running with the same flags writes nothing; republished archive files are re-ingested.\n"
+      "Exit status: 0 all files ok or already ingested, 1 some file failed (listed in the\n"
+      "summary), 2 usage error.");
+  cmd->add_option("--source", f.source,
+                  "Archive to read: a local directory mirroring the archive (contains data/...),\n"
+                  "or an http(s) base URL. Default: https://data.binance.vision");
+  cmd->add_option("--lake", f.lake, "Lake directory to write (created if missing)")->required();
+  cmd->add_option("--market", f.market, "Market: spot, um (USD-M futures) or cm (COIN-M futures)")
+      ->required()
+      ->check(CLI::IsMember({"spot", "um", "cm"}));
+  cmd->add_option("--data-type", f.data_type,
+                  "Archive data type, by the archive's own name: klines, trades, aggTrades,\n"
+                  "fundingRate (monthly only), bookTicker, bookDepth, metrics, indexPriceKlines,\n"
+                  "markPriceKlines, premiumIndexKlines")
+      ->required();
+  cmd->add_option(
+      "--interval", f.interval,
+      "Kline interval for kline-class types: 1s (spot) 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h\n"
+      "12h 1d 3d 1w 1mo");
+  auto* symbols =
+      cmd->add_option("--symbols", f.symbols, "Comma-separated symbols, e.g. BTCUSDT,ETHUSDT")
+          ->delimiter(',');
+  auto* all = cmd->add_flag("--all-symbols", f.all_symbols,
+                            "Every symbol the archive lists for this market and data type");
+  symbols->excludes(all);
+  cmd->add_option("--start", f.start, "First date, YYYY-MM-DD (inclusive)")->required();
+  cmd->add_option("--end", f.end, "Last date, YYYY-MM-DD (inclusive)")->required();
+  cmd->add_option("--period", f.period,
+                  "daily or monthly archive files (monthly: every month overlapping the dates)")
+      ->check(CLI::IsMember({"daily", "monthly"}))
+      ->capture_default_str();
+  cmd->add_option("--jobs", f.jobs, "Worker threads in total (downloads, parsing, encoding)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--on-bad-rows", f.on_bad_rows,
+                  "fail: a bad row fails its file (error names file, line, column, value);\n"
+                  "quarantine: bad rows go to rejects-<sha>.csv beside the partition")
+      ->check(CLI::IsMember({"fail", "quarantine"}))
+      ->capture_default_str();
+  cmd->add_option("--compression", f.compression, "Parquet page compression: zstd, snappy or none")
+      ->check(CLI::IsMember({"zstd", "snappy", "none"}))
+      ->capture_default_str();
+  cmd->add_option("--discover", f.discover,
+                  "list: list the archive for existing files (default); dates: expect one file\n"
+                  "per date/month and report missing ones as failures (explicit symbols only)")
+      ->check(CLI::IsMember({"list", "dates"}))
+      ->capture_default_str();
+  cmd->add_flag("--quiet", f.quiet, "No progress line");
+  cmd->add_flag("--print-metrics", f.print_metrics,
+                "After the summary, print the run's metrics (records, bytes, files, download\n"
+                "latency, active workflows) as one OTLP/JSON line");
+  cmd->footer(
+      "Examples:\n"
+      "  cryptolake ingest --lake ./lake --market spot --data-type klines --interval 1m \\\n"
+      "      --symbols BTCUSDT,ETHUSDT --start 2024-01-01 --end 2024-01-31 --jobs 4\n"
+      "  cryptolake ingest --lake ./lake --market um --period monthly --data-type fundingRate \\\n"
+      "      --all-symbols --start 2024-01-01 --end 2024-06-30\n"
+      "  cryptolake ingest --source ./mirror --lake ./lake --market cm --data-type aggTrades \\\n"
+      "      --symbols BTCUSD_PERP --start 2026-05-08 --end 2026-05-08 --on-bad-rows quarantine\n"
+      "Layout of the lake, idempotency and exit codes: docs/lake-layout.md");
+  cmd->callback([&f, exit_code] { *exit_code = RunIngestCommand(f); });
+  return cmd;
+}
+
+int RunIngestCommand(const IngestFlags& f) {
+  auto usage = [](const Status& s) {
+    std::cerr << "cryptolake ingest: " << s.message() << "\n";
+    return kExitUsage;
+  };
+  if (f.symbols.empty() && !f.all_symbols) {
+    return usage(Status::InvalidArgument("give --symbols A,B or --all-symbols"));
+  }
+  lake::IngestOptions o;
+  o.source = f.source;
+  Result<archive::Market> market = archive::ParseMarket(f.market);
+  if (!market.ok()) return usage(market.status());
+  o.market = *market;
+  Result<archive::Period> period = archive::ParsePeriod(f.period);
+  if (!period.ok()) return usage(period.status());
+  o.period = *period;
+  o.data_type = f.data_type;
+  o.interval = f.interval;
+  o.symbols = f.symbols;
+  o.all_symbols = f.all_symbols;
+  o.start_date = f.start;
+  o.end_date = f.end;
+  o.jobs = f.jobs;
+  o.discovery = f.discover == "dates" ? lake::DiscoveryMode::kDates : lake::DiscoveryMode::kList;
+  Result<lake::BadRowPolicy> policy = lake::ParseBadRowPolicy(f.on_bad_rows);
+  if (!policy.ok()) return usage(policy.status());
+  o.on_bad_rows = *policy;
+  Result<parquet::Compression> compression = ParseCompression(f.compression);
+  if (!compression.ok()) return usage(compression.status());
+  o.parquet.compression = *compression;
+  std::unique_ptr<storage::ObjectStore> lake_store = storage::NewLocalObjectStore(f.lake);
+  o.lake = lake_store.get();
+  if (!f.quiet) o.on_progress = TerminalProgress();
+
+  std::unique_ptr<RunMetrics> metrics;
+  if (f.print_metrics) metrics = std::make_unique<RunMetrics>();
+  Result<lake::IngestSummary> summary = lake::RunIngest(o);
+  if (!summary.ok()) {
+    std::cerr << "cryptolake ingest: " << summary.status().ToString() << "\n";
+    return summary.status().IsInvalidArgument() ? kExitUsage : kExitFailed;
+  }
+  PrintSummary(*summary, "");
+  if (metrics) PrintMetrics(*metrics);
+  return summary->ok() ? kExitOk : kExitFailed;
+}
+
+}  // namespace cryptolake::cli

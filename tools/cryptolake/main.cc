@@ -1,0 +1,28 @@
+// cryptolake: the command-line entry point (`cryptolake ingest`, `cryptolake demo`).
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app(
+      "cryptolake: a Binance market-data lakehouse.\n"
+      "Copies files of the Binance public data archive (data.binance.vision) into a lake:\n"
+      "bronze/ keeps each verified zip byte-identical, silver/ holds typed, Hive-partitioned\n"
+      "Parquet that DuckDB, Polars or Spark read directly. Start with `cryptolake demo`.",
+      "cryptolake");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "cryptolake 0.1.0");
+  int exit_code = cryptolake::cli::kExitOk;
+  cryptolake::cli::IngestFlags ingest_flags;
+  cryptolake::cli::DemoFlags demo_flags;
+  cryptolake::cli::AddIngestCommand(app, ingest_flags, &exit_code);
+  cryptolake::cli::AddDemoCommand(app, demo_flags, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every other parse problem is a usage error (exit 2).
+    int rc = app.exit(e);
+    return rc == 0 ? cryptolake::cli::kExitOk : cryptolake::cli::kExitUsage;
+  }
+  return exit_code;
+}
