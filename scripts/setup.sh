@@ -23,8 +23,12 @@ runtime_pkgs=(build-essential cmake ninja-build ccache pkg-config git ca-certifi
 
 test_pkgs=(libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev clang llvm libclang-rt-14-dev nodejs npm)
 
+# bench/ingest_bench.sh times runs with /usr/bin/time and computes ratios with bc.
+bench_pkgs=(time bc)
+
 pkgs=("${runtime_pkgs[@]}")
 [ "$mode" != runtime ] && pkgs+=("${test_pkgs[@]}")
+[ "$mode" = bench ] && pkgs+=("${bench_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do

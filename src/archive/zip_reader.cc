@@ -79,9 +79,11 @@ Result<size_t> FindEndOfCentralDir(std::string_view zip) {
   return Bad("no end-of-central-directory record (not a zip file, or truncated)");
 }
 
-// Extracts into *out; the member's name and verified CRC-32 go to *name and
-// *crc_out when non-null.
-Status Extract(std::string_view zip, std::string* out, std::string* name, uint32_t* crc_out) {
+// Extracts into the buffer that alloc(n) returns (n bytes, the member's size;
+// nullptr with *alloc_status set when it cannot); the member's name and
+// verified CRC-32 go to *name and *crc_out when non-null.
+template <typename Alloc>
+Status Extract(std::string_view zip, Alloc alloc, std::string* name, uint32_t* crc_out) {
   CL_ASSIGN_OR_RETURN(size_t eocd, FindEndOfCentralDir(zip));
   const char* e = zip.data() + eocd;
   uint16_t disk = Load16(e + 4);
@@ -149,15 +151,18 @@ Status Extract(std::string_view zip, std::string* out, std::string* name, uint32
 
   if (method == kMethodStored) {
     if (compressed_size != uncompressed_size) return Bad("stored member sizes disagree");
-    out->assign(data, compressed_size);
+  } else if (uncompressed_size > static_cast<uint64_t>(compressed_size) * kMaxDeflateRatio + 64) {
+    return Bad("declared uncompressed size is impossible for its compressed size");
+  }
+  Status alloc_status;
+  char* out = alloc(uncompressed_size, &alloc_status);
+  if (out == nullptr) return alloc_status;
+  if (method == kMethodStored) {
+    if (compressed_size > 0) std::memcpy(out, data, compressed_size);
   } else {
-    if (uncompressed_size > static_cast<uint64_t>(compressed_size) * kMaxDeflateRatio + 64) {
-      return Bad("declared uncompressed size is impossible for its compressed size");
-    }
-    out->resize(uncompressed_size);
     size_t actual = 0;
     libdeflate_result r = libdeflate_deflate_decompress(ThreadDecompressor(), data, compressed_size,
-                                                        out->data(), uncompressed_size, &actual);
+                                                        out, uncompressed_size, &actual);
     if (r == LIBDEFLATE_INSUFFICIENT_SPACE) {
       return Bad("member inflates to more than its declared " + std::to_string(uncompressed_size) +
                  " bytes");
@@ -168,7 +173,7 @@ Status Extract(std::string_view zip, std::string* out, std::string* name, uint32
                  std::to_string(uncompressed_size));
     }
   }
-  uint32_t actual_crc = libdeflate_crc32(0, out->data(), out->size());
+  uint32_t actual_crc = libdeflate_crc32(0, out, uncompressed_size);
   if (actual_crc != crc) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "CRC-32 mismatch (stored %08x, computed %08x)", crc, actual_crc);
@@ -179,15 +184,37 @@ Status Extract(std::string_view zip, std::string* out, std::string* name, uint32
   return Status::OK();
 }
 
+// std::string zero-fills on resize; the InflateBuffer overload avoids that.
+char* ResizeString(std::string* out, size_t n) {
+  out->resize(n);
+  return out->data();
+}
+
 }  // namespace
 
 Status ExtractSingleMemberInto(std::string_view zip_bytes, std::string* out, std::string* name) {
-  return Extract(zip_bytes, out, name, nullptr);
+  return Extract(
+      zip_bytes, [out](size_t n, Status*) { return ResizeString(out, n); }, name, nullptr);
+}
+
+Status ExtractSingleMemberInto(std::string_view zip_bytes, InflateBuffer* out, std::string* name) {
+  return Extract(
+      zip_bytes,
+      [out](size_t n, Status* st) -> char* {
+        *st = out->Resize(n);
+        if (!st->ok()) return nullptr;
+        // A zero-size member may leave data() null; hand the inflater a valid pointer.
+        static char empty_member[1];
+        return out->data() != nullptr ? out->data() : empty_member;
+      },
+      name, nullptr);
 }
 
 Result<ZipMember> ExtractSingleMember(std::string_view zip_bytes) {
   ZipMember member;
-  CL_RETURN_IF_ERROR(Extract(zip_bytes, &member.data, &member.name, &member.crc32));
+  CL_RETURN_IF_ERROR(Extract(
+      zip_bytes, [&member](size_t n, Status*) { return ResizeString(&member.data, n); },
+      &member.name, &member.crc32));
   return member;
 }
 

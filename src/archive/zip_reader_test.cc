@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <random>
+#include <utility>
 
 #include "archive/archive_test_util.h"
 
@@ -66,6 +69,60 @@ TEST(ZipReaderTest, ExtractIntoReusesTheBuffer) {
   ASSERT_TRUE(ExtractSingleMemberInto(WriteSingleMemberZip("a.csv", "1,2\n", 6), &out, &name).ok());
   EXPECT_EQ(out, "1,2\n");
   EXPECT_EQ(name, "a.csv");
+}
+
+TEST(ZipReaderTest, ExtractIntoInflateBufferMatchesAndReusesItsPages) {
+  InflateBuffer buffer;
+  std::string name;
+  // Large enough for the huge-page aligned mapping, then smaller members that
+  // fit in the same mapping, stored and deflated, and an empty one.
+  const std::string big = SampleCsv(200'000);
+  ASSERT_GT(big.size(), size_t{4} << 20);
+  ASSERT_TRUE(ExtractSingleMemberInto(WriteSingleMemberZip("big.csv", big, 1), &buffer, &name).ok());
+  EXPECT_EQ(name, "big.csv");
+  EXPECT_EQ(buffer.view(), big);
+  const char* mapped = buffer.data();
+  const size_t capacity = buffer.capacity();
+  for (int level : {0, 6}) {
+    const std::string small = SampleCsv(100 + level);
+    ASSERT_TRUE(
+        ExtractSingleMemberInto(WriteSingleMemberZip("s.csv", small, level), &buffer, &name).ok());
+    EXPECT_EQ(buffer.view(), small) << level;
+    EXPECT_EQ(buffer.data(), mapped);
+    EXPECT_EQ(buffer.capacity(), capacity);
+  }
+  ASSERT_TRUE(ExtractSingleMemberInto(WriteSingleMemberZip("e.csv", "", 6), &buffer, &name).ok());
+  EXPECT_EQ(buffer.view(), "");
+  // Errors come out as with the std::string overload.
+  std::string zip = WriteSingleMemberZip("a.csv", SampleCsv(50), 6);
+  Poke32(&zip, LayoutOf(zip).cd + 16, 0x12345678);  // wrong CRC in the central directory
+  Status st = ExtractSingleMemberInto(zip, &buffer, &name);
+  ASSERT_TRUE(st.IsCorruption()) << st.ToString();
+  EXPECT_NE(st.message().find("CRC-32 mismatch"), std::string::npos) << st.message();
+  // A fresh buffer holding a zero-size member is valid too.
+  InflateBuffer fresh;
+  ASSERT_TRUE(ExtractSingleMemberInto(WriteSingleMemberZip("e.csv", "", 0), &fresh).ok());
+  EXPECT_EQ(fresh.size(), 0u);
+}
+
+TEST(InflateBufferTest, ResizeKeepsThePrefixAndMovesOwnMemory) {
+  InflateBuffer a;
+  ASSERT_TRUE(a.Resize(10).ok());
+  std::memcpy(a.data(), "0123456789", 10);
+  ASSERT_TRUE(a.Resize(size_t{5} << 20).ok());  // grows into a new, huge-page aligned mapping
+  EXPECT_EQ(std::string_view(a.data(), 10), "0123456789");
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(a.data()) % (uintptr_t{2} << 20), 0u);
+  a.data()[a.size() - 1] = 'x';
+  ASSERT_TRUE(a.Resize(4).ok());
+  EXPECT_EQ(a.view(), "0123");
+  InflateBuffer b(std::move(a));
+  EXPECT_EQ(a.size(), 0u);
+  EXPECT_EQ(a.data(), nullptr);
+  EXPECT_EQ(b.view(), "0123");
+  a = std::move(b);
+  EXPECT_EQ(a.view(), "0123");
+  a.Release();
+  EXPECT_EQ(a.capacity(), 0u);
 }
 
 Status ExtractStatus(const std::string& zip) { return ExtractSingleMember(zip).status(); }

@@ -200,7 +200,10 @@ std::vector<SliceOutput> ConvertFile(const ArchiveFile& file, const std::string&
   return outs;
 }
 
-FileReport ProcessFile(RunContext& ctx, const ArchiveFile& file, int threads) {
+// `csv_buffer` is the worker's inflate buffer, reused from file to file (its pages stay mapped,
+// so only the first file of a worker pays the page faults of a fresh buffer).
+FileReport ProcessFile(RunContext& ctx, const ArchiveFile& file, int threads,
+                       archive::InflateBuffer& csv_buffer) {
   const IngestOptions& o = ctx.options;
   FileReport r;
   r.archive_path = file.ZipPath();
@@ -296,7 +299,6 @@ FileReport ProcessFile(RunContext& ctx, const ArchiveFile& file, int threads) {
   // 4. Verify before anything is written, 5. store bronze (byte-identical; skipped when the lake
   // already holds it), 6. inflate. With a spare thread the hash and the bronze write overlap the
   // inflate: the inflated bytes stay in memory and are discarded unless the digest matches.
-  std::string csv;
   std::string csv_name;
   Status extract_status;
   bool extracted = false;
@@ -308,7 +310,7 @@ FileReport ProcessFile(RunContext& ctx, const ArchiveFile& file, int threads) {
       verified = actual == r.sha256;
       if (verified) bronze_status = ctx.lake.Put(bronze_zip, zip);
     });
-    extract_status = archive::ExtractSingleMemberInto(zip, &csv, &csv_name);
+    extract_status = archive::ExtractSingleMemberInto(zip, &csv_buffer, &csv_name);
     helper.join();
     extracted = true;
     if (!verified) {
@@ -334,16 +336,16 @@ FileReport ProcessFile(RunContext& ctx, const ArchiveFile& file, int threads) {
     if (Status s = ctx.lake.Put(bronze_sum, *sum); !s.ok()) return fail(s);
     r.bytes_written += static_cast<int64_t>(sum->size());
   }
-  if (!extracted) extract_status = archive::ExtractSingleMemberInto(zip, &csv, &csv_name);
+  if (!extracted) extract_status = archive::ExtractSingleMemberInto(zip, &csv_buffer, &csv_name);
   if (!extract_status.ok()) return fail(extract_status.WithContext(zip_path));
   std::string().swap(zip);
+  const std::string_view csv = csv_buffer.view();
   r.csv_bytes = static_cast<int64_t>(csv.size());
   ConvertOptions convert_options;
   convert_options.on_bad_rows = o.on_bad_rows;
   const parquet::WriterOptions writer_options = ParquetOptionsFor(o, zip_path, r.sha256, csv_name);
   std::vector<SliceOutput> slices =
       ConvertFile(file, csv_name, csv, convert_options, writer_options, r.sha256, threads);
-  std::string().swap(csv);
   std::vector<PendingObject> objects;
   for (SliceOutput& s : slices) {
     if (!s.status.ok()) return fail(s.status.WithContext(zip_path));
@@ -528,9 +530,10 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
     int threads = 1;
     if (nfiles > 0 && nfiles < o.jobs)
       threads = o.jobs / nfiles + (worker < o.jobs % nfiles ? 1 : 0);
+    archive::InflateBuffer csv_buffer;
     for (int i = next.fetch_add(1); i < nfiles; i = next.fetch_add(1)) {
       ScopedActiveWorkflow active(metrics);
-      FileReport report = ProcessFile(ctx, files[i], threads);
+      FileReport report = ProcessFile(ctx, files[i], threads, csv_buffer);
       metrics.RecordFile(report);
       std::lock_guard<std::mutex> lock(progress_mu);
       progress.files_done++;

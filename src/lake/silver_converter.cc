@@ -562,11 +562,10 @@ void Converter::AcceptRow() {
   ++out_.rows_out;
 }
 
+// A column with the same value in every row: the repeated form, O(1) memory,
+// which the Parquet writer encodes as a one-entry dictionary directly.
 void FillConstant(parquet::StringColumn* col, std::string_view value, size_t rows) {
-  col->Reserve(rows, rows * value.size());
-  AdviseHugePages(col->bytes().data(), col->bytes().capacity());
-  AdviseHugePages(col->offsets());
-  for (size_t i = 0; i < rows; ++i) col->Append(value);
+  col->AppendRepeated(value, rows);
 }
 
 void Converter::FinishPartition(PartitionBuilder* part) {

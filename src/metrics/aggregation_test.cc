@@ -132,11 +132,11 @@ TEST(ExplicitHistogramTest, ManyBoundariesUseBinarySearchCorrectly) {
   Harness h(TemporalityPreference::kCumulative,
             {View{{.name = "h"}, {.aggregation = Aggregation::ExplicitBucketHistogram(bounds)}}});
   auto hist = h.meter->CreateDoubleHistogram("h");
-  hist.Record(0.5);   // bucket 0
-  hist.Record(1.0);   // bucket 0 (upper-inclusive)
-  hist.Record(1.5);   // bucket 1
-  hist.Record(100.0); // bucket 99
-  hist.Record(101);   // bucket 100
+  hist.Record(0.5);    // bucket 0
+  hist.Record(1.0);    // bucket 0 (upper-inclusive)
+  hist.Record(1.5);    // bucket 1
+  hist.Record(100.0);  // bucket 99
+  hist.Record(101);    // bucket 100
   auto rm = h.Collect();
   const auto& counts = testing::Hist(FindMetric(rm, "h")).points.at(0).bucket_counts;
   EXPECT_EQ(counts[0], 2u);
@@ -171,8 +171,9 @@ TEST(ExplicitHistogramTest, NoSumForInstrumentsThatMayRecordNegatives) {
 }
 
 TEST(ExponentialHistogramTest, ViewSelectsExponential) {
-  Harness h(TemporalityPreference::kCumulative,
-            {View{{.name = "h"}, {.aggregation = Aggregation::Base2ExponentialHistogram(160, 20)}}});
+  Harness h(
+      TemporalityPreference::kCumulative,
+      {View{{.name = "h"}, {.aggregation = Aggregation::Base2ExponentialHistogram(160, 20)}}});
   auto hist = h.meter->CreateDoubleHistogram("h");
   hist.Record(0.0);
   hist.Record(1.0);

@@ -191,9 +191,7 @@ class ExplicitHistogramAggregator {
   ExplicitHistogramAggregator(std::vector<double> bounds, bool record_min_max, bool record_sum)
       : bounds_(std::move(bounds)), record_min_max_(record_min_max), record_sum_(record_sum) {}
 
-  void InitCell(Cell& cell) const {
-    cell.counts.reset(new uint64_t[bounds_.size() + 1]());
-  }
+  void InitCell(Cell& cell) const { cell.counts.reset(new uint64_t[bounds_.size() + 1]()); }
   Acc NewAcc() const {
     Acc a;
     a.counts.assign(bounds_.size() + 1, 0);

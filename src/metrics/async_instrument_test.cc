@@ -18,12 +18,12 @@ using testing::IntValue;
 TEST(AsyncInstrumentTest, GaugeCallbackObservesAtCollection) {
   Harness h;
   int calls = 0;
-  auto gauge = h.meter->CreateInt64ObservableGauge(
-      "queue", {.unit = "{item}"}, [&](ObserverResult<int64_t>& r) {
-        ++calls;
-        r.Observe(3, {{"q", "a"}});
-        r.Observe(7, {{"q", "b"}});
-      });
+  auto gauge = h.meter->CreateInt64ObservableGauge("queue", {.unit = "{item}"},
+                                                   [&](ObserverResult<int64_t>& r) {
+                                                     ++calls;
+                                                     r.Observe(3, {{"q", "a"}});
+                                                     r.Observe(7, {{"q", "b"}});
+                                                   });
   EXPECT_NE(gauge.creation_callback_id(), 0u);
   EXPECT_EQ(calls, 0);
   auto rm = h.Collect();
@@ -37,8 +37,12 @@ TEST(AsyncInstrumentTest, CallbacksCanBeAddedAndRemoved) {
   Harness h;
   auto counter = h.meter->CreateDoubleObservableCounter("bytes");
   EXPECT_EQ(counter.creation_callback_id(), 0u);
-  CallbackId a = counter.AddCallback([](ObserverResult<double>& r) { r.Observe(1.5, {{"s", "a"}}); });
-  CallbackId b = counter.AddCallback([](ObserverResult<double>& r) { r.Observe(2.5, {{"s", "b"}}); });
+  CallbackId a = counter.AddCallback([](ObserverResult<double>& r) {
+    r.Observe(1.5, {{"s", "a"}});
+  });
+  CallbackId b = counter.AddCallback([](ObserverResult<double>& r) {
+    r.Observe(2.5, {{"s", "b"}});
+  });
   EXPECT_NE(a, b);
   auto rm1 = h.Collect();
   EXPECT_EQ(testing::Sum(FindMetric(rm1, "bytes")).points.size(), 2u);
@@ -56,11 +60,10 @@ TEST(AsyncInstrumentTest, CallbacksCanBeAddedAndRemoved) {
 TEST(AsyncInstrumentTest, NotObservedIsNotExportedUnderCumulative) {
   Harness h;
   bool observe_b = true;
-  auto counter = h.meter->CreateInt64ObservableCounter(
-      "c", {}, [&](ObserverResult<int64_t>& r) {
-        r.Observe(10, {{"k", "a"}});
-        if (observe_b) r.Observe(20, {{"k", "b"}});
-      });
+  auto counter = h.meter->CreateInt64ObservableCounter("c", {}, [&](ObserverResult<int64_t>& r) {
+    r.Observe(10, {{"k", "a"}});
+    if (observe_b) r.Observe(20, {{"k", "b"}});
+  });
   auto rm1 = h.Collect();
   EXPECT_EQ(testing::Sum(FindMetric(rm1, "c")).points.size(), 2u);
   observe_b = false;
@@ -90,8 +93,9 @@ TEST(AsyncInstrumentTest, CumulativeExportsObservedValueWithStableStart) {
 TEST(AsyncInstrumentTest, DeltaIsDifferenceOfSuccessiveObservations) {
   Harness h(TemporalityPreference::kDelta);
   int64_t total = 0;
-  auto counter = h.meter->CreateInt64ObservableCounter(
-      "c", {}, [&](ObserverResult<int64_t>& r) { r.Observe(total, {{"k", 1}}); });
+  auto counter = h.meter->CreateInt64ObservableCounter("c", {}, [&](ObserverResult<int64_t>& r) {
+    r.Observe(total, {{"k", 1}});
+  });
   total = 5;
   auto rm1 = h.Collect();
   total = 12;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "metrics/metrics_test_util.h"
 #include "metrics/packed_attributes.h"
 
@@ -35,8 +37,10 @@ TEST(AttributeValueViewTest, ToOwnedAndEqualsRoundTripEveryType) {
   const bool bools[] = {true, false};
   const std::string_view strings[] = {"a", "bc"};
   std::vector<AttributeValueView> views = {
-      AttributeValueView(true),          AttributeValueView(int64_t{-4}),
-      AttributeValueView(2.5),           AttributeValueView("str"),
+      AttributeValueView(true),
+      AttributeValueView(int64_t{-4}),
+      AttributeValueView(2.5),
+      AttributeValueView("str"),
       AttributeValueView(std::span<const int64_t>(ints)),
       AttributeValueView(std::span<const double>(doubles)),
       AttributeValueView(std::span<const bool>(bools)),
@@ -71,7 +75,11 @@ TEST(CanonicalAttributesTest, HashIsOrderIndependent) {
 
 TEST(CanonicalAttributesTest, HandlesMoreThanInlineCapacity) {
   std::vector<std::string> keys;
-  for (int i = 0; i < 40; ++i) keys.push_back("k" + std::to_string(100 - i));
+  for (int i = 0; i < 40; ++i) {
+    char key[8];
+    std::snprintf(key, sizeof(key), "k%d", 100 - i);  // Descending input order.
+    keys.emplace_back(key);
+  }
   std::vector<AttributeView> views;
   for (const auto& k : keys) views.push_back({k, 1});
   CanonicalAttributes c{Attributes(std::span<const AttributeView>(views))};
@@ -100,13 +108,13 @@ TEST(PackedAttributesTest, EqualsAndExpandsEveryType) {
   const bool bools[] = {true, false, true};
   const std::string_view strings[] = {"", "bc", "def"};
   const AttributeView attrs[] = {{"s", "text"},
-                      {"i", -9},
-                      {"d", 1.5},
-                      {"b", false},
-                      {"ia", std::span<const int64_t>(ints)},
-                      {"da", std::span<const double>(doubles)},
-                      {"ba", std::span<const bool>(bools)},
-                      {"sa", std::span<const std::string_view>(strings)}};
+                                 {"i", -9},
+                                 {"d", 1.5},
+                                 {"b", false},
+                                 {"ia", std::span<const int64_t>(ints)},
+                                 {"da", std::span<const double>(doubles)},
+                                 {"ba", std::span<const bool>(bools)},
+                                 {"sa", std::span<const std::string_view>(strings)}};
   CanonicalAttributes c{Attributes(attrs)};
   PackedAttributes packed(c);
   EXPECT_EQ(packed.size(), 8u);
@@ -119,11 +127,14 @@ TEST(PackedAttributesTest, EqualsAndExpandsEveryType) {
 
   const AttributeView other[] = {{"s", "text"}, {"i", -8}};
   EXPECT_FALSE(packed.Equals(CanonicalAttributes(Attributes(other))));
-  const AttributeView same_keys_other_type[] = {{"s", "text"}, {"i", -9.0}, {"d", 1.5}, {"b", false},
-                                     {"ia", std::span<const int64_t>(ints)},
-                                     {"da", std::span<const double>(doubles)},
-                                     {"ba", std::span<const bool>(bools)},
-                                     {"sa", std::span<const std::string_view>(strings)}};
+  const AttributeView same_keys_other_type[] = {{"s", "text"},
+                                                {"i", -9.0},
+                                                {"d", 1.5},
+                                                {"b", false},
+                                                {"ia", std::span<const int64_t>(ints)},
+                                                {"da", std::span<const double>(doubles)},
+                                                {"ba", std::span<const bool>(bools)},
+                                                {"sa", std::span<const std::string_view>(strings)}};
   EXPECT_FALSE(packed.Equals(CanonicalAttributes(Attributes(same_keys_other_type))));
 }
 

@@ -89,8 +89,7 @@ TEST(ConcurrencyTest, ConcurrentInstrumentCreationSharesOneInstrument) {
   for (auto& th : threads) th.join();
   auto rm = h.Collect();
   EXPECT_EQ(testing::FindMetrics(rm, "same").size(), 1u);
-  EXPECT_EQ(testing::IntValue(testing::Sum(FindMetric(rm, "same")).points.at(0)),
-            kThreads * 1000);
+  EXPECT_EQ(testing::IntValue(testing::Sum(FindMetric(rm, "same")).points.at(0)), kThreads * 1000);
 }
 
 }  // namespace

@@ -44,8 +44,8 @@ void WriteToStderr(DiagnosticsState& s, const Diagnostic& d) {
     s.suppressed = 0;
   }
   std::fprintf(stderr, "cryptolake metrics %s [%.*s]: %.*s\n", level,
-               static_cast<int>(d.event.size()), d.event.data(),
-               static_cast<int>(d.message.size()), d.message.data());
+               static_cast<int>(d.event.size()), d.event.data(), static_cast<int>(d.message.size()),
+               d.message.data());
 }
 
 }  // namespace

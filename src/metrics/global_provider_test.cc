@@ -1,8 +1,7 @@
 // The global provider and the no-op provider.
-#include "cryptolake/metrics/meter_provider.h"
-
 #include <gtest/gtest.h>
 
+#include "cryptolake/metrics/meter_provider.h"
 #include "metrics/metrics_test_util.h"
 
 namespace cryptolake::metrics {
@@ -39,9 +38,8 @@ TEST(GlobalProviderTest, NoopProviderHandsOutWorkingNoops) {
   auto c = meter->CreateDoubleCounter("c");
   c.Add(1.0, {{"k", "v"}});
   c.Bind({{"k", "v"}}).Add(1.0);
-  auto g = meter->CreateInt64ObservableGauge("g", {}, [](ObserverResult<int64_t>& r) {
-    r.Observe(1);
-  });
+  auto g =
+      meter->CreateInt64ObservableGauge("g", {}, [](ObserverResult<int64_t>& r) { r.Observe(1); });
   EXPECT_FALSE(g.enabled());
   EXPECT_EQ(g.creation_callback_id(), 0u);
   meter->CreateDoubleHistogram("h").Record(1.0);

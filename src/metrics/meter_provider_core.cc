@@ -4,8 +4,7 @@
 
 namespace cryptolake::metrics::internal {
 
-std::shared_ptr<Meter> MeterProviderCore::GetMeter(std::string_view name,
-                                                   std::string_view version,
+std::shared_ptr<Meter> MeterProviderCore::GetMeter(std::string_view name, std::string_view version,
                                                    std::string_view schema_url,
                                                    const AttributeSet& attributes) {
   std::lock_guard<std::mutex> lock(meters_mu_);

@@ -64,10 +64,10 @@ inline double DoubleValue(const NumberDataPoint& p) { return std::get<double>(p.
 
 // A provider with one ManualReader.
 struct Harness {
-  explicit Harness(TemporalityPreference temporality = TemporalityPreference::kCumulative,
-                   std::vector<View> views = {}, int32_t cardinality_limit = 2000,
-                   DefaultHistogramAggregation histogram =
-                       DefaultHistogramAggregation::kExplicitBucket) {
+  explicit Harness(
+      TemporalityPreference temporality = TemporalityPreference::kCumulative,
+      std::vector<View> views = {}, int32_t cardinality_limit = 2000,
+      DefaultHistogramAggregation histogram = DefaultHistogramAggregation::kExplicitBucket) {
     reader = std::make_shared<ManualReader>(ManualReaderOptions{temporality, histogram});
     SdkMeterProviderOptions options;
     options.resource = Resource(AttributeSet{{"service.name", std::string("test")}});

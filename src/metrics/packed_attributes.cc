@@ -150,12 +150,20 @@ void CanonicalAttributes::FilterFrom(const CanonicalAttributes& source,
 }
 
 uint64_t CanonicalAttributes::ComputeHash() const noexcept {
-  uint64_t h = 0x243F6A8885A308D3ull;
+  // Each attribute is hashed on its own (key and value from distinct seeds)
+  // and the per-attribute hashes are combined with position-dependent
+  // rotations, so the multiplies of different attributes run in parallel
+  // instead of forming one long dependency chain.
+  uint64_t h = 0x243F6A8885A308D3ull ^ size_;
   for (size_t i = 0; i < size_; ++i) {
-    h = HashBytes(h, items_[i]->key.data(), items_[i]->key.size());
-    h = HashValue(h, items_[i]->value);
+    const uint64_t k =
+        HashBytes(0x13198A2E03707344ull, items_[i]->key.data(), items_[i]->key.size());
+    const uint64_t v = HashValue(0xA4093822299F31D0ull, items_[i]->value);
+    const uint64_t term = Mix(k, v);
+    h ^= (term << (i & 63)) | (term >> ((64 - (i & 63)) & 63));
+    h += term;
   }
-  return Mix(h, size_);
+  return Mix(h, 0x082EFA98EC4E6C89ull);
 }
 
 AttributeSet CanonicalAttributes::ToAttributeSet() const {
@@ -259,7 +267,8 @@ PackedAttributes::PackedAttributes(const AttributeSet& attributes) {
 PackedAttributes::PackedAttributes(const CanonicalAttributes& attributes) {
   const size_t n = attributes.size();
   size_t total = kHeaderBytes + n * sizeof(Entry);
-  for (size_t i = 0; i < n; ++i) total += attributes[i].key.size() + PayloadBytes(attributes[i].value);
+  for (size_t i = 0; i < n; ++i)
+    total += attributes[i].key.size() + PayloadBytes(attributes[i].value);
   block_.reset(new uint8_t[total]);
   bytes_ = static_cast<uint32_t>(total);
   uint8_t* base = block_.get();

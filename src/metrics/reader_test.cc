@@ -1,13 +1,12 @@
 // Readers: periodic export, final export on Shutdown, ForceFlush, env vars,
 // OTEL_SDK_DISABLED, lifecycle errors.
-#include "cryptolake/metrics/sdk/periodic_exporting_reader.h"
-
 #include <gtest/gtest.h>
 
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
 
+#include "cryptolake/metrics/sdk/periodic_exporting_reader.h"
 #include "metrics/metrics_test_util.h"
 
 namespace cryptolake::metrics {

@@ -23,13 +23,20 @@ bool IsObservable(InstrumentKind kind) {
 
 const char* KindName(InstrumentKind kind) {
   switch (kind) {
-    case InstrumentKind::kCounter: return "Counter";
-    case InstrumentKind::kUpDownCounter: return "UpDownCounter";
-    case InstrumentKind::kHistogram: return "Histogram";
-    case InstrumentKind::kGauge: return "Gauge";
-    case InstrumentKind::kObservableCounter: return "ObservableCounter";
-    case InstrumentKind::kObservableUpDownCounter: return "ObservableUpDownCounter";
-    case InstrumentKind::kObservableGauge: return "ObservableGauge";
+    case InstrumentKind::kCounter:
+      return "Counter";
+    case InstrumentKind::kUpDownCounter:
+      return "UpDownCounter";
+    case InstrumentKind::kHistogram:
+      return "Histogram";
+    case InstrumentKind::kGauge:
+      return "Gauge";
+    case InstrumentKind::kObservableCounter:
+      return "ObservableCounter";
+    case InstrumentKind::kObservableUpDownCounter:
+      return "ObservableUpDownCounter";
+    case InstrumentKind::kObservableGauge:
+      return "ObservableGauge";
   }
   return "?";
 }
@@ -319,8 +326,8 @@ SdkMeter::Record* SdkMeter::FindOrAddLocked(const InstrumentDescriptor& d, bool*
   }
   if (conflict) {
     ReportDiagnostic(DiagnosticSeverity::kWarning, "DuplicateInstrumentConflict",
-                     std::string("instrument '") + d.name + "' (" + KindName(d.kind) +
-                         ", unit '" + d.options.unit +
+                     std::string("instrument '") + d.name + "' (" + KindName(d.kind) + ", unit '" +
+                         d.options.unit +
                          "') conflicts with an instrument of the same name but a different "
                          "kind, value type, unit or description; both are exported");
   }

@@ -21,8 +21,8 @@ bool NamesManyInstruments(const View& view) {
 
 SdkMeterProvider::SdkMeterProvider(SdkMeterProviderOptions options) {
   auto config = std::make_shared<internal::ProviderConfig>();
-  config->resource = options.resource.attributes().empty() ? Resource::Create({})
-                                                           : std::move(options.resource);
+  config->resource =
+      options.resource.attributes().empty() ? Resource::Create({}) : std::move(options.resource);
   config->cardinality_limit = std::max(options.cardinality_limit, 1);
   for (const View& view : options.views) {
     if (!view.stream.name.empty() && NamesManyInstruments(view)) {

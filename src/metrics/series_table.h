@@ -88,8 +88,7 @@ class SeriesTable {
   static constexpr size_t kMinCapacity = 16;
 
   struct Array {
-    explicit Array(size_t capacity)
-        : mask(capacity - 1), slots(new std::atomic<S*>[capacity]) {
+    explicit Array(size_t capacity) : mask(capacity - 1), slots(new std::atomic<S*>[capacity]) {
       for (size_t i = 0; i < capacity; ++i) slots[i].store(nullptr, std::memory_order_relaxed);
     }
     size_t mask;

@@ -64,8 +64,7 @@ class SyncStreamImpl final : public SyncStream {
     std::lock_guard<std::mutex> lock(mu_);
     S* s = FindOrCreateLocked(a);
     s->bound_refs.fetch_add(1, std::memory_order_relaxed);
-    return std::make_unique<Bound>(
-        std::static_pointer_cast<SyncStreamImpl>(shared_from_this()), s);
+    return std::make_unique<Bound>(std::static_pointer_cast<SyncStreamImpl>(shared_from_this()), s);
   }
 
   void Collect(size_t reader, uint64_t now_ns, std::vector<MetricData>* out) override {
@@ -257,7 +256,7 @@ class SyncStreamImpl final : public SyncStream {
   std::atomic<S*> empty_{nullptr};
   S* overflow_ = nullptr;
   std::atomic<bool> full_{false};  // No room left: new sets go to overflow_.
-  size_t count_ = 0;  // Series excluding the overflow series.
+  size_t count_ = 0;               // Series excluding the overflow series.
   std::vector<uint64_t> last_collect_ns_;
   typename Agg::Acc scratch_;
 };

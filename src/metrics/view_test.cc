@@ -69,11 +69,12 @@ TEST(ViewTest, QuestionMarkWildcard) {
 }
 
 TEST(ViewTest, SeveralViewsMakeSeveralStreams) {
-  Harness h(TemporalityPreference::kCumulative,
-            {View{{.name = "latency"}, {.name = "latency.by_symbol",
-                                        .attribute_keys = std::vector<std::string>{"symbol"}}},
-             View{{.name = "latency"},
-                  {.name = "latency.total", .attribute_keys = std::vector<std::string>{}}}});
+  Harness h(
+      TemporalityPreference::kCumulative,
+      {View{{.name = "latency"},
+            {.name = "latency.by_symbol", .attribute_keys = std::vector<std::string>{"symbol"}}},
+       View{{.name = "latency"},
+            {.name = "latency.total", .attribute_keys = std::vector<std::string>{}}}});
   auto hist = h.meter->CreateDoubleHistogram("latency");
   hist.Record(1, {{"symbol", "BTC"}, {"exchange", "binance"}});
   hist.Record(2, {{"symbol", "ETH"}, {"exchange", "binance"}});
@@ -125,8 +126,7 @@ TEST(ViewTest, SelectByKindUnitAndMeter) {
 }
 
 TEST(ViewTest, NoMatchingViewGivesDefaultStream) {
-  Harness h(TemporalityPreference::kCumulative,
-            {View{{.name = "other"}, {.name = "renamed"}}});
+  Harness h(TemporalityPreference::kCumulative, {View{{.name = "other"}, {.name = "renamed"}}});
   auto counter = h.meter->CreateInt64Counter("mine");
   counter.Add(1);
   auto rm = h.Collect();
@@ -147,8 +147,7 @@ TEST(ViewTest, RenamingWildcardViewIsReported) {
 }
 
 TEST(ViewTest, CardinalityLimitPerView) {
-  Harness h(TemporalityPreference::kCumulative,
-            {View{{.name = "c"}, {.cardinality_limit = 3}}});
+  Harness h(TemporalityPreference::kCumulative, {View{{.name = "c"}, {.cardinality_limit = 3}}});
   auto counter = h.meter->CreateInt64Counter("c");
   for (int i = 0; i < 10; ++i) counter.Add(1, {{"i", i}});
   auto rm = h.Collect();

@@ -13,6 +13,66 @@ bool IsInt64Type(ColumnType t) {
 
 }  // namespace
 
+void StringColumn::AppendRepeated(std::string_view value, size_t count) {
+  if (count == 0) return;
+  if (repeated_count_ > 0 && value == std::string_view(bytes_)) {
+    repeated_count_ += count;
+    return;
+  }
+  if (size() == 0) {
+    // Empty: start the repeated form (offsets_ is {0} already).
+    bytes_.assign(value.data(), value.size());
+    repeated_count_ = count;
+    return;
+  }
+  Materialize();
+  offsets_.reserve(offsets_.size() + count);
+  bytes_.reserve(bytes_.size() + value.size() * count);
+  for (size_t i = 0; i < count; ++i) {
+    bytes_.append(value.data(), value.size());
+    offsets_.push_back(static_cast<uint32_t>(bytes_.size()));
+  }
+}
+
+void StringColumn::Materialize() {
+  if (repeated_count_ == 0) return;
+  const size_t count = repeated_count_;
+  const std::string value = std::move(bytes_);
+  repeated_count_ = 0;
+  bytes_.clear();
+  offsets_.assign(1, 0);
+  offsets_.reserve(count + 1);
+  bytes_.reserve(value.size() * count);
+  for (size_t i = 0; i < count; ++i) {
+    bytes_.append(value);
+    offsets_.push_back(static_cast<uint32_t>(bytes_.size()));
+  }
+}
+
+void StringColumn::AppendRange(const StringColumn& other, size_t begin, size_t count) {
+  if (count == 0) return;
+  if (other.repeated_count_ > 0) {
+    AppendRepeated(other.repeated_value(), count);
+    return;
+  }
+  Materialize();
+  const uint32_t base = other.offsets_[begin];
+  const uint32_t shift = static_cast<uint32_t>(bytes_.size()) - base;
+  bytes_.append(other.bytes_.data() + base, other.offsets_[begin + count] - base);
+  for (size_t i = begin + 1; i <= begin + count; ++i) offsets_.push_back(other.offsets_[i] + shift);
+}
+
+bool operator==(const StringColumn& a, const StringColumn& b) {
+  if (a.size() != b.size()) return false;
+  if (a.repeated_count_ == 0 && b.repeated_count_ == 0) {
+    return a.bytes_ == b.bytes_ && a.offsets_ == b.offsets_;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 ColumnBatch::ColumnBatch(const Schema& schema) : schema_(schema), columns_(schema.columns.size()) {}
 
 // A wrong accessor is a programming error, like an out-of-range index: abort

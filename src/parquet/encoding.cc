@@ -170,6 +170,18 @@ void EncodeRleHybrid(const uint32_t* values, size_t n, int bit_width, std::strin
 void EncodeRleHybrid(const uint8_t* values, size_t n, int bit_width, std::string* out) {
   EncodeHybrid(values, n, bit_width, out);
 }
+void EncodeRleHybridRepeated(uint32_t value, size_t n, int bit_width, std::string* out) {
+  if (n < 8) {
+    // EncodeHybrid bit-packs runs shorter than 8.
+    uint32_t values[8];
+    for (size_t i = 0; i < n; ++i) values[i] = value;
+    EncodeHybrid(values, n, bit_width, out);
+    return;
+  }
+  PutVarint(static_cast<uint64_t>(n) << 1, out);
+  const int value_bytes = (bit_width + 7) / 8;
+  for (int b = 0; b < value_bytes; ++b) out->push_back(static_cast<char>(value >> (8 * b)));
+}
 Status DecodeRleHybrid(const uint8_t* data, size_t size, int bit_width, size_t n, uint32_t* out) {
   return DecodeHybrid(data, size, bit_width, n, out);
 }

@@ -23,6 +23,8 @@ int BitWidth(uint64_t max_value);
 // values[0..n). REQUIRES: every value < 2^bit_width, 0 <= bit_width <= 32.
 void EncodeRleHybrid(const uint32_t* values, size_t n, int bit_width, std::string* out);
 void EncodeRleHybrid(const uint8_t* values, size_t n, int bit_width, std::string* out);
+// Same bytes as EncodeRleHybrid of n copies of `value`, without the copies.
+void EncodeRleHybridRepeated(uint32_t value, size_t n, int bit_width, std::string* out);
 
 // Decodes exactly n values from the hybrid stream data[0..size).
 // Corruption when the stream ends early or bit_width > 32.

@@ -45,6 +45,19 @@ TEST(RleHybridTest, ConstantInputIsOneRun) {
   EXPECT_EQ(RoundTripHybrid(v, 2), v);
 }
 
+TEST(RleHybridTest, RepeatedEncodesLikeTheCopies) {
+  for (int width : {1, 3, 8, 9, 17, 32}) {
+    const uint32_t value = width == 32 ? 0xFFFFFFFFu : (1u << width) - 1;
+    for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{100000}}) {
+      std::vector<uint32_t> copies(n, value);
+      std::string expected, got;
+      EncodeRleHybrid(copies.data(), n, width, &expected);
+      EncodeRleHybridRepeated(value, n, width, &got);
+      EXPECT_EQ(got, expected) << "width " << width << " n " << n;
+    }
+  }
+}
+
 TEST(RleHybridTest, TruncatedStreamIsCorruption) {
   std::vector<uint32_t> v(100);
   for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<uint32_t>(i % 13);

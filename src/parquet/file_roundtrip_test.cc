@@ -189,6 +189,133 @@ TEST(FileWriterTest, SortedInt64UsesDeltaAndConstantStringsUseDictionary) {
   EXPECT_EQ(*back, b);
 }
 
+// Repeated string columns (StringColumn::AppendRepeated) must give the same
+// file as the same values appended one by one, for every option that changes
+// the string path: dictionary or not, page v1/v2, row groups cutting a batch,
+// nulls, empty strings and batches buffered across Append calls.
+TEST(FileWriterTest, RepeatedStringColumnsWriteTheSameFileAsAppendedValues) {
+  Schema s{{{"id", ColumnType::kInt64, false},
+            {"exchange", ColumnType::kString, false},
+            {"interval", ColumnType::kString, true},
+            {"empty", ColumnType::kString, false}}};
+  auto make = [&](size_t rows, int64_t first, bool repeated) {
+    ColumnBatch b(s);
+    for (size_t i = 0; i < rows; ++i) {
+      b.Int64(0).push_back(first + static_cast<int64_t>(i));
+      b.Validity(2).push_back(i % 3 == 0 ? 0 : 1);
+    }
+    if (repeated) {
+      b.String(1).AppendRepeated("binance", rows);
+      b.String(2).AppendRepeated("1m", rows);
+      b.String(3).AppendRepeated("", rows);
+      EXPECT_EQ(b.String(1).is_repeated(), rows > 0);
+    } else {
+      for (size_t i = 0; i < rows; ++i) {
+        b.String(1).Append("binance");
+        b.String(2).Append("1m");
+        b.String(3).Append("");
+      }
+    }
+    EXPECT_TRUE(b.Validate().ok());
+    return b;
+  };
+  for (bool dict : {true, false}) {
+    for (bool v2 : {false, true}) {
+      WriterOptions opts;
+      opts.enable_dictionary = dict;
+      opts.data_page_v2 = v2;
+      opts.row_group_rows = 700;
+      opts.page_bytes = 512;
+      std::vector<ColumnBatch> plain = {make(1000, 0, false), make(1, 1000, false),
+                                        make(250, 1001, false)};
+      std::vector<ColumnBatch> repeated = {make(1000, 0, true), make(1, 1000, true),
+                                           make(250, 1001, true)};
+      const std::string expected = WriteOrDie(s, opts, plain);
+      const std::string got = WriteOrDie(s, opts, repeated);
+      EXPECT_EQ(got, expected) << "dict " << dict << " v2 " << v2;
+      Result<FileReader> r = FileReader::Open(got);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_EQ(HasEncoding(r->column_chunk(0, 1), Encoding::kRleDictionary), dict);
+      EXPECT_EQ(r->column_chunk(0, 1).min_value, "binance");
+      EXPECT_EQ(r->column_chunk(0, 1).max_value, "binance");
+      Result<ColumnBatch> back = r->ReadAll();
+      ASSERT_TRUE(back.ok()) << back.status().ToString();
+      ColumnBatch all = make(1251, 0, false);
+      EXPECT_EQ(*back, all);
+      ColumnBatch all_repeated = make(1251, 0, true);
+      EXPECT_EQ(*back, all_repeated);  // equality compares values, not the representation
+    }
+  }
+  // An all-null repeated column and an empty batch.
+  WriterOptions opts;
+  ColumnBatch nulls = make(20, 0, true);
+  nulls.Validity(2).assign(20, 0);
+  ColumnBatch nulls_plain = make(20, 0, false);
+  nulls_plain.Validity(2).assign(20, 0);
+  EXPECT_EQ(WriteOrDie(s, opts, {nulls}), WriteOrDie(s, opts, {nulls_plain}));
+  EXPECT_EQ(WriteOrDie(s, opts, {make(0, 0, true)}), WriteOrDie(s, opts, {make(0, 0, false)}));
+}
+
+TEST(StringColumnTest, RepeatedFormBehavesLikeAppendedValues) {
+  StringColumn c;
+  c.AppendRepeated("ab", 0);
+  EXPECT_FALSE(c.is_repeated());
+  EXPECT_TRUE(c.empty());
+  c.AppendRepeated("ab", 3);
+  c.Append("ab");
+  c.AppendRepeated("ab", 2);
+  EXPECT_TRUE(c.is_repeated());
+  EXPECT_EQ(c.repeated_value(), "ab");
+  EXPECT_EQ(c.size(), 6u);
+  EXPECT_EQ(c[5], "ab");
+  StringColumn expected;
+  for (int i = 0; i < 6; ++i) expected.Append("ab");
+  EXPECT_EQ(c, expected);
+  EXPECT_EQ(expected, c);
+  // A different value converts to the bytes + offsets form.
+  c.Append("xyz");
+  c.AppendRepeated("q", 2);
+  EXPECT_FALSE(c.is_repeated());
+  expected.Append("xyz");
+  expected.Append("q");
+  expected.Append("q");
+  EXPECT_EQ(c, expected);
+  EXPECT_EQ(c.bytes(), expected.bytes());
+  EXPECT_EQ(c.offsets(), expected.offsets());
+  // Ranges of a repeated column, into empty, same-value and other columns.
+  StringColumn r;
+  r.AppendRepeated("v", 10);
+  StringColumn into;
+  into.AppendRange(r, 2, 5);
+  EXPECT_TRUE(into.is_repeated());
+  EXPECT_EQ(into.size(), 5u);
+  into.AppendRange(expected, 6, 2);  // "q", "q"
+  EXPECT_FALSE(into.is_repeated());
+  ASSERT_EQ(into.size(), 7u);
+  EXPECT_EQ(into[4], "v");
+  EXPECT_EQ(into[6], "q");
+  r.Materialize();
+  EXPECT_FALSE(r.is_repeated());
+  EXPECT_EQ(r.size(), 10u);
+  EXPECT_EQ(r.bytes(), std::string(10, 'v'));
+  StringColumn shorter;
+  shorter.AppendRepeated("v", 9);
+  EXPECT_FALSE(shorter == r);
+  r.Clear();
+  EXPECT_TRUE(r.empty());
+  EXPECT_FALSE(r.is_repeated());
+  // ColumnBatch row ranges keep the repeated form.
+  Schema s{{{"x", ColumnType::kString, false}}};
+  ColumnBatch src(s);
+  src.String(0).AppendRepeated("binance", 100);
+  ColumnBatch dst(s);
+  dst.AppendRows(src, 10, 20);
+  dst.AppendBatch(src);
+  EXPECT_TRUE(dst.String(0).is_repeated());
+  EXPECT_EQ(dst.num_rows(), 120u);
+  EXPECT_TRUE(dst.Validate().ok());
+}
+
 TEST(FileWriterTest, KeyValueMetadataAndCreatedBy) {
   WriterOptions opts;
   opts.key_value_metadata = {{"source", "data/spot/x.zip"}, {"sha256", std::string(64, 'a')}};

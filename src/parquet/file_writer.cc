@@ -179,6 +179,9 @@ class FileWriter::Impl {
                          const ColumnSchema& cs, format::ColumnMetaData* md);
   Status WriteStringChunk(StringValues values, size_t nvalues, const uint8_t* validity,
                           size_t count, format::ColumnMetaData* md);
+  // A chunk whose non-null values are all `value` (a repeated StringColumn).
+  Status WriteRepeatedStringChunk(std::string_view value, size_t nvalues, const uint8_t* validity,
+                                  size_t count, format::ColumnMetaData* md);
   // Splits the chunk's rows into pages of about `value_bytes` per value and
   // writes them; encode(va, vb) appends the values of one page to page_.
   template <typename EncodeFn>
@@ -351,6 +354,10 @@ Status FileWriter::Impl::WriteColumnChunk(const ColumnBatch& batch, size_t col, 
     }
     case ColumnType::kString: {
       const StringColumn& s = batch.String(col);
+      if (s.is_repeated()) {
+        st = WriteRepeatedStringChunk(s.repeated_value(), nvalues, validity, count, &md);
+        break;
+      }
       StringValues values{s.bytes().data(), s.offsets().data() + begin};
       if (validity != nullptr && nvalues != count) {
         compacts_.Clear();
@@ -559,6 +566,42 @@ Status FileWriter::Impl::WriteStringChunk(StringValues values, size_t nvalues,
   return WritePages(
       validity, count, per_value, format::kPlain,
       [&](size_t va, size_t vb) { EncodeStringValues(values, va, vb, enc, 0); }, md);
+}
+
+Status FileWriter::Impl::WriteRepeatedStringChunk(std::string_view value, size_t nvalues,
+                                                  const uint8_t* validity, size_t count,
+                                                  format::ColumnMetaData* md) {
+  // The choice WriteStringChunk would make for this chunk: a one-entry
+  // dictionary (bit width 1, as there) when enabled and smaller than PLAIN.
+  const size_t total_bytes = value.size() * nvalues;
+  const bool dictionary = options_.enable_dictionary && nvalues > 0 &&
+                          static_cast<int64_t>(value.size()) <=
+                              std::max<int64_t>(0, options_.dictionary_max_bytes) &&
+                          value.size() + 4 + nvalues / 8 < total_bytes + 4 * nvalues;
+  if (!dictionary) {
+    compacts_.Clear();
+    compacts_.Reserve(nvalues, total_bytes);
+    for (size_t i = 0; i < nvalues; ++i) compacts_.Append(value);
+    // compacts_ was empty and Append never starts the repeated form.
+    return WriteStringChunk(StringValues{compacts_.bytes().data(), compacts_.offsets().data()},
+                            nvalues, validity, count, md);
+  }
+  md->statistics->min_value = std::string(value);
+  md->statistics->max_value = std::string(value);
+  page_.clear();
+  const uint32_t len = static_cast<uint32_t>(value.size());
+  page_.append(reinterpret_cast<const char*>(&len), 4);
+  page_.append(value.data(), value.size());
+  CL_RETURN_IF_ERROR(EmitDictionaryPage(1, md));
+  md->encodings = {format::kPlain, format::kRleDictionary};
+  constexpr int kBitWidth = 1;
+  return WritePages(
+      validity, count, kBitWidth / 8.0, format::kRleDictionary,
+      [&](size_t va, size_t vb) {
+        page_.push_back(static_cast<char>(kBitWidth));
+        encoding::EncodeRleHybridRepeated(0, vb - va, kBitWidth, &page_);
+      },
+      md);
 }
 
 void FileWriter::Impl::EncodeStringValues(StringValues values, size_t va, size_t vb,

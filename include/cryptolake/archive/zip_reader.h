@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "cryptolake/archive/inflate_buffer.h"
 #include "cryptolake/common/status.h"
 
 namespace cryptolake::archive {
@@ -37,6 +38,11 @@ Result<ZipMember> ExtractSingleMember(std::string_view zip_bytes);
 // Same, reusing `out`'s capacity for the data (the member's name goes to
 // *name when non-null). On error *out is left unspecified.
 Status ExtractSingleMemberInto(std::string_view zip_bytes, std::string* out,
+                               std::string* name = nullptr);
+// Same, into an InflateBuffer: no zero-filling of the member's bytes before
+// inflating, and the buffer's pages are reused when it is already big enough.
+// On error out->size() is unspecified.
+Status ExtractSingleMemberInto(std::string_view zip_bytes, InflateBuffer* out,
                                std::string* name = nullptr);
 
 // A zip holding `data` as member `member_name`. level 0 stores it; 1..12 are

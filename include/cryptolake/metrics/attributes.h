@@ -44,16 +44,19 @@ class AttributeValueView {
 
   AttributeValueView(bool v) : type_(Type::kBool) { u_.b = v; }  // NOLINT: implicit by design
   template <typename I>
-    requires(std::is_integral_v<I> && !std::is_same_v<I, bool> && !std::is_same_v<I, char>)
-  AttributeValueView(I v) : type_(Type::kInt64) {  // NOLINT
+  requires(std::is_integral_v<I> && !std::is_same_v<I, bool> && !std::is_same_v<I, char>)
+      AttributeValueView(I v)
+      : type_(Type::kInt64) {  // NOLINT
     u_.i = static_cast<int64_t>(v);
   }
   AttributeValueView(double v) : type_(Type::kDouble) { u_.d = v; }  // NOLINT
   AttributeValueView(float v) : type_(Type::kDouble) { u_.d = v; }   // NOLINT
-  AttributeValueView(std::string_view v) : type_(Type::kString) { SetSpan(v.data(), v.size()); }  // NOLINT
-  AttributeValueView(const char* v) : AttributeValueView(std::string_view(v)) {}  // NOLINT
+  AttributeValueView(std::string_view v) : type_(Type::kString) {
+    SetSpan(v.data(), v.size());
+  }                                                                                      // NOLINT
+  AttributeValueView(const char* v) : AttributeValueView(std::string_view(v)) {}         // NOLINT
   AttributeValueView(const std::string& v) : AttributeValueView(std::string_view(v)) {}  // NOLINT
-  AttributeValueView(std::span<const bool> v) : type_(Type::kBoolArray) {  // NOLINT
+  AttributeValueView(std::span<const bool> v) : type_(Type::kBoolArray) {                // NOLINT
     SetSpan(v.data(), v.size());
   }
   AttributeValueView(std::span<const int64_t> v) : type_(Type::kInt64Array) {  // NOLINT

@@ -29,14 +29,14 @@
 namespace cryptolake::metrics {
 
 struct InstrumentOptions {
-  std::string unit;         // UCUM unit, e.g. "s", "By", "{record}".
-  std::string description;  // Free text.
+  std::string unit = {};         // UCUM unit, e.g. "s", "By", "{record}".
+  std::string description = {};  // Free text.
   // Advisory explicit histogram bucket boundaries (strictly increasing) used
   // when no view configures the aggregation. Empty = not given.
-  std::vector<double> advisory_bucket_boundaries;
+  std::vector<double> advisory_bucket_boundaries = {};
   // Advisory attribute keys to keep when no view sets attribute keys.
   // Empty = not given (keep all).
-  std::vector<std::string> advisory_attribute_keys;
+  std::vector<std::string> advisory_attribute_keys = {};
 };
 
 enum class InstrumentValueType { kInt64, kDouble };
@@ -54,10 +54,12 @@ class Meter {
   virtual ~Meter() = default;
 
   Counter<int64_t> CreateInt64Counter(std::string_view name, InstrumentOptions options = {}) {
-    return Counter<int64_t>(Sync(name, InstrumentKind::kCounter, InstrumentValueType::kInt64, options));
+    return Counter<int64_t>(
+        Sync(name, InstrumentKind::kCounter, InstrumentValueType::kInt64, options));
   }
   Counter<double> CreateDoubleCounter(std::string_view name, InstrumentOptions options = {}) {
-    return Counter<double>(Sync(name, InstrumentKind::kCounter, InstrumentValueType::kDouble, options));
+    return Counter<double>(
+        Sync(name, InstrumentKind::kCounter, InstrumentValueType::kDouble, options));
   }
   UpDownCounter<int64_t> CreateInt64UpDownCounter(std::string_view name,
                                                   InstrumentOptions options = {}) {
@@ -90,8 +92,8 @@ class Meter {
   ObservableCounter<int64_t> CreateInt64ObservableCounter(
       std::string_view name, InstrumentOptions options = {},
       ObservableCallback<int64_t> callback = nullptr) {
-    return Observable<ObservableCounter<int64_t>>(name, InstrumentKind::kObservableCounter,
-                                                  options, std::move(callback));
+    return Observable<ObservableCounter<int64_t>>(name, InstrumentKind::kObservableCounter, options,
+                                                  std::move(callback));
   }
   ObservableCounter<double> CreateDoubleObservableCounter(
       std::string_view name, InstrumentOptions options = {},
@@ -117,9 +119,9 @@ class Meter {
     return Observable<ObservableGauge<int64_t>>(name, InstrumentKind::kObservableGauge, options,
                                                 std::move(callback));
   }
-  ObservableGauge<double> CreateDoubleObservableGauge(std::string_view name,
-                                                      InstrumentOptions options = {},
-                                                      ObservableCallback<double> callback = nullptr) {
+  ObservableGauge<double> CreateDoubleObservableGauge(
+      std::string_view name, InstrumentOptions options = {},
+      ObservableCallback<double> callback = nullptr) {
     return Observable<ObservableGauge<double>>(name, InstrumentKind::kObservableGauge, options,
                                                std::move(callback));
   }
@@ -135,14 +137,14 @@ class Meter {
   std::shared_ptr<internal::SyncInstrument> Sync(std::string_view name, InstrumentKind kind,
                                                  InstrumentValueType type,
                                                  InstrumentOptions& options) {
-    return CreateSyncInstrument(InstrumentDescriptor{std::string(name), kind, type,
-                                                     std::move(options)});
+    return CreateSyncInstrument(
+        InstrumentDescriptor{std::string(name), kind, type, std::move(options)});
   }
   template <typename Handle, typename T>
   Handle Observable(std::string_view name, InstrumentKind kind, InstrumentOptions& options,
                     ObservableCallback<T> callback) {
-    constexpr InstrumentValueType type = std::is_same_v<T, int64_t> ? InstrumentValueType::kInt64
-                                                                    : InstrumentValueType::kDouble;
+    constexpr InstrumentValueType type =
+        std::is_same_v<T, int64_t> ? InstrumentValueType::kInt64 : InstrumentValueType::kDouble;
     auto impl = CreateObservableInstrument(
         InstrumentDescriptor{std::string(name), kind, type, std::move(options)});
     Handle handle(impl, 0);

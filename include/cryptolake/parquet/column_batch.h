@@ -34,46 +34,75 @@ namespace cryptolake::parquet {
 
 // A column of strings stored as one byte buffer plus end offsets.
 // Value i is bytes()[offset(i) .. offset(i+1)).
+//
+// A column can also hold one value repeated size() times (is_repeated()), for
+// the constant columns of a batch (exchange, market, symbol, ...): filling it
+// costs O(1) memory instead of a copy and an offset per row, and the Parquet
+// writer encodes it as a one-entry dictionary without looking at every row.
+// AppendRepeated() on an empty column starts that form; appending the same
+// value keeps it; appending any other value first converts the column to the
+// bytes + offsets form (it never changes the values a caller sees).
+// Equality compares values, not the representation.
 // REQUIRES: the total byte size of one StringColumn stays below 4 GiB.
 class StringColumn {
  public:
   StringColumn() : offsets_{0} {}
 
   void Append(std::string_view value) {
+    if (repeated_count_ > 0) {
+      if (value == std::string_view(bytes_)) {
+        ++repeated_count_;
+        return;
+      }
+      Materialize();
+    }
     bytes_.append(value.data(), value.size());
     offsets_.push_back(static_cast<uint32_t>(bytes_.size()));
   }
+  // Appends `count` copies of `value`; on an empty column (or one that already
+  // repeats `value`) in O(1) time and memory.
+  void AppendRepeated(std::string_view value, size_t count);
   // REQUIRES: i < size().
   std::string_view operator[](size_t i) const {
+    if (repeated_count_ > 0) return std::string_view(bytes_);
     return std::string_view(bytes_.data() + offsets_[i], offsets_[i + 1] - offsets_[i]);
   }
-  size_t size() const { return offsets_.size() - 1; }
+  size_t size() const { return repeated_count_ > 0 ? repeated_count_ : offsets_.size() - 1; }
   bool empty() const { return size() == 0; }
   void Clear() {
     bytes_.clear();
     offsets_.resize(1);
+    repeated_count_ = 0;
   }
   // Appends values [begin, begin+count) of `other`. REQUIRES: in range.
-  void AppendRange(const StringColumn& other, size_t begin, size_t count) {
-    const uint32_t base = other.offsets_[begin];
-    const uint32_t shift = static_cast<uint32_t>(bytes_.size()) - base;
-    bytes_.append(other.bytes_.data() + base, other.offsets_[begin + count] - base);
-    for (size_t i = begin + 1; i <= begin + count; ++i)
-      offsets_.push_back(other.offsets_[i] + shift);
-  }
+  void AppendRange(const StringColumn& other, size_t begin, size_t count);
   void Reserve(size_t values, size_t bytes) {
     offsets_.reserve(values + 1);
     bytes_.reserve(bytes);
   }
+
+  // True when the column holds one value repeated size() > 0 times.
+  bool is_repeated() const { return repeated_count_ > 0; }
+  // The repeated value. REQUIRES: is_repeated().
+  std::string_view repeated_value() const { return bytes_; }
+  // Converts a repeated column to the bytes + offsets form (no-op otherwise).
+  void Materialize();
+
+  // REQUIRES (bytes(), offsets()): !is_repeated() (call Materialize() first
+  // when the column may be repeated).
   const std::string& bytes() const { return bytes_; }
   // size()+1 entries; offsets()[0] == 0.
   const std::vector<uint32_t>& offsets() const { return offsets_; }
 
-  friend bool operator==(const StringColumn&, const StringColumn&) = default;
+  friend bool operator==(const StringColumn& a, const StringColumn& b);
 
  private:
+  // bytes + offsets form: bytes_ holds every value, offsets_ size()+1 ends.
+  // Repeated form (repeated_count_ > 0): bytes_ holds the value once and
+  // offsets_ is {0}.
   std::string bytes_;
   std::vector<uint32_t> offsets_;
+  size_t repeated_count_ = 0;
 };
 
 class ColumnBatch {

@@ -38,9 +38,9 @@ class PeriodicExportingReader final : public MetricReader {
  public:
   // REQUIRES: exporter != nullptr. The thread starts at once; nothing is
   // collected until the reader is attached to a provider.
-  PeriodicExportingReader(std::shared_ptr<MetricExporter> exporter,
-                          PeriodicExportingReaderOptions options =
-                              PeriodicExportingReaderOptions::FromEnvironment());
+  PeriodicExportingReader(
+      std::shared_ptr<MetricExporter> exporter,
+      PeriodicExportingReaderOptions options = PeriodicExportingReaderOptions::FromEnvironment());
   ~PeriodicExportingReader() override;
 
   AggregationTemporality TemporalityFor(InstrumentKind kind) const override;
@@ -61,7 +61,7 @@ class PeriodicExportingReader final : public MetricReader {
   std::shared_ptr<MetricExporter> exporter_;
   PeriodicExportingReaderOptions options_;
 
-  std::mutex mu_;  // Guards the fields below.
+  std::mutex mu_;                      // Guards the fields below.
   std::condition_variable cv_;         // Wakes the thread (stop_).
   std::condition_variable export_cv_;  // Signals exporting_ == false.
   bool exporting_ = false;             // Serialises exports.

@@ -38,9 +38,9 @@ inline constexpr int32_t kDefaultCardinalityLimit = 2000;
 struct SdkMeterProviderOptions {
   // Typically Resource::Create({...}). A resource without attributes is
   // replaced by Resource::Create({}) (SDK defaults + environment).
-  Resource resource;
-  std::vector<View> views;
-  std::vector<std::shared_ptr<MetricReader>> readers;
+  Resource resource = {};
+  std::vector<View> views = {};
+  std::vector<std::shared_ptr<MetricReader>> readers = {};
   // Per stream, counting the otel.metric.overflow=true series. Views may override.
   int32_t cardinality_limit = kDefaultCardinalityLimit;
 };

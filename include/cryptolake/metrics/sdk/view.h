@@ -33,26 +33,26 @@
 namespace cryptolake::metrics {
 
 struct InstrumentSelector {
-  std::string name;  // Wildcard pattern; "" matches all.
-  std::optional<InstrumentKind> kind;
-  std::optional<std::string> unit;
-  std::optional<std::string> meter_name;
-  std::optional<std::string> meter_version;
-  std::optional<std::string> meter_schema_url;
+  std::string name = {};  // Wildcard pattern; "" matches all.
+  std::optional<InstrumentKind> kind = {};
+  std::optional<std::string> unit = {};
+  std::optional<std::string> meter_name = {};
+  std::optional<std::string> meter_version = {};
+  std::optional<std::string> meter_schema_url = {};
 };
 
 struct StreamConfig {
-  std::string name;         // "" keeps the instrument name.
-  std::string description;  // "" keeps the instrument description.
-  std::optional<std::vector<std::string>> attribute_keys;  // Allow-list.
-  std::vector<std::string> excluded_attribute_keys;         // Exclude-list.
-  Aggregation aggregation;                                   // kDefault by default.
+  std::string name = {};         // "" keeps the instrument name.
+  std::string description = {};  // "" keeps the instrument description.
+  std::optional<std::vector<std::string>> attribute_keys = {};  // Allow-list.
+  std::vector<std::string> excluded_attribute_keys = {};        // Exclude-list.
+  Aggregation aggregation = {};                                 // kDefault by default.
   int32_t cardinality_limit = 0;  // 0 = provider default. Counts the overflow series.
 };
 
 struct View {
-  InstrumentSelector selector;
-  StreamConfig stream;
+  InstrumentSelector selector = {};
+  StreamConfig stream = {};
 };
 
 // Matches `text` against a pattern with '*' and '?', ASCII case-insensitive.
