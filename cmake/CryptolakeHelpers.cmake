@@ -10,7 +10,15 @@ function(cryptolake_add_test name)
   target_compile_definitions(${name} PRIVATE
     CRYPTOLAKE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     CRYPTOLAKE_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60)
+  # Labels are applied by a script that runs after discovery, because
+  # gtest_discover_tests(PROPERTIES LABELS a;b) keeps only the first label.
+  if(ARG_LABELS)
+    set(label_script ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+    file(WRITE ${label_script}
+      "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${ARG_LABELS}\")\nendif()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${label_script})
+  endif()
   # Tests labelled tsan/asan are also built and run by the sanitizer presets.
   if("tsan" IN_LIST ARG_LABELS)
     add_dependencies(cryptolake_tsan_tests ${name})

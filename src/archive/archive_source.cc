@@ -1,7 +1,10 @@
 // OpenArchiveSource() and the local-directory mirror source.
 #include "cryptolake/archive/archive_source.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <string>
 #include <system_error>
@@ -32,6 +35,19 @@ Status ValidateRelativePath(std::string_view path) {
   return Status::OK();
 }
 
+// Reserves `size` bytes in *data and, for large files, asks for transparent huge pages on the
+// new buffer before it is first written: a 25 MB zip otherwise costs ~6,400 page faults of 4 KiB
+// (the system default here is THP "madvise"). Advice only; failure is harmless.
+void ReserveWithHugePages(std::string* data, size_t size) {
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  data->reserve(size);
+  if (size < 2 * kHuge) return;
+  const uintptr_t start = reinterpret_cast<uintptr_t>(data->data());
+  const uintptr_t begin = (start + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (start + data->capacity()) & ~(kHuge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
 class LocalArchiveSource final : public ArchiveSource {
  public:
   explicit LocalArchiveSource(fs::path root) : root_(std::move(root)) {}
@@ -48,6 +64,7 @@ class LocalArchiveSource final : public ArchiveSource {
     std::string data;
     uint64_t size = fs::file_size(file, ec);
     if (ec) return Status::IOError("cannot stat " + file.string() + ": " + ec.message());
+    ReserveWithHugePages(&data, size);
     data.resize(size);
     in.read(data.data(), static_cast<std::streamsize>(size));
     if (static_cast<uint64_t>(in.gcount()) != size) {

@@ -83,10 +83,18 @@ uint64_t HashValue(uint64_t h, const AttributeValue& value) {
 }  // namespace
 
 AttributeSet::AttributeSet(std::vector<KeyValue> entries) : entries_(std::move(entries)) {
+  // Already strictly sorted (the SDK's export path hands over sorted, unique
+  // keys): nothing to do, and no stable_sort buffer is allocated.
+  const auto key_less = [](const KeyValue& a, const KeyValue& b) { return a.key < b.key; };
+  if (std::adjacent_find(entries_.begin(), entries_.end(), [](const KeyValue& a,
+                                                              const KeyValue& b) {
+        return !(a.key < b.key);
+      }) == entries_.end()) {
+    return;
+  }
   // Stable sort keeps equal keys in input order, so the last of each run of
   // equal keys is the one the caller gave last.
-  std::stable_sort(entries_.begin(), entries_.end(),
-                   [](const KeyValue& a, const KeyValue& b) { return a.key < b.key; });
+  std::stable_sort(entries_.begin(), entries_.end(), key_less);
   if (entries_.size() < 2) return;
   size_t out = 0;
   for (size_t i = 0; i < entries_.size(); ++i) {

@@ -1,7 +1,14 @@
 #include "metrics/epoch.h"
 
 #include <cassert>
+#include <cstdlib>
 #include <thread>
+
+#if defined(__linux__)
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace cryptolake::metrics::internal {
 
@@ -26,9 +33,37 @@ struct RecordReleaser {
 };
 thread_local RecordReleaser tl_releaser;
 
+// Registers the process for expedited private membarrier once. Readers use
+// the fence-free entry only when this succeeded, and the collector then
+// always issues the barrier, so both sides agree for the process lifetime.
+bool AsymmetricBarrierAvailable() {
+#if defined(__linux__) && defined(__NR_membarrier)
+  static const bool available = [] {
+    const long commands = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    if (commands < 0 || (commands & MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0) return false;
+    return syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+  }();
+  return available;
+#else
+  return false;
+#endif
+}
+
+// A full memory barrier on every running thread of the process: a reader that
+// stored `active` before it is seen by our later loads, and a reader whose
+// barrier comes first sees everything we stored before the call.
+void ProcessWideBarrier() {
+#if defined(__linux__) && defined(__NR_membarrier)
+  if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0) return;
+#endif
+  // Registered but failing cannot happen; never continue unsafely.
+  std::abort();
+}
+
 }  // namespace
 
 EpochRecord* AcquireEpochRecord() {
+  tl_epoch_asymmetric = AsymmetricBarrierAvailable();
   EpochRecord* r = nullptr;
   for (EpochRecord* p = g_records.load(std::memory_order_acquire); p != nullptr; p = p->next) {
     bool expected = false;
@@ -54,7 +89,11 @@ EpochRecord* AcquireEpochRecord() {
 
 void SynchronizeReaders() {
   assert(tl_epoch_depth == 0);
+  const bool asymmetric = AsymmetricBarrierAvailable();
   uint64_t target = g_epoch.fetch_add(1, std::memory_order_seq_cst) + 1;
+  // Readers entering without a fence: make their `active` stores visible
+  // (or make them see our unlinks) before we look at them.
+  if (asymmetric) ProcessWideBarrier();
   for (EpochRecord* p = g_records.load(std::memory_order_acquire); p != nullptr; p = p->next) {
     for (int spins = 0;; ++spins) {
       uint64_t v = p->active.load(std::memory_order_seq_cst);

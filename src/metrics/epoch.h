@@ -7,8 +7,14 @@
 // after unlinking, calls SynchronizeReaders(), which returns once every guard
 // that was active when it was called has ended. Then the memory is free.
 //
-// Cost on the recording path: one store with a full fence on entry (to a
-// cache line owned by the thread) and one plain release store on exit.
+// Cost on the recording path: two plain stores to a cache line owned by the
+// thread (entry and exit), no fence. The store-load ordering the protocol
+// needs (the reader's "I am active" before its table reads, against the
+// collector's unlink before its check of the readers) is paid entirely by the
+// collector: SynchronizeReaders() issues a process-wide memory barrier
+// (Linux membarrier, private expedited) between the two, which makes every
+// running thread execute a full fence. Where membarrier is unavailable the
+// reader falls back to a seq_cst store (a full fence) on entry.
 //
 // Thread-safety: ReadGuard is per thread and nests. SynchronizeReaders may be
 // called from any thread that is NOT inside a ReadGuard; it blocks only until
@@ -32,6 +38,9 @@ struct alignas(64) EpochRecord {
 inline std::atomic<uint64_t> g_epoch{1};
 inline thread_local EpochRecord* tl_epoch_record = nullptr;
 inline thread_local uint32_t tl_epoch_depth = 0;
+// True once this thread knows the collector issues a process-wide barrier
+// (set with tl_epoch_record, never changes afterwards).
+inline thread_local bool tl_epoch_asymmetric = false;
 
 // Slow path: gives this thread its record (allocated once per thread).
 EpochRecord* AcquireEpochRecord();
@@ -42,9 +51,19 @@ class ReadGuard {
     if (tl_epoch_depth++ != 0) return;
     EpochRecord* r = tl_epoch_record;
     if (r == nullptr) r = AcquireEpochRecord();
-    // seq_cst pairs with the collector's unlink + epoch bump: either the
-    // collector sees us active, or we see the unlinked state.
-    r->active.store(g_epoch.load(std::memory_order_relaxed), std::memory_order_seq_cst);
+    // Acquire: a reader that sees the collector's new epoch also sees what
+    // the collector unlinked before bumping it.
+    const uint64_t epoch = g_epoch.load(std::memory_order_acquire);
+    if (tl_epoch_asymmetric) {
+      // The collector's process-wide barrier orders this store before our
+      // table reads: either the collector sees us active, or we see the
+      // unlinked state. Only the compiler must not move the reads up.
+      r->active.store(epoch, std::memory_order_relaxed);
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+    } else {
+      // seq_cst pairs with the collector's unlink + epoch bump (Dekker).
+      r->active.store(epoch, std::memory_order_seq_cst);
+    }
   }
   ~ReadGuard() {
     if (--tl_epoch_depth != 0) return;

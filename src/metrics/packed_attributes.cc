@@ -87,6 +87,60 @@ uint64_t HashValue(uint64_t h, const AttributeValueView& v) {
   return h;
 }
 
+// Keys are compared by length first: most distinct keys differ there.
+inline bool KeysEqual(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && BytesEqual(a.data(), b.data(), a.size());
+}
+
+// Splits a string of up to 16 bytes into two words; (words, length) is
+// injective. Longer strings are hashed into the first word.
+inline void StringWords(const char* p, size_t n, uint64_t* w0, uint64_t* w1) {
+  if (n <= 8) {
+    *w0 = LoadShort(p, n);
+    *w1 = 0;
+  } else if (n <= 16) {
+    *w0 = Load64(p);
+    *w1 = Load64(p + n - 8);
+  } else {
+    *w0 = HashBytes(0x452821E638D01377ull, p, n);
+    *w1 = 0;
+  }
+}
+
+// The hash of one (key, value) pair. Key and value are hashed together: the
+// first words of both go through one multiply, the second words (with the
+// lengths and the value type) through another, independent one.
+inline uint64_t HashAttribute(std::string_view key, const AttributeValueView& v) {
+  uint64_t k0, k1, v0, v1;
+  StringWords(key.data(), key.size(), &k0, &k1);
+  uint64_t tag = (static_cast<uint64_t>(v.type()) << 56) ^ (static_cast<uint64_t>(key.size()) << 32);
+  if (v.type() == Type::kString) {
+    const std::string_view sv = v.string_value();
+    StringWords(sv.data(), sv.size(), &v0, &v1);
+    tag ^= sv.size();
+  } else {
+    switch (v.type()) {
+      case Type::kBool:
+        v0 = v.bool_value() ? 1 : 2;
+        break;
+      case Type::kInt64:
+        v0 = static_cast<uint64_t>(v.int64_value());
+        break;
+      case Type::kDouble: {
+        double d = v.double_value();
+        std::memcpy(&v0, &d, 8);
+        break;
+      }
+      default:
+        v0 = HashValue(0xA4093822299F31D0ull, v);
+        break;
+    }
+    v1 = 0;
+  }
+  return Mix(k0 ^ 0x13198A2E03707344ull, v0 ^ 0xA4093822299F31D0ull) +
+         Mix(k1 ^ 0x299F31D0082EFA98ull, v1 ^ tag ^ 0xEC4E6C89452821E6ull);
+}
+
 bool Contains(const std::vector<std::string>& sorted, std::string_view key) {
   for (const std::string& k : sorted) {
     if (k == key) return true;
@@ -106,7 +160,35 @@ inline int CompareKeys(std::string_view a, std::string_view b) {
 }  // namespace
 
 CanonicalAttributes::CanonicalAttributes(Attributes attributes) noexcept {
+  const size_t n = attributes.size();
+  if (n <= kInlineAttributes) {
+    // The hot path: no sort. Duplicate keys are detected by comparing every
+    // pair (n is small; key lengths usually differ, so most pairs cost one
+    // compare); only a list with duplicates takes the sorting path.
+    const AttributeView* data = attributes.begin();
+    bool duplicates = false;
+    for (size_t i = 1; i < n && !duplicates; ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (KeysEqual(data[i].key, data[j].key)) {
+          duplicates = true;
+          break;
+        }
+      }
+    }
+    if (!duplicates) {
+      for (size_t i = 0; i < n; ++i) items_[i] = data + i;
+      size_ = n;
+      sorted_ = n < 2;
+      return;
+    }
+  }
+  SortAndDeduplicate(attributes);
+}
+
+void CanonicalAttributes::SortAndDeduplicate(Attributes attributes) noexcept {
   Reserve(attributes.size());
+  size_ = 0;
+  sorted_ = true;
   // Insertion sort by key (lists are short); an equal key replaces the
   // earlier entry, so the last occurrence wins.
   for (const AttributeView& item : attributes) {
@@ -140,6 +222,7 @@ void CanonicalAttributes::FilterFrom(const CanonicalAttributes& source,
                                      const std::vector<std::string>& excluded) noexcept {
   Reserve(source.size());
   size_ = 0;
+  sorted_ = source.sorted_;
   hash_valid_ = false;
   for (size_t i = 0; i < source.size(); ++i) {
     const AttributeView* item = source.items_[i];
@@ -150,20 +233,13 @@ void CanonicalAttributes::FilterFrom(const CanonicalAttributes& source,
 }
 
 uint64_t CanonicalAttributes::ComputeHash() const noexcept {
-  // Each attribute is hashed on its own (key and value from distinct seeds)
-  // and the per-attribute hashes are combined with position-dependent
-  // rotations, so the multiplies of different attributes run in parallel
-  // instead of forming one long dependency chain.
-  uint64_t h = 0x243F6A8885A308D3ull ^ size_;
-  for (size_t i = 0; i < size_; ++i) {
-    const uint64_t k =
-        HashBytes(0x13198A2E03707344ull, items_[i]->key.data(), items_[i]->key.size());
-    const uint64_t v = HashValue(0xA4093822299F31D0ull, items_[i]->value);
-    const uint64_t term = Mix(k, v);
-    h ^= (term << (i & 63)) | (term >> ((64 - (i & 63)) & 63));
-    h += term;
-  }
-  return Mix(h, 0x082EFA98EC4E6C89ull);
+  // Per-attribute hashes combined by addition: commutative, so the hash does
+  // not depend on the order of the list (no sort needed before a lookup), and
+  // the per-attribute multiplies run in parallel. The final mix spreads the
+  // sum over the low bits the table indexes with.
+  uint64_t h = 0;
+  for (size_t i = 0; i < size_; ++i) h += HashAttribute(items_[i]->key, items_[i]->value);
+  return Mix(h ^ size_, 0x082EFA98EC4E6C89ull);
 }
 
 AttributeSet CanonicalAttributes::ToAttributeSet() const {
@@ -264,11 +340,15 @@ PackedAttributes::PackedAttributes(const AttributeSet& attributes) {
   *this = PackedAttributes(canonical);
 }
 
-PackedAttributes::PackedAttributes(const CanonicalAttributes& attributes) {
-  const size_t n = attributes.size();
+PackedAttributes::PackedAttributes(const CanonicalAttributes& canonical) {
+  // Entries keep the order of the list that created the series: call sites
+  // pass their attributes in a fixed order, so Equals() then finds each key
+  // at its own position. Export sorts (ToAttributeSet).
+  const size_t n = canonical.size();
+  auto attributes = [&canonical](size_t i) -> const AttributeView& { return canonical[i]; };
   size_t total = kHeaderBytes + n * sizeof(Entry);
   for (size_t i = 0; i < n; ++i)
-    total += attributes[i].key.size() + PayloadBytes(attributes[i].value);
+    total += attributes(i).key.size() + PayloadBytes(attributes(i).value);
   block_.reset(new uint8_t[total]);
   bytes_ = static_cast<uint32_t>(total);
   uint8_t* base = block_.get();
@@ -284,7 +364,7 @@ PackedAttributes::PackedAttributes(const CanonicalAttributes& attributes) {
     return static_cast<uint32_t>(at);
   };
   for (size_t i = 0; i < n; ++i) {
-    const AttributeView& item = attributes[i];
+    const AttributeView& item = attributes(i);
     Entry& e = entries[i];
     e.key_offset = put(item.key.data(), item.key.size());
     e.key_length = static_cast<uint32_t>(item.key.size());
@@ -338,62 +418,72 @@ size_t PackedAttributes::size() const {
   return count;
 }
 
+namespace {
+
+// True when `v` equals the value of entry `e` (same type, bitwise same value).
+template <typename Entry>
+bool ValueEquals(const uint8_t* base, const Entry& e, const AttributeValueView& v) {
+  if (e.type != static_cast<uint32_t>(v.type())) return false;
+  auto same_bytes = [&](const void* data, size_t count, size_t width) {
+    return e.value.span.count == count && BytesEqual(base + e.value.span.offset, data, count * width);
+  };
+  switch (v.type()) {
+    case Type::kBool:
+      return e.value.b == v.bool_value();
+    case Type::kInt64:
+      return e.value.i == v.int64_value();
+    case Type::kDouble: {
+      // Bitwise, so that NaN attributes match themselves and 0.0 != -0.0.
+      double d = v.double_value();
+      return std::memcmp(&e.value.d, &d, 8) == 0;
+    }
+    case Type::kString:
+      return same_bytes(v.string_value().data(), v.string_value().size(), 1);
+    case Type::kBoolArray:
+      return same_bytes(v.bool_array().data(), v.bool_array().size(), 1);
+    case Type::kInt64Array:
+      return same_bytes(v.int64_array().data(), v.int64_array().size(), 8);
+    case Type::kDoubleArray:
+      return same_bytes(v.double_array().data(), v.double_array().size(), 8);
+    case Type::kStringArray: {
+      if (e.value.span.count != v.string_array().size()) return false;
+      size_t pos = e.value.span.offset;
+      for (std::string_view s : v.string_array()) {
+        uint32_t len;
+        std::memcpy(&len, base + pos, 4);
+        pos += 4;
+        if (len != s.size() || !BytesEqual(base + pos, s.data(), len)) return false;
+        pos += len;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 bool PackedAttributes::Equals(const CanonicalAttributes& attributes) const noexcept {
   const size_t n = size();
   if (n != attributes.size()) return false;
   const uint8_t* base = block_.get();
   const auto* entries = reinterpret_cast<const Entry*>(base + kHeaderBytes);
+  // Both sides have unique keys and the same size, so the sets are equal
+  // when every input attribute finds an entry with its key and value. The
+  // search starts at the input's own position: a sorted input (or one whose
+  // order happens to be key order) matches at once.
   for (size_t i = 0; i < n; ++i) {
-    const Entry& e = entries[i];
     const AttributeView& item = attributes[i];
-    if (e.key_length != item.key.size() ||
-        !BytesEqual(base + e.key_offset, item.key.data(), item.key.size())) {
-      return false;
-    }
-    const AttributeValueView& v = item.value;
-    if (e.type != static_cast<uint32_t>(v.type())) return false;
-    auto same_bytes = [&](const void* data, size_t count, size_t width) {
-      return e.value.span.count == count &&
-             BytesEqual(base + e.value.span.offset, data, count * width);
-    };
-    switch (v.type()) {
-      case Type::kBool:
-        if (e.value.b != v.bool_value()) return false;
-        break;
-      case Type::kInt64:
-        if (e.value.i != v.int64_value()) return false;
-        break;
-      case Type::kDouble:
-        // Bitwise, so that NaN attributes match themselves and 0.0 != -0.0.
-        {
-          double d = v.double_value();
-          if (std::memcmp(&e.value.d, &d, 8) != 0) return false;
-        }
-        break;
-      case Type::kString:
-        if (!same_bytes(v.string_value().data(), v.string_value().size(), 1)) return false;
-        break;
-      case Type::kBoolArray:
-        if (!same_bytes(v.bool_array().data(), v.bool_array().size(), 1)) return false;
-        break;
-      case Type::kInt64Array:
-        if (!same_bytes(v.int64_array().data(), v.int64_array().size(), 8)) return false;
-        break;
-      case Type::kDoubleArray:
-        if (!same_bytes(v.double_array().data(), v.double_array().size(), 8)) return false;
-        break;
-      case Type::kStringArray: {
-        if (e.value.span.count != v.string_array().size()) return false;
-        size_t pos = e.value.span.offset;
-        for (std::string_view s : v.string_array()) {
-          uint32_t len;
-          std::memcpy(&len, base + pos, 4);
-          pos += 4;
-          if (len != s.size() || !BytesEqual(base + pos, s.data(), len)) return false;
-          pos += len;
-        }
+    const size_t key_size = item.key.size();
+    size_t j = i;
+    for (size_t tries = 0;; ++tries) {
+      if (tries == n) return false;
+      const Entry& e = entries[j];
+      if (e.key_length == key_size && BytesEqual(base + e.key_offset, item.key.data(), key_size)) {
+        if (!ValueEquals(base, e, item.value)) return false;
         break;
       }
+      if (++j == n) j = 0;
     }
   }
   return true;
@@ -405,8 +495,26 @@ AttributeSet PackedAttributes::ToAttributeSet() const {
   out.reserve(n);
   const uint8_t* base = block_.get();
   const auto* entries = reinterpret_cast<const Entry*>(base + kHeaderBytes);
-  for (size_t i = 0; i < n; ++i) {
-    const Entry& e = entries[i];
+  auto key_of = [&](uint32_t i) {
+    return std::string_view(reinterpret_cast<const char*>(base + entries[i].key_offset),
+                            entries[i].key_length);
+  };
+  // Emits the entries in key order (keys are unique), so AttributeSet has
+  // nothing to sort. Insertion sort of indices: n is small.
+  uint32_t inline_order[kInlineAttributes];
+  std::unique_ptr<uint32_t[]> heap_order;
+  uint32_t* order = inline_order;
+  if (n > kInlineAttributes) {
+    heap_order.reset(new uint32_t[n]);
+    order = heap_order.get();
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t j = i;
+    for (; j > 0 && CompareKeys(key_of(order[j - 1]), key_of(i)) > 0; --j) order[j] = order[j - 1];
+    order[j] = i;
+  }
+  for (size_t k = 0; k < n; ++k) {
+    const Entry& e = entries[order[k]];
     std::string key(reinterpret_cast<const char*>(base + e.key_offset), e.key_length);
     const uint8_t* p = base + e.value.span.offset;
     const uint32_t count = e.value.span.count;

@@ -1,9 +1,12 @@
 // Attribute handling on the recording path.
 //
-// CanonicalAttributes: a borrowed Attributes list sorted by key with
-// duplicate keys removed (last wins), as pointers into the caller's list, on
-// the stack for up to kInlineAttributes entries. Filtering (a view's allowed
-// or excluded keys) produces another canonical list.
+// CanonicalAttributes: a borrowed Attributes list with duplicate keys removed
+// (last wins), as pointers into the caller's list, on the stack for up to
+// kInlineAttributes entries. It is a set: when the caller's list has no
+// duplicate keys (the common case) it keeps the caller's order and is not
+// sorted; sorted() says which. Its hash is order-independent, so both forms
+// of one set hash alike. Filtering (a view's allowed or excluded keys)
+// produces another list of the same form.
 //
 // PackedAttributes: the owned copy of a series' attribute set, packed into one
 // heap block (entries + bytes), compared against canonical lists without
@@ -30,7 +33,9 @@ inline constexpr size_t kInlineAttributes = 16;
 class CanonicalAttributes {
  public:
   CanonicalAttributes() = default;
-  // Sorts and de-duplicates `attributes` (last occurrence of a key wins).
+  // De-duplicates `attributes` (last occurrence of a key wins). Lists of up to
+  // kInlineAttributes entries without duplicate keys keep their order (no
+  // sort); others are sorted by key.
   explicit CanonicalAttributes(Attributes attributes) noexcept;
   CanonicalAttributes(const CanonicalAttributes&) = delete;
   CanonicalAttributes& operator=(const CanonicalAttributes&) = delete;
@@ -41,9 +46,11 @@ class CanonicalAttributes {
                   const std::vector<std::string>& excluded) noexcept;
 
   size_t size() const { return size_; }
+  // True when the entries are in key order.
+  bool sorted() const { return sorted_; }
   const AttributeView& operator[](size_t i) const { return *items_[i]; }
 
-  // Hash of the canonical list; computed once and cached.
+  // Order-independent hash of the set; computed once and cached.
   uint64_t Hash() const noexcept {
     if (!hash_valid_) {
       hash_ = ComputeHash();
@@ -57,12 +64,14 @@ class CanonicalAttributes {
  private:
   void Reserve(size_t n) noexcept;
   void Append(const AttributeView* item) noexcept { items_[size_++] = item; }
+  void SortAndDeduplicate(Attributes attributes) noexcept;
   uint64_t ComputeHash() const noexcept;
 
   const AttributeView* inline_[kInlineAttributes];
   std::unique_ptr<const AttributeView*[]> heap_;  // Only beyond kInlineAttributes.
   const AttributeView** items_ = inline_;
   size_t size_ = 0;
+  bool sorted_ = true;
   mutable uint64_t hash_ = 0;
   mutable bool hash_valid_ = false;
 };
@@ -75,6 +84,7 @@ class PackedAttributes {
   explicit PackedAttributes(const AttributeSet& attributes);
 
   size_t size() const;
+  // Set equality (order-independent), values compared bitwise.
   bool Equals(const CanonicalAttributes& attributes) const noexcept;
   AttributeSet ToAttributeSet() const;
   // Heap bytes used.

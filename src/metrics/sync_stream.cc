@@ -152,8 +152,13 @@ class SyncStreamImpl final : public SyncStream {
   }
 
   void Record(V value, const CanonicalAttributes& attributes) noexcept {
+    // The (large) scratch list is only built when the view filters keys.
+    if (!spec_.filters_attributes()) return RecordFiltered(value, attributes);
     CanonicalAttributes filtered;
-    const CanonicalAttributes& a = Filter(attributes, &filtered);
+    RecordFiltered(value, Filter(attributes, &filtered));
+  }
+
+  void RecordFiltered(V value, const CanonicalAttributes& a) noexcept {
     if (a.size() == 0) {
       if (S* s = empty_.load(std::memory_order_acquire)) {
         agg_.Record(s->cell, value);

@@ -74,8 +74,6 @@ ColumnBatch MakeBatch(size_t rows) {
     ts += static_cast<int64_t>(rng() % 3000);
     b.Int64(5).push_back(ts);
     b.Bool(6).push_back(static_cast<uint8_t>(rng() & 1));
-    b.String(7).Append("binance");
-    b.String(8).Append("um");
     b.String(9).Append((i / 1000) % 2 ? "ETHUSDT" : "BTCUSDT");
     bool mark = i % 3 != 0;
     b.Validity(10).push_back(mark);
@@ -87,6 +85,10 @@ ColumnBatch MakeBatch(size_t rows) {
     b.Validity(12).push_back(level);
     b.Int32(12).push_back(level ? static_cast<int32_t>(i % 1000) - 500 : 0);
   }
+  // Constant columns in the repeated form, as the silver converter fills them (the writer's
+  // direct one-entry dictionary path).
+  b.String(7).AppendRepeated("binance", rows);
+  b.String(8).AppendRepeated("um", rows);
   return b;
 }
 

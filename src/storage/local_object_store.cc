@@ -4,7 +4,9 @@
 // the key's own directory (same filesystem, so the rename is atomic), the
 // file is fsynced before the rename so the new name never points at
 // unwritten data after a crash, and the directory is fsynced after it so the
-// rename itself survives a crash.
+// rename itself survives a crash. BeginPut() does the same in two steps: the
+// temp file is written (and its write-back started) at once, the fsync,
+// rename and directory fsync happen in Publish().
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include <random>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "cryptolake/storage/object_store.h"
 
@@ -230,7 +233,15 @@ class LocalObjectStore final : public ObjectStore {
     return Status::OK();
   }
 
-  Status PutImpl(std::string_view key, std::string_view data, bool publish) {
+  // A written, not yet fsynced temp file beside the key's path.
+  struct TempFile {
+    fs::path path;  // the key's file
+    fs::path temp;
+    int fd = -1;
+  };
+
+  // Creates the key's directory and a temp file there holding `data`.
+  Status WriteTemp(std::string_view key, std::string_view data, TempFile* out) {
     CL_RETURN_IF_ERROR(ValidateObjectKey(key));
     fs::path path = PathOf(key);
     fs::path dir = path.parent_path();
@@ -241,21 +252,75 @@ class LocalObjectStore final : public ObjectStore {
         dir / (std::string(kTempFilePrefix) + path.filename().string() + "." + RandomSuffix());
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return IOErrorFor("cannot create", temp, errno);
-    FdCloser closer(fd);
     Status st = WriteAll(fd, data, temp);
-    if (st.ok() && ::fsync(fd) != 0) st = IOErrorFor("cannot fsync", temp, errno);
-    if (closer.CloseNow() != 0 && st.ok()) st = IOErrorFor("cannot close", temp, errno);
-    if (!publish) return st;  // Emulated crash: the temp file stays, as after a real one.
-    if (st.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
-      st = IOErrorFor("cannot rename temp file to", path, errno);
-    }
     if (!st.ok()) {
+      ::close(fd);
       ::unlink(temp.c_str());
       return st;
     }
-    return FsyncDirectory(dir);
+    out->path = std::move(path);
+    out->temp = std::move(temp);
+    out->fd = fd;
+    return Status::OK();
   }
 
+  // fsyncs and closes the temp file, then (when `publish`) renames it over the
+  // key's file and fsyncs the directory. Removes the temp file on failure.
+  static Status FinishTemp(const TempFile& t, bool publish) {
+    FdCloser closer(t.fd);
+    Status st;
+    if (::fsync(t.fd) != 0) st = IOErrorFor("cannot fsync", t.temp, errno);
+    if (closer.CloseNow() != 0 && st.ok()) st = IOErrorFor("cannot close", t.temp, errno);
+    if (!publish) return st;  // Emulated crash: the temp file stays, as after a real one.
+    if (st.ok() && ::rename(t.temp.c_str(), t.path.c_str()) != 0) {
+      st = IOErrorFor("cannot rename temp file to", t.path, errno);
+    }
+    if (!st.ok()) {
+      ::unlink(t.temp.c_str());
+      return st;
+    }
+    return FsyncDirectory(t.path.parent_path());
+  }
+
+  Status PutImpl(std::string_view key, std::string_view data, bool publish) {
+    TempFile t;
+    CL_RETURN_IF_ERROR(WriteTemp(key, data, &t));
+    return FinishTemp(t, publish);
+  }
+
+  class LocalPendingPut final : public PendingPut {
+   public:
+    explicit LocalPendingPut(TempFile t) : t_(std::move(t)) {}
+    ~LocalPendingPut() override {
+      if (t_.fd >= 0) {
+        ::close(t_.fd);
+        ::unlink(t_.temp.c_str());
+      }
+    }
+    Status Publish() override {
+      if (t_.fd < 0) return Status::FailedPrecondition("PendingPut::Publish called twice");
+      Status st = FinishTemp(t_, /*publish=*/true);
+      t_.fd = -1;  // FinishTemp closed it (and removed the temp file on failure)
+      return st;
+    }
+
+   private:
+    TempFile t_;
+  };
+
+ public:
+  Result<std::unique_ptr<PendingPut>> BeginPut(std::string_view key,
+                                               std::string_view data) override {
+    TempFile t;
+    CL_RETURN_IF_ERROR(WriteTemp(key, data, &t));
+    // Start writing the dirty pages back now; Publish()'s fsync then mostly
+    // waits for nothing. Only a hint: fsync in Publish() is what makes the
+    // data durable, so an error here is not an error of the Put.
+    ::sync_file_range(t.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    return std::unique_ptr<PendingPut>(std::make_unique<LocalPendingPut>(std::move(t)));
+  }
+
+ private:
   const fs::path root_;
 };
 
