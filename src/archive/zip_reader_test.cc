@@ -78,7 +78,8 @@ TEST(ZipReaderTest, ExtractIntoInflateBufferMatchesAndReusesItsPages) {
   // fit in the same mapping, stored and deflated, and an empty one.
   const std::string big = SampleCsv(200'000);
   ASSERT_GT(big.size(), size_t{4} << 20);
-  ASSERT_TRUE(ExtractSingleMemberInto(WriteSingleMemberZip("big.csv", big, 1), &buffer, &name).ok());
+  ASSERT_TRUE(
+      ExtractSingleMemberInto(WriteSingleMemberZip("big.csv", big, 1), &buffer, &name).ok());
   EXPECT_EQ(name, "big.csv");
   EXPECT_EQ(buffer.view(), big);
   const char* mapped = buffer.data();

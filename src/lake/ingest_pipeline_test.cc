@@ -7,6 +7,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "cryptolake/archive/checksum.h"
 #include "cryptolake/archive/zip_reader.h"
@@ -441,6 +443,56 @@ TEST(IngestPipelineTest, RecordsMetricsThroughTheGlobalProvider) {
   EXPECT_EQ(SumOf(data, "cryptolake.ingest.active_workflows"), 0);
   // .CHECKSUM + zip, then .CHECKSUM only.
   EXPECT_EQ(HistogramCount(data, "cryptolake.ingest.download.duration"), 3u);
+  fs::remove_all(src);
+}
+
+// Names of every file under `root` whose name marks an in-flight write.
+std::vector<std::string> TempFilesUnder(const fs::path& root) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.path().filename().string().starts_with(storage::kTempFilePrefix)) {
+      out.push_back(e.path().string());
+    }
+  }
+  return out;
+}
+
+// With one thread the bronze zip's publication is deferred until after the conversion
+// (ObjectStore::BeginPut); with two it is written beside the inflate. Either way a verified zip
+// and its .CHECKSUM end up in bronze even when the conversion fails, nothing else is written, and
+// no temp file is left in a local lake.
+TEST(IngestPipelineTest, VerifiedBronzeIsStoredWhateverTheConversionGivesAndNoTempFileStays) {
+  fs::path src = MakeTempDir("src");
+  for (int jobs : {1, 2}) {
+    SCOPED_TRACE("jobs " + std::to_string(jobs));
+    fs::path root = MakeTempDir("lake");
+    auto lake = storage::NewLocalObjectStore(root);
+    Publish(src, kKlines, KlinesCsv(30, "99.00"));  // OHLC violation on line 7
+    IngestOptions o = KlinesOptions(src, lake.get());
+    o.jobs = jobs;
+    Result<IngestSummary> bad = RunIngest(o);
+    ASSERT_TRUE(bad.ok());
+    EXPECT_EQ(bad->files_failed, 1);
+    std::ifstream zip_in(src / kKlines.ZipPath(), std::ios::binary);
+    std::stringstream zip;
+    zip << zip_in.rdbuf();
+    EXPECT_EQ(*lake->Get("bronze/" + kKlines.ZipPath()), zip.str());
+    EXPECT_TRUE(*lake->Exists("bronze/" + kKlines.ChecksumPath()));
+    EXPECT_TRUE(lake->List("silver/")->empty());
+    EXPECT_TRUE(lake->List("_ledger/")->empty());
+    EXPECT_EQ(TempFilesUnder(root), std::vector<std::string>{});
+
+    Publish(src, kKlines, KlinesCsv(30));  // fixed upstream: a new digest
+    Result<IngestSummary> good = RunIngest(o);
+    ASSERT_TRUE(good.ok() && good->ok()) << good->Format();
+    EXPECT_EQ(good->rows, 30);
+    std::ifstream zip2_in(src / kKlines.ZipPath(), std::ios::binary);
+    std::stringstream zip2;
+    zip2 << zip2_in.rdbuf();
+    EXPECT_EQ(*lake->Get("bronze/" + kKlines.ZipPath()), zip2.str());
+    EXPECT_EQ(TempFilesUnder(root), std::vector<std::string>{});
+    fs::remove_all(root);
+  }
   fs::remove_all(src);
 }
 

@@ -55,8 +55,15 @@ bool AsymmetricBarrierAvailable() {
 void ProcessWideBarrier() {
 #if defined(__linux__) && defined(__NR_membarrier)
   if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0) return;
+  // A child process after fork() starts unregistered (the registration
+  // belongs to the address space) while its memory says "available":
+  // register again and retry.
+  if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 &&
+      syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0) {
+    return;
+  }
 #endif
-  // Registered but failing cannot happen; never continue unsafely.
+  // Readers already skip their fence: continuing could free memory in use.
   std::abort();
 }
 

@@ -1,5 +1,6 @@
 #include "metrics/packed_attributes.h"
 
+#include <bit>
 #include <cstring>
 #include <string_view>
 
@@ -11,6 +12,12 @@ using Type = AttributeValueView::Type;
 // 64x64->128 multiply folded to 64 bits: a fast mixer with good avalanche.
 inline uint64_t Mix(uint64_t h, uint64_t v) {
   __uint128_t m = static_cast<__uint128_t>(h ^ v) * 0x9E3779B97F4A7C15ull;
+  return static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
+}
+
+// Folded 64x64->128 product of two keyed words (the wyhash "mum" step).
+[[gnu::always_inline]] inline uint64_t Mum(uint64_t a, uint64_t b) {
+  __uint128_t m = static_cast<__uint128_t>(a) * b;
   return static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
 }
 
@@ -27,7 +34,7 @@ inline uint64_t Load32(const char* p) {
 
 // Reads 0..8 bytes as one word without a variable-length copy: two
 // overlapping 4-byte loads, or 1-3 single bytes.
-inline uint64_t LoadShort(const char* p, size_t n) {
+[[gnu::always_inline]] inline uint64_t LoadShort(const char* p, size_t n) {
   if (n >= 4) return (Load32(p) << 32) | Load32(p + n - 4);
   if (n == 0) return 0;
   return (static_cast<uint64_t>(static_cast<uint8_t>(p[0])) << 16) |
@@ -49,7 +56,7 @@ inline uint64_t HashBytes(uint64_t h, const void* data, size_t n) {
 }
 
 // Equality of short byte strings without calling memcmp.
-inline bool BytesEqual(const void* a, const void* b, size_t n) {
+[[gnu::always_inline]] inline bool BytesEqual(const void* a, const void* b, size_t n) {
   const char* x = static_cast<const char*>(a);
   const char* y = static_cast<const char*>(b);
   if (n <= 8) return LoadShort(x, n) == LoadShort(y, n);
@@ -88,57 +95,8 @@ uint64_t HashValue(uint64_t h, const AttributeValueView& v) {
 }
 
 // Keys are compared by length first: most distinct keys differ there.
-inline bool KeysEqual(std::string_view a, std::string_view b) {
+[[gnu::always_inline]] inline bool KeysEqual(std::string_view a, std::string_view b) {
   return a.size() == b.size() && BytesEqual(a.data(), b.data(), a.size());
-}
-
-// Splits a string of up to 16 bytes into two words; (words, length) is
-// injective. Longer strings are hashed into the first word.
-inline void StringWords(const char* p, size_t n, uint64_t* w0, uint64_t* w1) {
-  if (n <= 8) {
-    *w0 = LoadShort(p, n);
-    *w1 = 0;
-  } else if (n <= 16) {
-    *w0 = Load64(p);
-    *w1 = Load64(p + n - 8);
-  } else {
-    *w0 = HashBytes(0x452821E638D01377ull, p, n);
-    *w1 = 0;
-  }
-}
-
-// The hash of one (key, value) pair. Key and value are hashed together: the
-// first words of both go through one multiply, the second words (with the
-// lengths and the value type) through another, independent one.
-inline uint64_t HashAttribute(std::string_view key, const AttributeValueView& v) {
-  uint64_t k0, k1, v0, v1;
-  StringWords(key.data(), key.size(), &k0, &k1);
-  uint64_t tag = (static_cast<uint64_t>(v.type()) << 56) ^ (static_cast<uint64_t>(key.size()) << 32);
-  if (v.type() == Type::kString) {
-    const std::string_view sv = v.string_value();
-    StringWords(sv.data(), sv.size(), &v0, &v1);
-    tag ^= sv.size();
-  } else {
-    switch (v.type()) {
-      case Type::kBool:
-        v0 = v.bool_value() ? 1 : 2;
-        break;
-      case Type::kInt64:
-        v0 = static_cast<uint64_t>(v.int64_value());
-        break;
-      case Type::kDouble: {
-        double d = v.double_value();
-        std::memcpy(&v0, &d, 8);
-        break;
-      }
-      default:
-        v0 = HashValue(0xA4093822299F31D0ull, v);
-        break;
-    }
-    v1 = 0;
-  }
-  return Mix(k0 ^ 0x13198A2E03707344ull, v0 ^ 0xA4093822299F31D0ull) +
-         Mix(k1 ^ 0x299F31D0082EFA98ull, v1 ^ tag ^ 0xEC4E6C89452821E6ull);
 }
 
 bool Contains(const std::vector<std::string>& sorted, std::string_view key) {
@@ -157,63 +115,147 @@ inline int CompareKeys(std::string_view a, std::string_view b) {
   return a.compare(b);
 }
 
+
+// Splits a string of up to 16 bytes into two words; (words, length) is
+// injective, and DecodeShort() inverts it.
+[[gnu::always_inline]] inline void StringWords(const char* p, size_t n, uint64_t* w0, uint64_t* w1) {
+  if (n <= 8) {
+    *w0 = LoadShort(p, n);
+    *w1 = 0;
+  } else {
+    *w0 = Load64(p);
+    *w1 = Load64(p + n - 8);
+  }
+}
+
+// Writes the n (<= 16) bytes that StringWords() encoded into `out`.
+void DecodeShort(uint64_t w0, uint64_t w1, size_t n, char* out) {
+  if (n > 8) {
+    std::memcpy(out, &w0, 8);
+    std::memcpy(out + n - 8, &w1, 8);
+  } else if (n >= 4) {
+    const uint32_t first = static_cast<uint32_t>(w0 >> 32);
+    const uint32_t last = static_cast<uint32_t>(w0);
+    std::memcpy(out, &first, 4);
+    std::memcpy(out + n - 4, &last, 4);
+  } else if (n > 0) {
+    out[0] = static_cast<char>(w0 >> 16);
+    out[n >> 1] = static_cast<char>(w0 >> 8);
+    out[n - 1] = static_cast<char>(w0);
+  }
+}
+
+inline uint64_t DoubleBits(double d) {
+  uint64_t bits;
+  std::memcpy(&bits, &d, 8);
+  return bits;
+}
+
+constexpr int kValueLengthShift = 5;
+constexpr int kTypeShift = 10;
+
+[[gnu::always_inline]] inline void ComputeWords(const AttributeView& item, AttributeWords* w) {
+  const std::string_view key = item.key;
+  const AttributeValueView& v = item.value;
+  const Type type = v.type();
+  if (key.size() <= 16) {
+    if (type == Type::kString) {
+      const std::string_view sv = v.string_value();
+      if (sv.size() <= 16) {
+        StringWords(key.data(), key.size(), &w->k0, &w->k1);
+        StringWords(sv.data(), sv.size(), &w->v0, &w->v1);
+        w->meta = static_cast<uint16_t>(key.size() | (sv.size() << kValueLengthShift) |
+                                        (static_cast<unsigned>(type) << kTypeShift));
+        return;
+      }
+    } else if (type == Type::kBool || type == Type::kInt64 || type == Type::kDouble) {
+      StringWords(key.data(), key.size(), &w->k0, &w->k1);
+      w->v0 = type == Type::kBool     ? (v.bool_value() ? 1 : 0)
+              : type == Type::kInt64 ? static_cast<uint64_t>(v.int64_value())
+                                     : DoubleBits(v.double_value());
+      w->v1 = 0;
+      w->meta = static_cast<uint16_t>(key.size() | (static_cast<unsigned>(type) << kTypeShift));
+      return;
+    }
+  }
+  w->k0 = HashBytes(0x13198A2E03707344ull, key.data(), key.size());
+  w->k1 = key.size();
+  w->v0 = HashValue(0xA4093822299F31D0ull, v);
+  w->v1 = 0;
+  w->meta = static_cast<uint16_t>(kLongAttribute | (static_cast<unsigned>(type) << kTypeShift));
+}
+
+// The hash of one attribute: two independent multiplies over the words.
+// One multiply: the second words are rotated into the first ones. Not
+// injective (equality is checked exactly), but attribute sets that differ in
+// any byte of a key or value of up to 16 bytes do differ here.
+[[gnu::always_inline]] inline uint64_t HashWords(const AttributeWords& w) {
+  const uint64_t key = w.k0 ^ std::rotl(w.k1, 29) ^ (uint64_t{w.meta} << 48);
+  return Mum(key ^ 0x243F6A8885A308D3ull, w.v0 ^ std::rotl(w.v1, 31) ^ 0xA4093822299F31D0ull);
+}
+
+inline uint64_t FinishHash(uint64_t sum, size_t n) { return Mix(sum ^ n, 0x082EFA98EC4E6C89ull); }
+
 }  // namespace
 
 CanonicalAttributes::CanonicalAttributes(Attributes attributes) noexcept {
   const size_t n = attributes.size();
-  if (n <= kInlineAttributes) {
-    // The hot path: no sort. Duplicate keys are detected by comparing every
-    // pair (n is small; key lengths usually differ, so most pairs cost one
-    // compare); only a list with duplicates takes the sorting path.
-    const AttributeView* data = attributes.begin();
-    bool duplicates = false;
-    for (size_t i = 1; i < n && !duplicates; ++i) {
-      for (size_t j = 0; j < i; ++j) {
-        if (KeysEqual(data[i].key, data[j].key)) {
-          duplicates = true;
-          break;
-        }
-      }
+  if (n == 0) return;  // The empty set: its own cell, no hash needed.
+  if (n > kInlineAttributes || !FillUnique(attributes)) SortAndDeduplicate(attributes);
+}
+
+bool CanonicalAttributes::FillUnique(Attributes attributes) noexcept {
+  const size_t n = attributes.size();
+  const AttributeView* data = attributes.begin();
+  // One pass: words, hash, and the duplicate-key check against the earlier
+  // entries (n is small; key lengths usually differ, so most pairs cost one
+  // compare). A list with duplicates takes the sorting path instead.
+  uint64_t h = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string_view key = data[i].key;
+    for (size_t j = 0; j < i; ++j) {
+      if (data[j].key.size() == key.size() && KeysEqual(data[j].key, key)) return false;
     }
-    if (!duplicates) {
-      for (size_t i = 0; i < n; ++i) items_[i] = data + i;
-      size_ = n;
-      sorted_ = n < 2;
-      return;
-    }
+    items_[i].view = data + i;
+    ComputeWords(data[i], &items_[i].words);
+    h += HashWords(items_[i].words);
   }
-  SortAndDeduplicate(attributes);
+  size_ = n;
+  sorted_ = n < 2;
+  hash_ = FinishHash(h, n);
+  hash_valid_ = true;
+  return true;
 }
 
 void CanonicalAttributes::SortAndDeduplicate(Attributes attributes) noexcept {
   Reserve(attributes.size());
   size_ = 0;
   sorted_ = true;
-  // Insertion sort by key (lists are short); an equal key replaces the
-  // earlier entry, so the last occurrence wins.
-  for (const AttributeView& item : attributes) {
-    size_t i = size_;
-    bool replaced = false;
-    while (i > 0) {
-      int c = CompareKeys(items_[i - 1]->key, item.key);
-      if (c < 0) break;
-      if (c == 0) {
-        items_[i - 1] = &item;
-        replaced = true;
-        break;
-      }
-      --i;
+  for (const AttributeView& item : attributes) Insert(&item);
+  for (size_t i = 0; i < size_; ++i) ComputeWords(*items_[i].view, &items_[i].words);
+}
+
+// Insertion sort by key (lists are short); an equal key replaces the earlier
+// entry, so the last occurrence wins.
+void CanonicalAttributes::Insert(const AttributeView* item) noexcept {
+  size_t i = size_;
+  while (i > 0) {
+    int c = CompareKeys(items_[i - 1].view->key, item->key);
+    if (c < 0) break;
+    if (c == 0) {
+      items_[i - 1].view = item;
+      return;
     }
-    if (replaced) continue;
-    for (size_t j = size_; j > i; --j) items_[j] = items_[j - 1];
-    items_[i] = &item;
-    ++size_;
+    --i;
   }
+  for (size_t j = size_; j > i; --j) items_[j] = items_[j - 1];
+  items_[i].view = item;
+  ++size_;
 }
 
 void CanonicalAttributes::Reserve(size_t n) noexcept {
   if (n <= kInlineAttributes) return;
-  heap_.reset(new (std::nothrow) const AttributeView*[n]);
+  heap_.reset(new (std::nothrow) Item[n]);
   if (heap_) items_ = heap_.get();
 }
 
@@ -225,10 +267,10 @@ void CanonicalAttributes::FilterFrom(const CanonicalAttributes& source,
   sorted_ = source.sorted_;
   hash_valid_ = false;
   for (size_t i = 0; i < source.size(); ++i) {
-    const AttributeView* item = source.items_[i];
-    if (allowed != nullptr && !Contains(*allowed, item->key)) continue;
-    if (allowed == nullptr && Contains(excluded, item->key)) continue;
-    Append(item);
+    const Item& item = source.items_[i];
+    if (allowed != nullptr && !Contains(*allowed, item.view->key)) continue;
+    if (allowed == nullptr && Contains(excluded, item.view->key)) continue;
+    items_[size_++] = item;
   }
 }
 
@@ -238,43 +280,22 @@ uint64_t CanonicalAttributes::ComputeHash() const noexcept {
   // the per-attribute multiplies run in parallel. The final mix spreads the
   // sum over the low bits the table indexes with.
   uint64_t h = 0;
-  for (size_t i = 0; i < size_; ++i) h += HashAttribute(items_[i]->key, items_[i]->value);
-  return Mix(h ^ size_, 0x082EFA98EC4E6C89ull);
+  for (size_t i = 0; i < size_; ++i) h += HashWords(items_[i].words);
+  return FinishHash(h, size_);
 }
 
 AttributeSet CanonicalAttributes::ToAttributeSet() const {
   std::vector<KeyValue> entries;
   entries.reserve(size_);
   for (size_t i = 0; i < size_; ++i) {
-    entries.push_back(KeyValue{std::string(items_[i]->key), items_[i]->value.ToOwned()});
+    entries.push_back(KeyValue{std::string(items_[i].view->key), items_[i].view->value.ToOwned()});
   }
   return AttributeSet(std::move(entries));
 }
 
 // ---------------------------------------------------------------------------
-// PackedAttributes block layout:
-//   uint32_t count; Entry entries[count]; bytes (keys, strings, arrays).
-// Offsets are from the block start. A string array is stored as
-// (uint32_t length, chars) per element.
-
-struct PackedAttributes::Entry {
-  uint32_t key_offset;
-  uint32_t key_length : 24;
-  uint32_t type : 8;
-  union {
-    int64_t i;
-    double d;
-    bool b;
-    struct {
-      uint32_t offset;
-      uint32_t count;
-    } span;
-  } value;
-};
 
 namespace {
-
-constexpr size_t kHeaderBytes = 8;  // count + padding, keeps entries 8-aligned.
 
 size_t PayloadBytes(const AttributeValueView& v) {
   switch (v.type()) {
@@ -332,6 +353,9 @@ struct OwnedViews {
   }
 };
 
+
+size_t BlockHeaderBytes(size_t n) { return (n * 32 + n * 2 + 7) & ~size_t{7}; }
+
 }  // namespace
 
 PackedAttributes::PackedAttributes(const AttributeSet& attributes) {
@@ -340,66 +364,74 @@ PackedAttributes::PackedAttributes(const AttributeSet& attributes) {
   *this = PackedAttributes(canonical);
 }
 
-PackedAttributes::PackedAttributes(const CanonicalAttributes& canonical) {
-  // Entries keep the order of the list that created the series: call sites
-  // pass their attributes in a fixed order, so Equals() then finds each key
-  // at its own position. Export sorts (ToAttributeSet).
-  const size_t n = canonical.size();
-  auto attributes = [&canonical](size_t i) -> const AttributeView& { return canonical[i]; };
-  size_t total = kHeaderBytes + n * sizeof(Entry);
-  for (size_t i = 0; i < n; ++i)
-    total += attributes(i).key.size() + PayloadBytes(attributes(i).value);
+PackedAttributes::PackedAttributes(const CanonicalAttributes& attributes) {
+  const size_t n = attributes.size();
+  size_t total = BlockHeaderBytes(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (attributes.words(i).meta & kLongAttribute) {
+      total += attributes[i].key.size() + PayloadBytes(attributes[i].value);
+    }
+  }
+  if (n == 0) return;
   block_.reset(new uint8_t[total]);
   bytes_ = static_cast<uint32_t>(total);
+  count_ = static_cast<uint32_t>(n);
   uint8_t* base = block_.get();
-  uint32_t count = static_cast<uint32_t>(n);
-  std::memcpy(base, &count, 4);
-  std::memset(base + 4, 0, 4);
-  auto* entries = reinterpret_cast<Entry*>(base + kHeaderBytes);
-  size_t pos = kHeaderBytes + n * sizeof(Entry);
+  auto* words = reinterpret_cast<uint64_t*>(base);
+  auto* meta = reinterpret_cast<uint16_t*>(base + n * 32);
+  size_t pos = BlockHeaderBytes(n);
   auto put = [&](const void* data, size_t len) {
     size_t at = pos;
     if (len > 0) std::memcpy(base + pos, data, len);
     pos += len;
-    return static_cast<uint32_t>(at);
+    return static_cast<uint64_t>(at);
   };
   for (size_t i = 0; i < n; ++i) {
-    const AttributeView& item = attributes(i);
-    Entry& e = entries[i];
-    e.key_offset = put(item.key.data(), item.key.size());
-    e.key_length = static_cast<uint32_t>(item.key.size());
-    e.type = static_cast<uint32_t>(item.value.type());
-    e.value.i = 0;
+    const AttributeWords& w = attributes.words(i);
+    uint64_t* out = words + 4 * i;
+    meta[i] = w.meta;
+    if (!(w.meta & kLongAttribute)) {
+      out[0] = w.k0;
+      out[1] = w.k1;
+      out[2] = w.v0;
+      out[3] = w.v1;
+      continue;
+    }
+    const AttributeView& item = attributes[i];
+    out[0] = put(item.key.data(), item.key.size());
+    out[1] = item.key.size();
+    out[2] = 0;
+    out[3] = 0;
     const AttributeValueView& v = item.value;
     switch (v.type()) {
       case Type::kBool:
-        e.value.b = v.bool_value();
+        out[2] = v.bool_value() ? 1 : 0;
         break;
       case Type::kInt64:
-        e.value.i = v.int64_value();
+        out[2] = static_cast<uint64_t>(v.int64_value());
         break;
       case Type::kDouble:
-        e.value.d = v.double_value();
+        out[2] = DoubleBits(v.double_value());
         break;
       case Type::kString:
-        e.value.span.offset = put(v.string_value().data(), v.string_value().size());
-        e.value.span.count = static_cast<uint32_t>(v.string_value().size());
+        out[2] = put(v.string_value().data(), v.string_value().size());
+        out[3] = v.string_value().size();
         break;
       case Type::kBoolArray:
-        e.value.span.offset = put(v.bool_array().data(), v.bool_array().size());
-        e.value.span.count = static_cast<uint32_t>(v.bool_array().size());
+        out[2] = put(v.bool_array().data(), v.bool_array().size());
+        out[3] = v.bool_array().size();
         break;
       case Type::kInt64Array:
-        e.value.span.offset = put(v.int64_array().data(), v.int64_array().size() * 8);
-        e.value.span.count = static_cast<uint32_t>(v.int64_array().size());
+        out[2] = put(v.int64_array().data(), v.int64_array().size() * 8);
+        out[3] = v.int64_array().size();
         break;
       case Type::kDoubleArray:
-        e.value.span.offset = put(v.double_array().data(), v.double_array().size() * 8);
-        e.value.span.count = static_cast<uint32_t>(v.double_array().size());
+        out[2] = put(v.double_array().data(), v.double_array().size() * 8);
+        out[3] = v.double_array().size();
         break;
       case Type::kStringArray: {
-        e.value.span.offset = static_cast<uint32_t>(pos);
-        e.value.span.count = static_cast<uint32_t>(v.string_array().size());
+        out[2] = pos;
+        out[3] = v.string_array().size();
         for (std::string_view s : v.string_array()) {
           uint32_t len = static_cast<uint32_t>(s.size());
           put(&len, 4);
@@ -411,32 +443,25 @@ PackedAttributes::PackedAttributes(const CanonicalAttributes& canonical) {
   }
 }
 
-size_t PackedAttributes::size() const {
-  if (!block_) return 0;
-  uint32_t count;
-  std::memcpy(&count, block_.get(), 4);
-  return count;
-}
-
-namespace {
-
-// True when `v` equals the value of entry `e` (same type, bitwise same value).
-template <typename Entry>
-bool ValueEquals(const uint8_t* base, const Entry& e, const AttributeValueView& v) {
-  if (e.type != static_cast<uint32_t>(v.type())) return false;
+bool PackedAttributes::LongEquals(size_t j, const AttributeView& item) const noexcept {
+  const uint8_t* base = block_.get();
+  const uint64_t* w = words() + 4 * j;
+  if (w[1] != item.key.size() || !BytesEqual(base + w[0], item.key.data(), item.key.size())) {
+    return false;
+  }
+  const AttributeValueView& v = item.value;
   auto same_bytes = [&](const void* data, size_t count, size_t width) {
-    return e.value.span.count == count && BytesEqual(base + e.value.span.offset, data, count * width);
+    return w[3] == count && BytesEqual(base + w[2], data, count * width);
   };
+  // The type is part of meta, already compared by the caller.
   switch (v.type()) {
     case Type::kBool:
-      return e.value.b == v.bool_value();
+      return w[2] == (v.bool_value() ? 1u : 0u);
     case Type::kInt64:
-      return e.value.i == v.int64_value();
-    case Type::kDouble: {
+      return w[2] == static_cast<uint64_t>(v.int64_value());
+    case Type::kDouble:
       // Bitwise, so that NaN attributes match themselves and 0.0 != -0.0.
-      double d = v.double_value();
-      return std::memcmp(&e.value.d, &d, 8) == 0;
-    }
+      return w[2] == DoubleBits(v.double_value());
     case Type::kString:
       return same_bytes(v.string_value().data(), v.string_value().size(), 1);
     case Type::kBoolArray:
@@ -446,8 +471,8 @@ bool ValueEquals(const uint8_t* base, const Entry& e, const AttributeValueView& 
     case Type::kDoubleArray:
       return same_bytes(v.double_array().data(), v.double_array().size(), 8);
     case Type::kStringArray: {
-      if (e.value.span.count != v.string_array().size()) return false;
-      size_t pos = e.value.span.offset;
+      if (w[3] != v.string_array().size()) return false;
+      size_t pos = w[2];
       for (std::string_view s : v.string_array()) {
         uint32_t len;
         std::memcpy(&len, base + pos, 4);
@@ -461,27 +486,55 @@ bool ValueEquals(const uint8_t* base, const Entry& e, const AttributeValueView& 
   return false;
 }
 
-}  // namespace
-
 bool PackedAttributes::Equals(const CanonicalAttributes& attributes) const noexcept {
-  const size_t n = size();
+  const size_t n = count_;
   if (n != attributes.size()) return false;
-  const uint8_t* base = block_.get();
-  const auto* entries = reinterpret_cast<const Entry*>(base + kHeaderBytes);
+  // Fast path: every attribute is short and at its stored position (the call
+  // site's order did not change): then the sets are equal.
+  {
+    const uint64_t* w = words();
+    const uint16_t* m = meta();
+    size_t i = 0;
+    for (; i < n; ++i) {
+      const AttributeWords& a = attributes.words(i);
+      const uint64_t* e = w + 4 * i;
+      if (m[i] != a.meta || (a.meta & kLongAttribute) || e[0] != a.k0 || e[1] != a.k1 ||
+          e[2] != a.v0 || e[3] != a.v1) {
+        break;
+      }
+    }
+    if (i == n) return true;
+  }
+  return EqualsAnyOrder(attributes);
+}
+
+bool PackedAttributes::EqualsAnyOrder(const CanonicalAttributes& attributes) const noexcept {
+  const size_t n = count_;
+  const uint64_t* w = words();
+  const uint16_t* m = meta();
   // Both sides have unique keys and the same size, so the sets are equal
   // when every input attribute finds an entry with its key and value. The
-  // search starts at the input's own position: a sorted input (or one whose
-  // order happens to be key order) matches at once.
+  // search starts at the input's own position: call sites pass attributes in
+  // a fixed order, so the entry usually matches at once. An entry with the
+  // same key but another value form (meta differs) is skipped; no other
+  // entry has that key, so the search then fails, as it must.
   for (size_t i = 0; i < n; ++i) {
-    const AttributeView& item = attributes[i];
-    const size_t key_size = item.key.size();
+    const AttributeWords& a = attributes.words(i);
     size_t j = i;
     for (size_t tries = 0;; ++tries) {
       if (tries == n) return false;
-      const Entry& e = entries[j];
-      if (e.key_length == key_size && BytesEqual(base + e.key_offset, item.key.data(), key_size)) {
-        if (!ValueEquals(base, e, item.value)) return false;
-        break;
+      if (m[j] == a.meta) {
+        const uint64_t* e = w + 4 * j;
+        if (!(a.meta & kLongAttribute)) {
+          if (e[0] == a.k0 && e[1] == a.k1) {
+            if (e[2] != a.v0 || e[3] != a.v1) return false;
+            break;
+          }
+        } else if (e[1] == attributes[i].key.size() &&
+                   BytesEqual(block_.get() + e[0], attributes[i].key.data(), e[1])) {
+          if (!LongEquals(j, attributes[i])) return false;
+          break;
+        }
       }
       if (++j == n) j = 0;
     }
@@ -490,51 +543,86 @@ bool PackedAttributes::Equals(const CanonicalAttributes& attributes) const noexc
 }
 
 AttributeSet PackedAttributes::ToAttributeSet() const {
-  const size_t n = size();
-  std::vector<KeyValue> out;
-  out.reserve(n);
+  const size_t n = count_;
   const uint8_t* base = block_.get();
-  const auto* entries = reinterpret_cast<const Entry*>(base + kHeaderBytes);
-  auto key_of = [&](uint32_t i) {
-    return std::string_view(reinterpret_cast<const char*>(base + entries[i].key_offset),
-                            entries[i].key_length);
+  const uint64_t* words_base = words();
+  const uint16_t* metas = meta();
+  // Keys first (short ones decoded into `key_bytes`), then the entries are
+  // emitted in key order (keys are unique), so AttributeSet has nothing to
+  // sort and no KeyValue is moved around. n is small: insertion sort.
+  struct Key {
+    std::string_view view;
+    uint32_t entry;
   };
-  // Emits the entries in key order (keys are unique), so AttributeSet has
-  // nothing to sort. Insertion sort of indices: n is small.
-  uint32_t inline_order[kInlineAttributes];
-  std::unique_ptr<uint32_t[]> heap_order;
-  uint32_t* order = inline_order;
+  Key inline_keys[kInlineAttributes];
+  char inline_bytes[kInlineAttributes][16];
+  std::unique_ptr<Key[]> heap_keys;
+  std::unique_ptr<char[][16]> heap_bytes;
+  Key* keys = inline_keys;
+  char(*key_bytes)[16] = inline_bytes;
   if (n > kInlineAttributes) {
-    heap_order.reset(new uint32_t[n]);
-    order = heap_order.get();
+    heap_keys.reset(new Key[n]);
+    heap_bytes.reset(new char[n][16]);
+    keys = heap_keys.get();
+    key_bytes = heap_bytes.get();
   }
   for (uint32_t i = 0; i < n; ++i) {
+    const uint64_t* w = words_base + 4 * i;
+    std::string_view key;
+    if (!(metas[i] & kLongAttribute)) {
+      const size_t key_length = metas[i] & 31;
+      DecodeShort(w[0], w[1], key_length, key_bytes[i]);
+      key = std::string_view(key_bytes[i], key_length);
+    } else {
+      key = std::string_view(reinterpret_cast<const char*>(base + w[0]), w[1]);
+    }
     uint32_t j = i;
-    for (; j > 0 && CompareKeys(key_of(order[j - 1]), key_of(i)) > 0; --j) order[j] = order[j - 1];
-    order[j] = i;
+    for (; j > 0 && CompareKeys(keys[j - 1].view, key) > 0; --j) keys[j] = keys[j - 1];
+    keys[j] = Key{key, i};
   }
+
+  std::vector<KeyValue> out;
+  out.reserve(n);
   for (size_t k = 0; k < n; ++k) {
-    const Entry& e = entries[order[k]];
-    std::string key(reinterpret_cast<const char*>(base + e.key_offset), e.key_length);
-    const uint8_t* p = base + e.value.span.offset;
-    const uint32_t count = e.value.span.count;
-    AttributeValue value;
-    switch (static_cast<Type>(e.type)) {
+    const uint32_t i = keys[k].entry;
+    const uint64_t* w = words_base + 4 * i;
+    const uint16_t m = metas[i];
+    const Type type = static_cast<Type>((m >> kTypeShift) & 7);
+    KeyValue& kv = out.emplace_back();
+    kv.key.assign(keys[k].view);
+    AttributeValue& value = kv.value;
+    switch (type) {
       case Type::kBool:
-        value = e.value.b;
-        break;
+        value = w[2] != 0;
+        continue;
       case Type::kInt64:
-        value = e.value.i;
+        value = static_cast<int64_t>(w[2]);
+        continue;
+      case Type::kDouble: {
+        double d;
+        std::memcpy(&d, &w[2], 8);
+        value = d;
+        continue;
+      }
+      default:
         break;
-      case Type::kDouble:
-        value = e.value.d;
-        break;
+    }
+    if (!(m & kLongAttribute)) {  // A short string.
+      char buf[16];
+      const size_t length = (m >> kValueLengthShift) & 31;
+      DecodeShort(w[2], w[3], length, buf);
+      value.emplace<std::string>(buf, length);
+      continue;
+    }
+    const uint8_t* p = base + w[2];
+    const uint64_t count = w[3];
+    switch (type) {
       case Type::kString:
-        value = std::string(reinterpret_cast<const char*>(p), count);
+        value.emplace<std::string>(reinterpret_cast<const char*>(p), count);
         break;
       case Type::kBoolArray: {
         std::vector<bool> a(count);
-        for (uint32_t j = 0; j < count; ++j) a[j] = p[j] != 0;
+        for (uint64_t j = 0; j < count; ++j) a[j] = p[j] != 0;
         value = std::move(a);
         break;
       }
@@ -553,7 +641,7 @@ AttributeSet PackedAttributes::ToAttributeSet() const {
       case Type::kStringArray: {
         std::vector<std::string> a;
         a.reserve(count);
-        for (uint32_t j = 0; j < count; ++j) {
+        for (uint64_t j = 0; j < count; ++j) {
           uint32_t len;
           std::memcpy(&len, p, 4);
           a.emplace_back(reinterpret_cast<const char*>(p + 4), len);
@@ -562,8 +650,9 @@ AttributeSet PackedAttributes::ToAttributeSet() const {
         value = std::move(a);
         break;
       }
+      default:
+        break;
     }
-    out.push_back(KeyValue{std::move(key), std::move(value)});
   }
   return AttributeSet(std::move(out));
 }

@@ -30,6 +30,21 @@ namespace cryptolake::metrics::internal {
 
 inline constexpr size_t kInlineAttributes = 16;
 
+// The fixed-width form of one attribute, computed once per call and used for
+// the hash, duplicate detection and the comparison against stored series.
+// "Short" attributes (key of at most 16 bytes; value a bool, int64, double or
+// a string of at most 16 bytes) are encoded exactly: k0/k1 and v0/v1 hold the
+// key and value bytes (overlapping loads, injective given the lengths in
+// `meta`). Other ("long") attributes carry only hashes here and are compared
+// byte by byte.
+struct AttributeWords {
+  uint64_t k0, k1, v0, v1;
+  // Bits 0-4: key length, 5-9: string value length (short form); 10-12:
+  // value type; 13: long form.
+  uint16_t meta;
+};
+inline constexpr uint16_t kLongAttribute = 1u << 13;
+
 class CanonicalAttributes {
  public:
   CanonicalAttributes() = default;
@@ -48,7 +63,8 @@ class CanonicalAttributes {
   size_t size() const { return size_; }
   // True when the entries are in key order.
   bool sorted() const { return sorted_; }
-  const AttributeView& operator[](size_t i) const { return *items_[i]; }
+  const AttributeView& operator[](size_t i) const { return *items_[i].view; }
+  const AttributeWords& words(size_t i) const { return items_[i].words; }
 
   // Order-independent hash of the set; computed once and cached.
   uint64_t Hash() const noexcept {
@@ -62,28 +78,37 @@ class CanonicalAttributes {
   AttributeSet ToAttributeSet() const;
 
  private:
+  struct Item {
+    const AttributeView* view;
+    AttributeWords words;
+  };
+
   void Reserve(size_t n) noexcept;
-  void Append(const AttributeView* item) noexcept { items_[size_++] = item; }
   void SortAndDeduplicate(Attributes attributes) noexcept;
+  void Insert(const AttributeView* item) noexcept;
+  // False (and nothing filled) when two keys are equal.
+  bool FillUnique(Attributes attributes) noexcept;
   uint64_t ComputeHash() const noexcept;
 
-  const AttributeView* inline_[kInlineAttributes];
-  std::unique_ptr<const AttributeView*[]> heap_;  // Only beyond kInlineAttributes.
-  const AttributeView** items_ = inline_;
+  Item inline_[kInlineAttributes];
+  std::unique_ptr<Item[]> heap_;  // Only beyond kInlineAttributes.
+  Item* items_ = inline_;
   size_t size_ = 0;
   bool sorted_ = true;
-  mutable uint64_t hash_ = 0;
   mutable bool hash_valid_ = false;
+  mutable uint64_t hash_ = 0;
 };
 
 class PackedAttributes {
  public:
   PackedAttributes() = default;
+  // Entries keep the order of `attributes` (the first call site's order);
+  // ToAttributeSet() sorts.
   explicit PackedAttributes(const CanonicalAttributes& attributes);
   // From an owned set (used for the overflow series and async streams).
   explicit PackedAttributes(const AttributeSet& attributes);
 
-  size_t size() const;
+  size_t size() const { return count_; }
   // Set equality (order-independent), values compared bitwise.
   bool Equals(const CanonicalAttributes& attributes) const noexcept;
   AttributeSet ToAttributeSet() const;
@@ -91,9 +116,20 @@ class PackedAttributes {
   size_t memory_bytes() const { return bytes_; }
 
  private:
-  struct Entry;
+  // Block layout: uint64_t words[count][4]; uint16_t meta[count]; then the
+  // bytes of long attributes (keys, strings, arrays; a string array as
+  // (uint32_t length, chars) per element). A long attribute's words are
+  // {key offset, key length, value (scalar bits, or offset), element count}.
+  const uint64_t* words() const { return reinterpret_cast<const uint64_t*>(block_.get()); }
+  const uint16_t* meta() const {
+    return reinterpret_cast<const uint16_t*>(block_.get() + count_ * 32);
+  }
+  bool LongEquals(size_t j, const AttributeView& item) const noexcept;
+  bool EqualsAnyOrder(const CanonicalAttributes& attributes) const noexcept;
+
   std::unique_ptr<uint8_t[]> block_;
   uint32_t bytes_ = 0;
+  uint32_t count_ = 0;
 };
 
 }  // namespace cryptolake::metrics::internal

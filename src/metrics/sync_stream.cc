@@ -1,5 +1,6 @@
 #include "metrics/sync_stream.h"
 
+#include <cstddef>
 #include <mutex>
 #include <new>
 #include <type_traits>
@@ -11,19 +12,22 @@
 namespace cryptolake::metrics::internal {
 namespace {
 
-// One series; the hot cell comes first. Not cache-line aligned on purpose:
-// alignment would double the memory of a counter series (see the memory
-// budget in the report/benchmarks); distinct series written by different
-// threads may then share a line at their boundary.
+// One series. Not cache-line aligned on purpose: alignment would add a third
+// to the memory of a counter series (see docs/benchmarks.md). Instead the
+// fields the recording path touches (cell, hash, attributes: 40 bytes for a
+// counter) come first and the cold ones after: a counter series takes a
+// 96-byte heap chunk, so another series' cell is never within 64 bytes of
+// this hot prefix, and two threads recording into distinct series do not
+// share a cache line.
 template <typename Agg>
 struct Series {
   using Acc = typename Agg::Acc;
 
   typename Agg::Cell cell;
   uint64_t hash = 0;
+  PackedAttributes attributes;
   uint64_t start_ns = 0;
   std::atomic<int32_t> bound_refs{0};
-  PackedAttributes attributes;
   // Per-reader accumulations, guarded by the stream mutex. The first lives
   // inline: most providers have a single reader.
   Acc first_acc;
@@ -31,6 +35,10 @@ struct Series {
 
   Acc& acc(size_t reader) { return reader == 0 ? first_acc : more_accs[reader - 1]; }
 };
+static_assert(offsetof(Series<SumAggregator<int64_t>>, start_ns) <= 40 &&
+                  sizeof(Series<SumAggregator<int64_t>>) > 72,
+              "the no-false-sharing argument above needs a hot prefix of at most 40 bytes "
+              "and a heap chunk of at least 96 bytes");
 
 template <typename Agg>
 class SyncStreamImpl final : public SyncStream {

@@ -574,10 +574,10 @@ Status FileWriter::Impl::WriteRepeatedStringChunk(std::string_view value, size_t
   // The choice WriteStringChunk would make for this chunk: a one-entry
   // dictionary (bit width 1, as there) when enabled and smaller than PLAIN.
   const size_t total_bytes = value.size() * nvalues;
-  const bool dictionary = options_.enable_dictionary && nvalues > 0 &&
-                          static_cast<int64_t>(value.size()) <=
-                              std::max<int64_t>(0, options_.dictionary_max_bytes) &&
-                          value.size() + 4 + nvalues / 8 < total_bytes + 4 * nvalues;
+  const bool dictionary =
+      options_.enable_dictionary && nvalues > 0 &&
+      static_cast<int64_t>(value.size()) <= std::max<int64_t>(0, options_.dictionary_max_bytes) &&
+      value.size() + 4 + nvalues / 8 < total_bytes + 4 * nvalues;
   if (!dictionary) {
     compacts_.Clear();
     compacts_.Reserve(nvalues, total_bytes);

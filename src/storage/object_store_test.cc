@@ -146,6 +146,29 @@ TEST_P(ObjectStoreContractTest, ConcurrentPutsAndReadsNeverSeePartialObjects) {
   for (auto& t : threads) t.join();
 }
 
+TEST_P(ObjectStoreContractTest, BeginPutPublishesOnlyOnPublish) {
+  ASSERT_TRUE(store_->Put("b/obj", "old").ok());
+  std::string data = "new bytes";
+  auto pending = store_->BeginPut("b/obj", data);
+  ASSERT_TRUE(pending.ok()) << pending.status().ToString();
+  data.assign("clobbered");  // the data may be freed once BeginPut returns
+  EXPECT_EQ(store_->Get("b/obj").value(), "old");
+  auto fresh = store_->BeginPut("b/fresh", "x");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_FALSE(store_->Exists("b/fresh").value());
+  ASSERT_EQ(store_->List("b/")->size(), 1u);  // no in-flight write is listed
+  ASSERT_TRUE((*pending)->Publish().ok());
+  EXPECT_EQ(store_->Get("b/obj").value(), "new bytes");
+  // Dropped without Publish(): nothing stored, nothing listed.
+  fresh->reset();
+  EXPECT_FALSE(store_->Exists("b/fresh").value());
+  auto list = store_->List("");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].key, "b/obj");
+  EXPECT_TRUE(store_->BeginPut("../escape", "x").status().IsInvalidArgument());
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Stores, ObjectStoreContractTest,
     ::testing::Values(
@@ -167,6 +190,37 @@ TEST(LocalObjectStoreTest, DescribesItsAbsoluteRootAndWritesPlainFiles) {
   EXPECT_TRUE(fs::is_regular_file(dir / "lake/bronze/x/y.zip"));
   EXPECT_EQ(fs::file_size(dir / "lake/bronze/x/y.zip"), 8u);
   fs::remove_all(dir);
+}
+
+TEST(LocalObjectStoreTest, BeginPutLeavesNoTempFileWhetherPublishedOrDropped) {
+  fs::path dir = MakeTempDir();
+  auto store = NewLocalObjectStore(dir / "lake");
+  auto published = store->BeginPut("d/kept", "kept bytes");
+  auto dropped = store->BeginPut("d/dropped", "dropped bytes");
+  ASSERT_TRUE(published.ok() && dropped.ok());
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir / "lake/d")) files += e.is_regular_file();
+  EXPECT_EQ(files, 2u);  // the two temp files, written at BeginPut
+  ASSERT_TRUE((*published)->Publish().ok());
+  EXPECT_TRUE((*published)->Publish().IsFailedPrecondition());
+  dropped->reset();
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir / "lake/d")) {
+    names.push_back(e.path().filename().string());
+  }
+  ASSERT_EQ(names, std::vector<std::string>{"kept"});
+  EXPECT_EQ(fs::file_size(dir / "lake/d/kept"), 10u);
+  fs::remove_all(dir);
+}
+
+TEST(FaultInjectingObjectStoreTest, BeginPutFaultsAtPublishLikePut) {
+  auto base = NewMemoryObjectStore();
+  FaultInjectingObjectStore faulty(base.get());
+  faulty.FailNth(FaultInjectingObjectStore::Op::kPut, 1);
+  auto pending = faulty.BeginPut("k", "v");
+  ASSERT_TRUE(pending.ok());
+  EXPECT_FALSE((*pending)->Publish().ok());
+  EXPECT_FALSE(base->Exists("k").value());
 }
 
 class FaultInjectionTest : public ::testing::Test {
