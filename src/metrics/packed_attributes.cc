@@ -118,7 +118,8 @@ inline int CompareKeys(std::string_view a, std::string_view b) {
 
 // Splits a string of up to 16 bytes into two words; (words, length) is
 // injective, and DecodeShort() inverts it.
-[[gnu::always_inline]] inline void StringWords(const char* p, size_t n, uint64_t* w0, uint64_t* w1) {
+[[gnu::always_inline]] inline void StringWords(const char* p, size_t n, uint64_t* w0,
+                                               uint64_t* w1) {
   if (n <= 8) {
     *w0 = LoadShort(p, n);
     *w1 = 0;
@@ -486,30 +487,9 @@ bool PackedAttributes::LongEquals(size_t j, const AttributeView& item) const noe
   return false;
 }
 
-bool PackedAttributes::Equals(const CanonicalAttributes& attributes) const noexcept {
-  const size_t n = count_;
-  if (n != attributes.size()) return false;
-  // Fast path: every attribute is short and at its stored position (the call
-  // site's order did not change): then the sets are equal.
-  {
-    const uint64_t* w = words();
-    const uint16_t* m = meta();
-    size_t i = 0;
-    for (; i < n; ++i) {
-      const AttributeWords& a = attributes.words(i);
-      const uint64_t* e = w + 4 * i;
-      if (m[i] != a.meta || (a.meta & kLongAttribute) || e[0] != a.k0 || e[1] != a.k1 ||
-          e[2] != a.v0 || e[3] != a.v1) {
-        break;
-      }
-    }
-    if (i == n) return true;
-  }
-  return EqualsAnyOrder(attributes);
-}
-
 bool PackedAttributes::EqualsAnyOrder(const CanonicalAttributes& attributes) const noexcept {
   const size_t n = count_;
+  if (n != attributes.size()) return false;
   const uint64_t* w = words();
   const uint16_t* m = meta();
   // Both sides have unique keys and the same size, so the sets are equal

@@ -9,8 +9,10 @@
 // produces another list of the same form.
 //
 // PackedAttributes: the owned copy of a series' attribute set, packed into one
-// heap block (entries + bytes), compared against canonical lists without
-// allocating, and expanded into an AttributeSet only at export.
+// heap block (the fixed-width words of short attributes, the bytes of long
+// ones) in the order of the call that created the series, compared against
+// canonical lists without allocating, and expanded into an AttributeSet
+// (sorted by key) only at export.
 //
 // Thread-safety: CanonicalAttributes is per call. PackedAttributes is
 // immutable after construction; const methods may be called concurrently.
@@ -31,7 +33,7 @@ namespace cryptolake::metrics::internal {
 inline constexpr size_t kInlineAttributes = 16;
 
 // The fixed-width form of one attribute, computed once per call and used for
-// the hash, duplicate detection and the comparison against stored series.
+// the hash and the comparison against stored series.
 // "Short" attributes (key of at most 16 bytes; value a bool, int64, double or
 // a string of at most 16 bytes) are encoded exactly: k0/k1 and v0/v1 hold the
 // key and value bytes (overlapping loads, injective given the lengths in
@@ -110,7 +112,23 @@ class PackedAttributes {
 
   size_t size() const { return count_; }
   // Set equality (order-independent), values compared bitwise.
-  bool Equals(const CanonicalAttributes& attributes) const noexcept;
+  bool Equals(const CanonicalAttributes& attributes) const noexcept {
+    // Fast path (inline, on every lookup): every attribute is short and at
+    // its stored position (the call site's order did not change); then the
+    // sets are equal. Anything else takes the general search.
+    const size_t n = count_;
+    if (n != attributes.size()) return false;
+    const uint64_t* w = words();
+    const uint16_t* m = meta();
+    for (size_t i = 0; i < n; ++i, w += 4) {
+      const AttributeWords& a = attributes.words(i);
+      if (m[i] != a.meta || (a.meta & kLongAttribute) || w[0] != a.k0 || w[1] != a.k1 ||
+          w[2] != a.v0 || w[3] != a.v1) {
+        return EqualsAnyOrder(attributes);
+      }
+    }
+    return true;
+  }
   AttributeSet ToAttributeSet() const;
   // Heap bytes used.
   size_t memory_bytes() const { return bytes_; }

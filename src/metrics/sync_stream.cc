@@ -159,14 +159,14 @@ class SyncStreamImpl final : public SyncStream {
     return *scratch;
   }
 
-  void Record(V value, const CanonicalAttributes& attributes) noexcept {
+  [[gnu::always_inline]] void Record(V value, const CanonicalAttributes& attributes) noexcept {
     // The (large) scratch list is only built when the view filters keys.
     if (!spec_.filters_attributes()) return RecordFiltered(value, attributes);
     CanonicalAttributes filtered;
     RecordFiltered(value, Filter(attributes, &filtered));
   }
 
-  void RecordFiltered(V value, const CanonicalAttributes& a) noexcept {
+  [[gnu::always_inline]] void RecordFiltered(V value, const CanonicalAttributes& a) noexcept {
     if (a.size() == 0) {
       if (S* s = empty_.load(std::memory_order_acquire)) {
         agg_.Record(s->cell, value);
