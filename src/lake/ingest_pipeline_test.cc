@@ -121,7 +121,9 @@ TEST(IngestPipelineTest, DemoArchiveIngestsAndSecondRunWritesNothing) {
         EXPECT_EQ(s->rows, 0);
       }
     }
-    if (pass == 1) EXPECT_EQ(Snapshot(*lake), before) << "second run changed the lake";
+    if (pass == 1) {
+      EXPECT_EQ(Snapshot(*lake), before) << "second run changed the lake";
+    }
   }
   EXPECT_EQ(rows, demo->csv_rows);
   // Every file has bronze zip + checksum byte-identical, and a ledger entry naming its digest.

@@ -47,7 +47,7 @@ EpochRecord* AcquireEpochRecord();
 
 class ReadGuard {
  public:
-  ReadGuard() noexcept {
+  [[gnu::always_inline]] ReadGuard() noexcept {
     if (tl_epoch_depth++ != 0) return;
     EpochRecord* r = tl_epoch_record;
     if (r == nullptr) r = AcquireEpochRecord();
@@ -65,7 +65,7 @@ class ReadGuard {
       r->active.store(epoch, std::memory_order_seq_cst);
     }
   }
-  ~ReadGuard() {
+  [[gnu::always_inline]] ~ReadGuard() {
     if (--tl_epoch_depth != 0) return;
     tl_epoch_record->active.store(0, std::memory_order_release);
   }

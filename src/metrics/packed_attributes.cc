@@ -155,6 +155,17 @@ inline uint64_t DoubleBits(double d) {
 constexpr int kValueLengthShift = 5;
 constexpr int kTypeShift = 10;
 
+// Out of line: keeps the registers of the (inlined) short path free.
+[[gnu::noinline]] void ComputeLongWords(const AttributeView& item, AttributeWords* w) {
+  const std::string_view key = item.key;
+  const AttributeValueView& v = item.value;
+  w->k0 = HashBytes(0x13198A2E03707344ull, key.data(), key.size());
+  w->k1 = key.size();
+  w->v0 = HashValue(0xA4093822299F31D0ull, v);
+  w->v1 = 0;
+  w->meta = static_cast<uint16_t>(kLongAttribute | (static_cast<unsigned>(v.type()) << kTypeShift));
+}
+
 [[gnu::always_inline]] inline void ComputeWords(const AttributeView& item, AttributeWords* w) {
   const std::string_view key = item.key;
   const AttributeValueView& v = item.value;
@@ -179,11 +190,7 @@ constexpr int kTypeShift = 10;
       return;
     }
   }
-  w->k0 = HashBytes(0x13198A2E03707344ull, key.data(), key.size());
-  w->k1 = key.size();
-  w->v0 = HashValue(0xA4093822299F31D0ull, v);
-  w->v1 = 0;
-  w->meta = static_cast<uint16_t>(kLongAttribute | (static_cast<unsigned>(type) << kTypeShift));
+  ComputeLongWords(item, w);
 }
 
 // The hash of one attribute: two independent multiplies over the words.
@@ -199,30 +206,35 @@ inline uint64_t FinishHash(uint64_t sum, size_t n) { return Mix(sum ^ n, 0x082EF
 
 }  // namespace
 
-CanonicalAttributes::CanonicalAttributes(Attributes attributes) noexcept {
-  const size_t n = attributes.size();
-  if (n == 0) return;  // The empty set: its own cell, no hash needed.
-  if (n > kInlineAttributes || !FillUnique(attributes)) SortAndDeduplicate(attributes);
-}
-
 bool CanonicalAttributes::FillUnique(Attributes attributes) noexcept {
   const size_t n = attributes.size();
   const AttributeView* data = attributes.begin();
-  // One pass: words, hash, and the duplicate-key check against the earlier
-  // entries (n is small; key lengths usually differ, so most pairs cost one
-  // compare). A list with duplicates takes the sorting path instead.
+  // One pass: words, hash, and the duplicate-key check. Keys are compared
+  // only when their length was seen before (a bit per length; lengths of 31
+  // and more share one bit): keys of distinct lengths, the common case,
+  // cost no comparison. A list with duplicates takes the sorting path.
   uint64_t h = 0;
+  uint32_t lengths_seen = 0;
+  uint16_t metas = 0;
+  Item* const items = items_;  // Not reloaded after each store below.
   for (size_t i = 0; i < n; ++i) {
     const std::string_view key = data[i].key;
-    for (size_t j = 0; j < i; ++j) {
-      if (data[j].key.size() == key.size() && KeysEqual(data[j].key, key)) return false;
+    const uint32_t length_bit = uint32_t{1} << (key.size() < 31 ? key.size() : 31);
+    if (lengths_seen & length_bit) [[unlikely]] {
+      for (size_t j = 0; j < i; ++j) {
+        if (KeysEqual(data[j].key, key)) return false;
+      }
     }
-    items_[i].view = data + i;
-    ComputeWords(data[i], &items_[i].words);
-    h += HashWords(items_[i].words);
+    lengths_seen |= length_bit;
+    Item& item = items[i];
+    item.view = data + i;
+    ComputeWords(data[i], &item.words);
+    metas |= item.words.meta;
+    h += HashWords(item.words);
   }
   size_ = n;
   sorted_ = n < 2;
+  has_long_ = (metas & kLongAttribute) != 0;
   hash_ = FinishHash(h, n);
   hash_valid_ = true;
   return true;
@@ -233,7 +245,11 @@ void CanonicalAttributes::SortAndDeduplicate(Attributes attributes) noexcept {
   size_ = 0;
   sorted_ = true;
   for (const AttributeView& item : attributes) Insert(&item);
-  for (size_t i = 0; i < size_; ++i) ComputeWords(*items_[i].view, &items_[i].words);
+  has_long_ = false;
+  for (size_t i = 0; i < size_; ++i) {
+    ComputeWords(*items_[i].view, &items_[i].words);
+    if (items_[i].words.meta & kLongAttribute) has_long_ = true;
+  }
 }
 
 // Insertion sort by key (lists are short); an equal key replaces the earlier
@@ -266,11 +282,13 @@ void CanonicalAttributes::FilterFrom(const CanonicalAttributes& source,
   Reserve(source.size());
   size_ = 0;
   sorted_ = source.sorted_;
+  has_long_ = false;
   hash_valid_ = false;
   for (size_t i = 0; i < source.size(); ++i) {
     const Item& item = source.items_[i];
     if (allowed != nullptr && !Contains(*allowed, item.view->key)) continue;
     if (allowed == nullptr && Contains(excluded, item.view->key)) continue;
+    if (item.words.meta & kLongAttribute) has_long_ = true;
     items_[size_++] = item;
   }
 }

@@ -25,6 +25,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "cryptolake/metrics/attribute_set.h"
 #include "cryptolake/metrics/attributes.h"
 
@@ -53,7 +57,12 @@ class CanonicalAttributes {
   // De-duplicates `attributes` (last occurrence of a key wins). Lists of up to
   // kInlineAttributes entries without duplicate keys keep their order (no
   // sort); others are sorted by key.
-  explicit CanonicalAttributes(Attributes attributes) noexcept;
+  // Inline so that the recording call goes straight to FillUnique().
+  explicit CanonicalAttributes(Attributes attributes) noexcept {
+    const size_t n = attributes.size();
+    if (n == 0) return;  // The empty set: its own cell, no hash needed.
+    if (n > kInlineAttributes || !FillUnique(attributes)) SortAndDeduplicate(attributes);
+  }
   CanonicalAttributes(const CanonicalAttributes&) = delete;
   CanonicalAttributes& operator=(const CanonicalAttributes&) = delete;
 
@@ -67,6 +76,8 @@ class CanonicalAttributes {
   bool sorted() const { return sorted_; }
   const AttributeView& operator[](size_t i) const { return *items_[i].view; }
   const AttributeWords& words(size_t i) const { return items_[i].words; }
+  // True when some entry is in the long form (only hashes in its words).
+  bool has_long() const { return has_long_; }
 
   // Order-independent hash of the set; computed once and cached.
   uint64_t Hash() const noexcept {
@@ -97,6 +108,7 @@ class CanonicalAttributes {
   Item* items_ = inline_;
   size_t size_ = 0;
   bool sorted_ = true;
+  bool has_long_ = false;
   mutable bool hash_valid_ = false;
   mutable uint64_t hash_ = 0;
 };
@@ -112,20 +124,29 @@ class PackedAttributes {
 
   size_t size() const { return count_; }
   // Set equality (order-independent), values compared bitwise.
-  bool Equals(const CanonicalAttributes& attributes) const noexcept {
+  [[gnu::always_inline]] bool Equals(const CanonicalAttributes& attributes) const noexcept {
     // Fast path (inline, on every lookup): every attribute is short and at
     // its stored position (the call site's order did not change); then the
-    // sets are equal. Anything else takes the general search.
+    // sets are equal. Anything else takes the general search. The four words
+    // of an entry are compared at once, with a single branch per entry.
     const size_t n = count_;
     if (n != attributes.size()) return false;
+    if (attributes.has_long()) return EqualsAnyOrder(attributes);
     const uint64_t* w = words();
     const uint16_t* m = meta();
     for (size_t i = 0; i < n; ++i, w += 4) {
       const AttributeWords& a = attributes.words(i);
-      if (m[i] != a.meta || (a.meta & kLongAttribute) || w[0] != a.k0 || w[1] != a.k1 ||
-          w[2] != a.v0 || w[3] != a.v1) {
-        return EqualsAnyOrder(attributes);
-      }
+#if defined(__SSE2__)
+      const __m128i key = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)),
+                                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(&a.k0)));
+      const __m128i value =
+          _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2)),
+                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(&a.v0)));
+      const bool same = _mm_movemask_epi8(_mm_and_si128(key, value)) == 0xFFFF;
+#else
+      const bool same = ((w[0] ^ a.k0) | (w[1] ^ a.k1) | (w[2] ^ a.v0) | (w[3] ^ a.v1)) == 0;
+#endif
+      if (!same || m[i] != a.meta) return EqualsAnyOrder(attributes);
     }
     return true;
   }

@@ -30,7 +30,8 @@ class SeriesTable {
   SeriesTable& operator=(const SeriesTable&) = delete;
 
   // REQUIRES: inside a ReadGuard, or the owner's mutex held.
-  S* Find(uint64_t hash, const CanonicalAttributes& attributes) const noexcept {
+  [[gnu::always_inline]] S* Find(uint64_t hash,
+                                 const CanonicalAttributes& attributes) const noexcept {
     const Array* a = table_.load(std::memory_order_seq_cst);
     for (size_t i = hash & a->mask;; i = (i + 1) & a->mask) {
       S* s = a->slots[i].load(std::memory_order_seq_cst);

@@ -59,10 +59,13 @@ class SyncStreamImpl final : public SyncStream {
     delete overflow_;
   }
 
-  void RecordInt64(int64_t value, const CanonicalAttributes& attributes) noexcept override {
+  // flatten: the lookup is inlined whole (slow paths are noinline).
+  [[gnu::flatten]] void RecordInt64(int64_t value,
+                                    const CanonicalAttributes& attributes) noexcept override {
     Record(static_cast<V>(value), attributes);
   }
-  void RecordDouble(double value, const CanonicalAttributes& attributes) noexcept override {
+  [[gnu::flatten]] void RecordDouble(double value,
+                                     const CanonicalAttributes& attributes) noexcept override {
     Record(static_cast<V>(value), attributes);
   }
 
@@ -160,8 +163,14 @@ class SyncStreamImpl final : public SyncStream {
   }
 
   [[gnu::always_inline]] void Record(V value, const CanonicalAttributes& attributes) noexcept {
-    // The (large) scratch list is only built when the view filters keys.
-    if (!spec_.filters_attributes()) return RecordFiltered(value, attributes);
+    // The (large) scratch list is only built when the view filters keys, in
+    // a function of its own so that the common path keeps a small frame.
+    if (!spec_.filters_attributes()) [[likely]] return RecordFiltered(value, attributes);
+    RecordWithFilter(value, attributes);
+  }
+
+  [[gnu::noinline]] void RecordWithFilter(V value,
+                                          const CanonicalAttributes& attributes) noexcept {
     CanonicalAttributes filtered;
     RecordFiltered(value, Filter(attributes, &filtered));
   }
@@ -175,11 +184,16 @@ class SyncStreamImpl final : public SyncStream {
     } else {
       const uint64_t hash = a.Hash();
       ReadGuard guard;
-      if (S* s = table_.Find(hash, a)) {
+      if (S* s = table_.Find(hash, a)) [[likely]] {
         agg_.Record(s->cell, value);
         return;
       }
     }
+    RecordMiss(value, a);
+  }
+
+  // A set without a series yet (or the empty set before its first use).
+  [[gnu::noinline]] void RecordMiss(V value, const CanonicalAttributes& a) noexcept {
     // Stream full: new sets go to the overflow series (never freed) without
     // taking the mutex, so an attribute explosion does not serialise threads.
     if (full_.load(std::memory_order_acquire)) {
