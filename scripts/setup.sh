@@ -48,11 +48,15 @@ fi
 
 npm_install() {  # $1 = directory with package.json + package-lock.json
   local dir=$1
-  if [ -f "$dir/node_modules/.package-lock.json" ] && cmp -s "$dir/package-lock.json" "$dir/node_modules/.cryptolake-lock"; then
+  if [ -f "$dir/node_modules/.cryptolake-lock" ] && cmp -s "$dir/package-lock.json" "$dir/node_modules/.cryptolake-lock"; then
     return 0
   fi
-  echo "setup: npm ci in $dir"
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.cryptolake-lock)
+  echo "setup: npm install in $dir (versions pinned by package.json and package-lock.json)"
+  # Not `npm ci`: npm 11 rejects lockfiles of packages with per-platform optional
+  # dependencies (@duckdb/node-bindings-*) as out of sync. Every dependency is
+  # pinned to an exact version, so `npm install` resolves to the lockfile.
+  (cd "$dir" && npm install --no-audit --no-fund --loglevel=error --no-save &&
+     cp package-lock.json node_modules/.cryptolake-lock)
 }
 if [ "$mode" != runtime ]; then npm_install test/peers; fi
 if [ "$mode" = bench ]; then npm_install bench/peers; fi
