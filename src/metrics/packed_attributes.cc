@@ -202,6 +202,14 @@ constexpr int kTypeShift = 10;
   return Mum(key ^ 0x243F6A8885A308D3ull, w.v0 ^ std::rotl(w.v1, 31) ^ 0xA4093822299F31D0ull);
 }
 
+// True when an entry of [begin, item) has item's key. Out of line: rare.
+[[gnu::noinline]] bool HasKeyBefore(const AttributeView* begin, const AttributeView* item) {
+  for (const AttributeView* p = begin; p != item; ++p) {
+    if (KeysEqual(p->key, item->key)) return true;
+  }
+  return false;
+}
+
 inline uint64_t FinishHash(uint64_t sum, size_t n) { return Mix(sum ^ n, 0x082EFA98EC4E6C89ull); }
 
 }  // namespace
@@ -216,21 +224,18 @@ bool CanonicalAttributes::FillUnique(Attributes attributes) noexcept {
   uint64_t h = 0;
   uint32_t lengths_seen = 0;
   uint16_t metas = 0;
-  Item* const items = items_;  // Not reloaded after each store below.
-  for (size_t i = 0; i < n; ++i) {
-    const std::string_view key = data[i].key;
-    const uint32_t length_bit = uint32_t{1} << (key.size() < 31 ? key.size() : 31);
-    if (lengths_seen & length_bit) [[unlikely]] {
-      for (size_t j = 0; j < i; ++j) {
-        if (KeysEqual(data[j].key, key)) return false;
-      }
+  Item* item = items_;  // Not reloaded after each store below.
+  for (const AttributeView* p = data; p != data + n; ++p, ++item) {
+    const size_t key_length = p->key.size();
+    const uint32_t length_bit = uint32_t{1} << (key_length < 31 ? key_length : 31);
+    if ((lengths_seen & length_bit) && HasKeyBefore(data, p)) [[unlikely]] {
+      return false;
     }
     lengths_seen |= length_bit;
-    Item& item = items[i];
-    item.view = data + i;
-    ComputeWords(data[i], &item.words);
-    metas |= item.words.meta;
-    h += HashWords(item.words);
+    item->view = p;
+    ComputeWords(*p, &item->words);
+    metas |= item->words.meta;
+    h += HashWords(item->words);
   }
   size_ = n;
   sorted_ = n < 2;

@@ -89,6 +89,50 @@ TEST(PackedAttributesEncodingTest, DuplicatesTakeTheSortingPathWithSameHash) {
   EXPECT_TRUE(PackedAttributes(cp).Equals(cd));
 }
 
+// The duplicate-key check only compares keys whose lengths collide (one bit per
+// length, 31+ sharing a bit): distinct keys of equal length must stay distinct,
+// equal keys of any length must collapse with the last value winning.
+TEST(PackedAttributesEncodingTest, DuplicateDetectionByKeyLength) {
+  {  // Same length, different keys: no duplicates, caller order kept.
+    const AttributeView attrs[] = {{"abc", 1}, {"abd", 2}, {"abe", 3}};
+    CanonicalAttributes c{Attributes(attrs)};
+    ASSERT_EQ(c.size(), 3u);
+    EXPECT_EQ(PackedAttributes(c).ToAttributeSet(),
+              (AttributeSet{{"abc", int64_t{1}}, {"abd", int64_t{2}}, {"abe", int64_t{3}}}));
+  }
+  {  // Same length, same key: last wins.
+    const AttributeView attrs[] = {{"abc", 1}, {"xyz", "v"}, {"abc", 9}};
+    CanonicalAttributes c{Attributes(attrs)};
+    ASSERT_EQ(c.size(), 2u);
+    EXPECT_EQ(PackedAttributes(c).ToAttributeSet(),
+              (AttributeSet{{"abc", int64_t{9}}, {"xyz", "v"}}));
+  }
+  const std::string long_a(40, 'k');
+  std::string long_b(45, 'k');
+  long_b.back() = 'z';
+  {  // Keys of 31+ bytes share one length bit but differ.
+    const AttributeView attrs[] = {{long_a, 1}, {long_b, 2}};
+    CanonicalAttributes c{Attributes(attrs)};
+    EXPECT_EQ(c.size(), 2u);
+  }
+  {  // Duplicate long keys collapse, last wins, and equal a reordered plain list.
+    const AttributeView dup[] = {{long_a, 1}, {"s", "x"}, {long_a, 5}};
+    const AttributeView plain[] = {{"s", "x"}, {long_a, 5}};
+    CanonicalAttributes cd{Attributes(dup)};
+    CanonicalAttributes cp{Attributes(plain)};
+    ASSERT_EQ(cd.size(), 2u);
+    EXPECT_EQ(cd.Hash(), cp.Hash());
+    EXPECT_TRUE(PackedAttributes(cp).Equals(cd));
+    EXPECT_TRUE(PackedAttributes(cd).Equals(cp));
+  }
+  {  // A short list never equals a stored list holding a long attribute.
+    const AttributeView stored[] = {{long_a, "v"}, {"s", "x"}};
+    const AttributeView probe[] = {{"s", "x"}};
+    PackedAttributes packed{CanonicalAttributes(Attributes(stored))};
+    EXPECT_FALSE(packed.Equals(CanonicalAttributes(Attributes(probe))));
+  }
+}
+
 TEST(PackedAttributesEncodingTest, LongKeysAndValuesAndMixedForms) {
   const std::string long_key = Text(40, 'k');
   const std::string long_value = Text(100, 'v');

@@ -49,6 +49,7 @@ class SyncStreamImpl final : public SyncStream {
   SyncStreamImpl(StreamSpec spec, Agg agg)
       : SyncStream(std::move(spec)),
         agg_(std::move(agg)),
+        filters_(spec_.filters_attributes()),
         readers_(spec_.reader_temporality.size()),
         last_collect_ns_(readers_, 0),
         scratch_(agg_.NewAcc()) {}
@@ -165,12 +166,12 @@ class SyncStreamImpl final : public SyncStream {
   [[gnu::always_inline]] void Record(V value, const CanonicalAttributes& attributes) noexcept {
     // The (large) scratch list is only built when the view filters keys, in
     // a function of its own so that the common path keeps a small frame.
-    if (!spec_.filters_attributes()) [[likely]] return RecordFiltered(value, attributes);
+    if (!filters_) [[likely]]
+      return RecordFiltered(value, attributes);
     RecordWithFilter(value, attributes);
   }
 
-  [[gnu::noinline]] void RecordWithFilter(V value,
-                                          const CanonicalAttributes& attributes) noexcept {
+  [[gnu::noinline]] void RecordWithFilter(V value, const CanonicalAttributes& attributes) noexcept {
     CanonicalAttributes filtered;
     RecordFiltered(value, Filter(attributes, &filtered));
   }
@@ -277,6 +278,7 @@ class SyncStreamImpl final : public SyncStream {
   }
 
   Agg agg_;
+  const bool filters_;  // spec_.filters_attributes(), read on every record.
   const size_t readers_;
   mutable std::mutex mu_;  // Guards everything below except empty_ reads.
   SeriesTable<S> table_;
