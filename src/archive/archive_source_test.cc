@@ -328,6 +328,26 @@ TEST(HttpArchiveSourceTest, NotFoundNamesTheUrlAndIsNotRetried) {
   EXPECT_EQ(server.Attempts("/always400/x"), 1);
 }
 
+TEST(HttpArchiveSourceTest, CredentialsInTheUrlNeverReachMessages) {
+  HttpFailureServer server;
+  // http://127.0.0.1:port -> http://reader:s3cr3t@127.0.0.1:port
+  std::string url = server.url();
+  url.insert(url.find("://") + 3, "reader:s3cr3t@");
+  auto source = std::move(OpenArchiveSource(url, FastRetries(1))).value();
+  EXPECT_EQ(source->Describe().find("s3cr3t"), std::string::npos) << source->Describe();
+  EXPECT_NE(source->Describe().find("***@127.0.0.1"), std::string::npos) << source->Describe();
+  auto body = source->Fetch("ok/x.zip");  // The credentials are still used for requests.
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  for (const char* path : {"data/missing.zip", "always500/a.zip", "always400/b.zip"}) {
+    auto failed = source->Fetch(path);
+    ASSERT_FALSE(failed.ok()) << path;
+    EXPECT_EQ(failed.status().ToString().find("s3cr3t"), std::string::npos)
+        << failed.status().ToString();
+    EXPECT_NE(failed.status().ToString().find(path), std::string::npos)
+        << failed.status().ToString();
+  }
+}
+
 TEST(HttpArchiveSourceTest, HonoursRetryAfterOn429) {
   HttpFailureServer server;
   auto source = std::move(OpenArchiveSource(server.url(), FastRetries())).value();

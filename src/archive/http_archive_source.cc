@@ -84,6 +84,23 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// `url` with any "user:password@" of its authority replaced by "***@": a
+// mirror URL may carry credentials, and error messages and Describe() end up
+// in logs and summaries.
+std::string RedactUrl(std::string_view url) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  size_t authority = scheme_end + 3;
+  size_t authority_end = url.find_first_of("/?#", authority);
+  if (authority_end == std::string_view::npos) authority_end = url.size();
+  size_t at = url.substr(authority, authority_end - authority).rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  std::string out(url.substr(0, authority));
+  out += "***";
+  out += url.substr(authority + at);
+  return out;
+}
+
 // Curl failures worth retrying: the network or the peer misbehaved, and a
 // new attempt may succeed.
 bool IsRetryableCurlError(CURLcode code) {
@@ -152,7 +169,7 @@ class HttpArchiveSource final : public ArchiveSource {
     return prefixes;
   }
 
-  std::string Describe() const override { return base_url_; }
+  std::string Describe() const override { return RedactUrl(base_url_); }
 
  private:
   static void SortUnique(std::vector<std::string>* v) {
@@ -171,14 +188,14 @@ class HttpArchiveSource final : public ArchiveSource {
       url += BuildListObjectsQuery(prefix, delimiter, marker, options_.list_max_keys);
       CL_ASSIGN_OR_RETURN(std::string xml, Get(url));
       auto parsed = ParseListBucketResult(xml);
-      if (!parsed.ok()) return parsed.status().WithContext(url);
+      if (!parsed.ok()) return parsed.status().WithContext(RedactUrl(url));
       ListBucketResult page = std::move(parsed).value();
       std::string next = page.NextPageMarker();
       bool truncated = page.is_truncated;
       on_page(page);
       if (!truncated) return Status::OK();
       if (next.empty() || next == marker) {
-        return Status::Corruption("S3 listing " + url +
+        return Status::Corruption("S3 listing " + RedactUrl(url) +
                                   " is truncated but gives no way to continue (marker \"" + next +
                                   "\")");
       }
@@ -258,11 +275,12 @@ class HttpArchiveSource final : public ArchiveSource {
     const int attempts = std::max(options_.retries, 0) + 1;
     Status last;
     std::chrono::milliseconds wait{0};
+    const std::string shown_url = RedactUrl(url);  // Never credentials in a message.
     for (int attempt = 0; attempt < attempts; ++attempt) {
       if (attempt > 0) std::this_thread::sleep_for(wait);
       Response r = Perform(url);
       if (r.curl_code != CURLE_OK) {
-        std::string msg = "GET " + url + " failed: " + r.curl_error;
+        std::string msg = "GET " + shown_url + " failed: " + r.curl_error;
         if (r.curl_code == CURLE_OPERATION_TIMEDOUT) {
           last = Status::Timeout(msg);
         } else if (r.curl_code == CURLE_COULDNT_CONNECT ||
@@ -277,8 +295,8 @@ class HttpArchiveSource final : public ArchiveSource {
       }
       long code = r.http_status;
       if (code >= 200 && code < 300) return std::move(r.body);
-      if (code == 404) return Status::NotFound("HTTP 404 Not Found: " + url);
-      std::string msg = "GET " + url + ": HTTP " + std::to_string(code);
+      if (code == 404) return Status::NotFound("HTTP 404 Not Found: " + shown_url);
+      std::string msg = "GET " + shown_url + ": HTTP " + std::to_string(code);
       if (code >= 500 || code == 429) {
         last = Status::Unavailable(msg);
         // A Retry-After from the server replaces our own backoff.

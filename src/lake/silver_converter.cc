@@ -688,6 +688,10 @@ Result<SilverConversion> Converter::Run(std::string_view bytes) {
       continue;
     }
     if (options_.on_bad_rows == BadRowPolicy::kFail) return Status::Corruption(ErrorMessage());
+    // A rejected row must not decide the file's time unit, just as it does not count for
+    // ordering or keys: otherwise one quarantined row with a corrupt time (e.g. a ms value in
+    // a µs file) would reject every good row after it as "mixed time units".
+    if (unit_known_ && unit_line_ == line_number_) unit_known_ = false;
     if (out_.rejects_csv.empty()) out_.rejects_csv = "line,reason,row\n";
     out_.rejects_csv += std::to_string(line_number_);
     out_.rejects_csv += ',';

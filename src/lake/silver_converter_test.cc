@@ -461,6 +461,39 @@ TEST(SilverConverterTest, QuarantinedRowsDoNotPoisonOrderingOrKeys) {
   EXPECT_EQ(r->rows_rejected, 1);
 }
 
+TEST(SilverConverterTest, QuarantinedRowDoesNotDecideTheTimeUnit) {
+  ArchiveFile agg = File(Market::kSpot, Period::kDaily, "aggTrades", "BTCUSDT", "", "2026-01-01");
+  // Row 1 has a millisecond time (in the file's day once scaled) and a bad boolean after it;
+  // rows 2 and 3 are good microsecond rows; row 4 is well-formed but in milliseconds, so it is
+  // the file's one mixed-unit row.
+  auto r = Convert(agg,
+                   "1,10,1,1,1,1767225600039,maybe,True\n"
+                   "2,10,1,2,2,1767225600039409,True,True\n"
+                   "3,10,1,3,3,1767225600040000,False,True\n"
+                   "4,10,1,4,4,1767225600041,False,True\n",
+                   BadRowPolicy::kQuarantine);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rows_out, 2);
+  EXPECT_EQ(r->rows_rejected, 2);
+  EXPECT_EQ(r->time_unit, TimeUnit::kMicroseconds);
+  EXPECT_NE(r->rejects_csv.find("1,\"column \"\"is_buyer_maker\"\""), std::string::npos)
+      << r->rejects_csv;
+  EXPECT_NE(r->rejects_csv.find("4,\"column \"\"transact_time\"\": time 1767225600041 is not in "
+                                "microseconds like the file's first time value (line 2)"),
+            std::string::npos)
+      << r->rejects_csv;
+  // A first row rejected by validation (OHLC) does not decide the unit either.
+  ArchiveFile spot_klines =
+      File(Market::kSpot, Period::kDaily, "klines", "BTCUSDT", "1m", "2026-01-01");
+  auto k = Convert(spot_klines,
+                   "1767225600000,5,4,3,5,1,1767225659999,1,1,1,1,0\n"
+                   "1767225660000000,5,6,4,5,1,1767225719999999,1,1,1,1,0\n",
+                   BadRowPolicy::kQuarantine);
+  ASSERT_TRUE(k.ok()) << k.status().ToString();
+  EXPECT_EQ(k->rows_out, 1);
+  EXPECT_EQ(k->rows_rejected, 1);
+}
+
 TEST(SilverConverterTest, FailPolicyIsTheDefault) {
   EXPECT_EQ(ConvertOptions().on_bad_rows, BadRowPolicy::kFail);
   EXPECT_EQ(*ParseBadRowPolicy("quarantine"), BadRowPolicy::kQuarantine);

@@ -179,16 +179,25 @@ void Base2ExponentialHistogram::Range::Add(int32_t index, uint64_t n, int32_t ma
   counts_[Slot(index)] += n;
 }
 
+// In place, without allocating: Record() runs under a series' spin lock on
+// the noexcept recording path, and a delta series downscales again after
+// every Reset(). The ring is first rotated so that start_ lives at slot 0;
+// then index start_ + j moves to slot ((start_ + j) >> by) - (start_ >> by),
+// which is never above j, so walking j upwards reads every slot before any
+// write can reach it.
 void Base2ExponentialHistogram::Range::Downscale(int32_t by, int32_t max_size) {
   if (by <= 0 || empty()) return;
+  std::rotate(counts_.get(), counts_.get() + Slot(start_), counts_.get() + size_);
   const int32_t new_start = start_ >> by;
   const int32_t new_end = end_ >> by;
-  std::vector<uint64_t> merged(static_cast<size_t>(new_end - new_start + 1), 0);
-  for (int32_t i = start_; i <= end_; ++i) merged[(i >> by) - new_start] += At(i);
-  std::fill(counts_.get(), counts_.get() + size_, uint64_t{0});
+  const int32_t n = end_ - start_ + 1;
+  for (int32_t j = 0; j < n; ++j) {
+    const uint64_t c = counts_[j];
+    counts_[j] = 0;
+    counts_[((start_ + j) >> by) - new_start] += c;
+  }
   base_ = start_ = new_start;
   end_ = new_end;
-  std::copy(merged.begin(), merged.end(), counts_.get());
 }
 
 void Base2ExponentialHistogram::Range::Clear() {

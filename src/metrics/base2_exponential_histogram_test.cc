@@ -2,11 +2,34 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cfloat>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <map>
+#include <new>
 #include <random>
 #include <vector>
+
+// Counts heap allocations of this test binary, to check that recording into
+// a histogram whose storage exists never allocates (it runs under a spin
+// lock on the noexcept recording path).
+namespace {
+std::atomic<uint64_t> g_allocations{0};
+}  // namespace
+
+// GCC pairs the replaced operator new with std::free below and warns; the
+// pairing is what a replacement allocator is.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace cryptolake::metrics::internal {
 namespace {
@@ -333,6 +356,63 @@ TEST(Base2HistogramTest, GrowsDownwardAndUpward) {
   EXPECT_EQ(p.positive.offset, -60);
   ASSERT_EQ(p.positive.bucket_counts.size(), 159u);
   for (uint64_t c : p.positive.bucket_counts) EXPECT_EQ(c, 1u);
+}
+
+// Regression: Downscale() used to build the merged counts in a temporary
+// std::vector, so a recording that lowered the scale allocated (and could
+// throw from noexcept code). A delta series returns to max_scale after every
+// Reset(), so this happened on every collection cycle.
+TEST(Base2HistogramTest, DownscaleAfterResetDoesNotAllocate) {
+  // Process-wide lookup tables are built on first use (once per process, not
+  // per series); touch every scale first so only the series' own work counts.
+  {
+    H warm_up;
+    for (int k = -40; k <= 40; ++k) {
+      warm_up.Record(std::ldexp(1.5, k));
+      warm_up.Record(-std::ldexp(1.5, -k));
+    }
+  }
+  H h;
+  h.Record(1.0);
+  h.Record(-1.0);  // Both ranges now own their storage.
+  h.Reset();
+  const uint64_t before = g_allocations.load();
+  for (int k = -40; k <= 40; ++k) {
+    h.Record(std::ldexp(1.5, k));
+    h.Record(-std::ldexp(1.5, -k));
+  }
+  const uint64_t after = g_allocations.load();
+  EXPECT_EQ(after, before);
+  EXPECT_LT(h.scale(), 20);
+  EXPECT_EQ(h.count(), 162u);
+}
+
+// Every bucket after many wrap-around downscales holds exactly the values
+// whose index at the final scale is that bucket.
+TEST(Base2HistogramTest, DownscaleKeepsEveryValueInItsBucket) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> exponent(-30.0, 30.0);
+  for (int32_t max_size : {4, 7, 20, 160}) {
+    H h(max_size, 20);
+    std::vector<double> values;
+    for (int i = 0; i < 2000; ++i) {
+      // Alternate far above and far below to make the ring wrap both ways.
+      const double e = (i % 2 == 0 ? 1 : -1) * exponent(rng) * (i % 7 == 0 ? 1.0 : 0.1);
+      values.push_back(std::exp2(e));
+      h.Record(values.back());
+    }
+    auto p = Fill(h);
+    std::map<int32_t, uint64_t> expected;
+    for (double v : values) ++expected[H::MapToIndex(v, p.scale)];
+    ASSERT_LE(p.positive.bucket_counts.size(), static_cast<size_t>(max_size));
+    std::map<int32_t, uint64_t> actual;
+    for (size_t i = 0; i < p.positive.bucket_counts.size(); ++i) {
+      if (p.positive.bucket_counts[i] != 0) {
+        actual[p.positive.offset + static_cast<int32_t>(i)] = p.positive.bucket_counts[i];
+      }
+    }
+    EXPECT_EQ(actual, expected) << "max_size " << max_size;
+  }
 }
 
 TEST(Base2HistogramTest, ResetReturnsToMaxScale) {

@@ -270,6 +270,9 @@ void CanonicalAttributes::Insert(const AttributeView* item) noexcept {
     }
     --i;
   }
+  // Only reachable when Reserve() could not allocate (out of memory): keep the
+  // first entries rather than writing past the inline buffer.
+  if (size_ == capacity_) return;
   for (size_t j = size_; j > i; --j) items_[j] = items_[j - 1];
   items_[i].view = item;
   ++size_;
@@ -278,7 +281,10 @@ void CanonicalAttributes::Insert(const AttributeView* item) noexcept {
 void CanonicalAttributes::Reserve(size_t n) noexcept {
   if (n <= kInlineAttributes) return;
   heap_.reset(new (std::nothrow) Item[n]);
-  if (heap_) items_ = heap_.get();
+  if (heap_) {
+    items_ = heap_.get();
+    capacity_ = n;
+  }
 }
 
 void CanonicalAttributes::FilterFrom(const CanonicalAttributes& source,
@@ -293,6 +299,7 @@ void CanonicalAttributes::FilterFrom(const CanonicalAttributes& source,
     const Item& item = source.items_[i];
     if (allowed != nullptr && !Contains(*allowed, item.view->key)) continue;
     if (allowed == nullptr && Contains(excluded, item.view->key)) continue;
+    if (size_ == capacity_) break;  // Out of memory in Reserve(): see Insert().
     if (item.words.meta & kLongAttribute) has_long_ = true;
     items_[size_++] = item;
   }

@@ -106,6 +106,7 @@ class CanonicalAttributes {
   Item inline_[kInlineAttributes];
   std::unique_ptr<Item[]> heap_;  // Only beyond kInlineAttributes.
   Item* items_ = inline_;
+  size_t capacity_ = kInlineAttributes;  // Entries items_ can hold.
   size_t size_ = 0;
   bool sorted_ = true;
   bool has_long_ = false;

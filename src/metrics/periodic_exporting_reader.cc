@@ -69,17 +69,20 @@ void PeriodicExportingReader::Run() {
   while (!stop_) {
     if (cv_.wait_for(lock, options_.interval, [this] { return stop_; })) break;
     lock.unlock();
-    CollectAndExport(/*final_export=*/false);
+    CollectAndExport(/*final_export=*/false, options_.timeout);
     lock.lock();
   }
 }
 
-Status PeriodicExportingReader::CollectAndExport(bool final_export) {
+Status PeriodicExportingReader::CollectAndExport(bool final_export,
+                                                 std::chrono::milliseconds wait) {
   {
     // A flag + condition variable rather than a timed mutex: waiting is
     // bounded by the timeout, and ThreadSanitizer understands it.
     std::unique_lock<std::mutex> lock(mu_);
-    if (!export_cv_.wait_for(lock, options_.timeout, [this] { return !exporting_; })) {
+    // ForceFlush/Shutdown pass their caller's timeout: a slow export on the
+    // reader thread must not hold them for the reader's own export timeout.
+    if (!export_cv_.wait_for(lock, wait, [this] { return !exporting_; })) {
       return Status::Timeout("periodic reader: a previous export is still running");
     }
     exporting_ = true;
@@ -111,7 +114,7 @@ Status PeriodicExportingReader::CollectAndExport(bool final_export) {
 }
 
 Status PeriodicExportingReader::OnForceFlush(std::chrono::milliseconds timeout) {
-  Status s = CollectAndExport(/*final_export=*/false);
+  Status s = CollectAndExport(/*final_export=*/false, timeout);
   if (!s.ok()) return s;
   return exporter_->ForceFlush(timeout);
 }
@@ -129,7 +132,7 @@ Status PeriodicExportingReader::OnShutdown(std::chrono::milliseconds timeout) {
       thread_.join();
     }
   }
-  Status last = CollectAndExport(/*final_export=*/true);
+  Status last = CollectAndExport(/*final_export=*/true, timeout);
   Status down = exporter_->Shutdown(timeout);
   // A reader never attached to a provider has nothing to export.
   if (!last.ok() && !last.IsFailedPrecondition()) return last;

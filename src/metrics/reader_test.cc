@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <thread>
 
 #include "cryptolake/metrics/sdk/periodic_exporting_reader.h"
 #include "metrics/metrics_test_util.h"
@@ -131,6 +132,68 @@ TEST(PeriodicReaderTest, ForceFlushExportsNow) {
   EXPECT_EQ(IntValue(testing::Sum(FindMetric(exports[1], "c")).points.at(0)), 2);
   EXPECT_EQ(testing::Sum(FindMetric(exports[1], "c")).temporality, AggregationTemporality::kDelta);
   EXPECT_EQ(reader->export_count(), 2u);
+}
+
+// Export blocks until released; tells when an export has started.
+class BlockingExporter final : public MetricExporter {
+ public:
+  Status Export(const ResourceMetrics&) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    entered_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return released_; });
+    return Status::OK();
+  }
+  AggregationTemporality TemporalityFor(InstrumentKind) const override {
+    return AggregationTemporality::kCumulative;
+  }
+  Status ForceFlush(std::chrono::milliseconds) override { return Status::OK(); }
+  Status Shutdown(std::chrono::milliseconds) override { return Status::OK(); }
+  void WaitUntilEntered() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return entered_; });
+  }
+  // Releases when told to, or after `fallback` so that a broken reader fails
+  // the test instead of hanging it.
+  void ReleaseWhenToldOr(std::chrono::seconds fallback) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, fallback, [&] { return release_requested_; });
+    released_ = true;
+    cv_.notify_all();
+  }
+  void RequestRelease() {
+    std::lock_guard<std::mutex> lock(mu_);
+    release_requested_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool entered_ = false;
+  bool release_requested_ = false;
+  bool released_ = false;
+};
+
+// Regression: ForceFlush(timeout) waited for a running export for the
+// reader's export timeout (here an hour) instead of the caller's timeout.
+TEST(PeriodicReaderTest, ForceFlushHonoursItsTimeoutWhileAnExportRuns) {
+  auto exporter = std::make_shared<BlockingExporter>();
+  PeriodicExportingReaderOptions o;
+  o.interval = std::chrono::milliseconds(1);
+  o.timeout = std::chrono::hours(1);
+  auto reader = std::make_shared<PeriodicExportingReader>(exporter, o);
+  SdkMeterProviderOptions options;
+  options.readers = {reader};
+  auto provider = std::make_shared<SdkMeterProvider>(std::move(options));
+  provider->GetMeter("m")->CreateInt64Counter("c").Add(1);
+  exporter->WaitUntilEntered();  // The reader thread is now stuck in Export.
+  std::thread releaser([&] { exporter->ReleaseWhenToldOr(std::chrono::seconds(20)); });
+  const Status flushed = reader->ForceFlush(std::chrono::milliseconds(10));
+  exporter->RequestRelease();
+  releaser.join();
+  EXPECT_TRUE(flushed.IsTimeout()) << flushed.ToString();
+  EXPECT_TRUE(provider->Shutdown().ok());
 }
 
 TEST(PeriodicReaderTest, ExportsOnItsOwnThreadEveryInterval) {

@@ -199,12 +199,16 @@ Resource Resource::FromEnvironment() {
   if (const char* list = std::getenv("OTEL_RESOURCE_ATTRIBUTES"); list != nullptr) {
     AttributeSet parsed;
     const Status status = ParseAttributeList(list, &parsed);
+    // The resource SDK spec: on any error (e.g. a failed decoding) the
+    // entire value SHOULD be discarded and an error reported; keeping the
+    // entries that parsed would half-apply a value the user got wrong.
     if (!status.ok()) {
       const std::string message =
-          "OTEL_RESOURCE_ATTRIBUTES: " + status.message() + " (other entries are kept)";
+          "OTEL_RESOURCE_ATTRIBUTES: " + status.message() + "; the whole value is ignored";
       ReportDiagnostic(DiagnosticSeverity::kWarning, "InvalidEnvironmentValue", message);
+    } else {
+      entries = parsed.entries();
     }
-    entries = parsed.entries();
   }
   if (const char* name = std::getenv("OTEL_SERVICE_NAME"); name != nullptr) {
     const std::string_view trimmed = TrimOws(name);

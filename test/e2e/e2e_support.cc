@@ -10,6 +10,7 @@
 
 #include "cryptolake/archive/archive_source.h"
 #include "cryptolake/archive/checksum.h"
+#include "cryptolake/storage/object_store.h"
 #include "gtest/gtest.h"
 
 namespace cryptolake::e2e {
@@ -147,15 +148,21 @@ Status CheckDir(const fs::path& dir, const std::vector<ListedFile>& list, bool d
 Status Download(const fs::path& cache, const std::vector<ListedFile>& list) {
   auto source = archive::OpenArchiveSource("https://data.binance.vision");
   if (!source.ok()) return source.status();
+  // The cache is written through the lake's own atomic Put (temp, fsync, rename),
+  // so an interrupted download never leaves a half-written fixture behind.
+  std::unique_ptr<storage::ObjectStore> store = storage::NewLocalObjectStore(cache);
   for (const ListedFile& f : list) {
-    fs::path p = cache / f.path;
-    if (fs::exists(p)) continue;
+    // Files whose digest the list pins are kept only while they still match;
+    // locally computed sidecars ("local", "sidecar-local") are re-fetched if absent.
+    const bool pinned = f.note != "local" && f.note != "sidecar-local";
+    const fs::path p = cache / f.path;
+    if (fs::exists(p) && (!pinned || archive::Sha256Hex(ReadFileBytes(p)) == f.sha256)) continue;
     Result<std::string> bytes = (*source)->Fetch(f.path);
     if (!bytes.ok()) return bytes.status();
-    if (f.note != "local" && f.note != "sidecar-local" && archive::Sha256Hex(*bytes) != f.sha256) {
+    if (pinned && archive::Sha256Hex(*bytes) != f.sha256) {
       return Status::Corruption("downloaded " + f.path + " does not match fixtures.tsv");
     }
-    WriteFileBytes(p, *bytes);
+    CL_RETURN_IF_ERROR(store->Put(f.path, *bytes));
   }
   return Status::OK();
 }

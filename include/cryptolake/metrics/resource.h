@@ -12,7 +12,8 @@
 //    recommend SDKs generate one; being in Default(), any id from the
 //    environment or the caller overrides it through Merge()).
 //  - FromEnvironment(): OTEL_RESOURCE_ATTRIBUTES ("k=v,k2=v2", values
-//    percent-decoded, invalid entries skipped with a diagnostic) then
+//    percent-decoded; a value with any malformed entry is ignored as a
+//    whole, with a diagnostic, as the resource SDK spec asks) then
 //    OTEL_SERVICE_NAME, which wins over a service.name given in the former.
 //  - Create(attrs): Default() merged with FromEnvironment() merged with attrs.
 //

@@ -55,8 +55,9 @@ class PeriodicExportingReader final : public MetricReader {
 
  private:
   void Run();
-  // Collects and exports once. Serialised by exporting_.
-  Status CollectAndExport(bool final_export);
+  // Collects and exports once. Serialised by exporting_: waits at most
+  // `wait` for an export already running (then returns Timeout).
+  Status CollectAndExport(bool final_export, std::chrono::milliseconds wait);
 
   std::shared_ptr<MetricExporter> exporter_;
   PeriodicExportingReaderOptions options_;
