@@ -239,34 +239,30 @@ std::string WriteSingleMemberZip(std::string_view member_name, std::string_view 
   const uint16_t kDosDate = 0x21;  // 1980-01-01
   std::string out;
   out.reserve(payload.size() + 2 * member_name.size() + 128);
+  // The local and central headers share this run of fields, from "version
+  // needed" to "extra length".
+  auto store_common_fields = [&] {
+    Store16(&out, kVersion);
+    Store16(&out, 0);  // Flags.
+    Store16(&out, method);
+    Store16(&out, kDosTime);
+    Store16(&out, kDosDate);
+    Store32(&out, crc);
+    Store32(&out, static_cast<uint32_t>(payload.size()));
+    Store32(&out, static_cast<uint32_t>(data.size()));
+    Store16(&out, static_cast<uint16_t>(member_name.size()));
+    Store16(&out, 0);  // Extra length.
+  };
   // Local file header.
   Store32(&out, kLocalHeaderSig);
-  Store16(&out, kVersion);
-  Store16(&out, 0);  // Flags.
-  Store16(&out, method);
-  Store16(&out, kDosTime);
-  Store16(&out, kDosDate);
-  Store32(&out, crc);
-  Store32(&out, static_cast<uint32_t>(payload.size()));
-  Store32(&out, static_cast<uint32_t>(data.size()));
-  Store16(&out, static_cast<uint16_t>(member_name.size()));
-  Store16(&out, 0);  // Extra length.
+  store_common_fields();
   out.append(member_name);
   out.append(payload);
   // Central directory.
   const uint32_t cd_offset = static_cast<uint32_t>(out.size());
   Store32(&out, kCentralHeaderSig);
   Store16(&out, 0x0300 | kVersion);  // Made by: Unix.
-  Store16(&out, kVersion);
-  Store16(&out, 0);
-  Store16(&out, method);
-  Store16(&out, kDosTime);
-  Store16(&out, kDosDate);
-  Store32(&out, crc);
-  Store32(&out, static_cast<uint32_t>(payload.size()));
-  Store32(&out, static_cast<uint32_t>(data.size()));
-  Store16(&out, static_cast<uint16_t>(member_name.size()));
-  Store16(&out, 0);               // Extra length.
+  store_common_fields();
   Store16(&out, 0);               // Comment length.
   Store16(&out, 0);               // Disk number start.
   Store16(&out, 0);               // Internal attributes.

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <span>
 #include <system_error>
 
 #include "cryptolake/archive/checksum.h"
@@ -234,29 +235,24 @@ Result<DemoArchive> GenerateDemoArchive(const std::filesystem::path& dir,
   const Instrument cm = {"BTCUSD_PERP", 94210.0, 0.1, 0.00008};
 
   uint64_t seed = options.seed;
-  DemoDataset spot_set{Market::kSpot,    Period::kDaily, "klines", "1m", {},
-                       DayString(first), DayString(last)};
-  for (const Instrument& ins : spot) {
-    PriceWalk walk(seed++, ins.start, ins.tick, ins.sigma);
-    for (chr::sys_days d = first; d <= last; d += chr::days{1}) {
-      ArchiveFile f{Market::kSpot, Period::kDaily, "klines", ins.symbol, "1m", DayString(d)};
-      CL_RETURN_IF_ERROR(add(f, SpotKlinesCsv(walk, d), false));
+  // One daily 1m-klines dataset: a price walk per instrument, one file per day.
+  auto add_daily_klines = [&](Market market, std::span<const Instrument> instruments,
+                              std::string (*make_csv)(PriceWalk&, chr::sys_days),
+                              bool header) -> Status {
+    DemoDataset set{market, Period::kDaily, "klines", "1m", {}, DayString(first), DayString(last)};
+    for (const Instrument& ins : instruments) {
+      PriceWalk walk(seed++, ins.start, ins.tick, ins.sigma);
+      for (chr::sys_days d = first; d <= last; d += chr::days{1}) {
+        ArchiveFile f{market, Period::kDaily, "klines", ins.symbol, "1m", DayString(d)};
+        CL_RETURN_IF_ERROR(add(f, make_csv(walk, d), header));
+      }
+      set.symbols.push_back(ins.symbol);
     }
-    spot_set.symbols.push_back(ins.symbol);
-  }
-  demo.datasets.push_back(spot_set);
-
-  DemoDataset um_set{Market::kUsdM,    Period::kDaily, "klines", "1m", {},
-                     DayString(first), DayString(last)};
-  for (const Instrument& ins : um) {
-    PriceWalk walk(seed++, ins.start, ins.tick, ins.sigma);
-    for (chr::sys_days d = first; d <= last; d += chr::days{1}) {
-      ArchiveFile f{Market::kUsdM, Period::kDaily, "klines", ins.symbol, "1m", DayString(d)};
-      CL_RETURN_IF_ERROR(add(f, UsdmKlinesCsv(walk, d), true));
-    }
-    um_set.symbols.push_back(ins.symbol);
-  }
-  demo.datasets.push_back(um_set);
+    demo.datasets.push_back(set);
+    return Status::OK();
+  };
+  CL_RETURN_IF_ERROR(add_daily_klines(Market::kSpot, spot, SpotKlinesCsv, /*header=*/false));
+  CL_RETURN_IF_ERROR(add_daily_klines(Market::kUsdM, um, UsdmKlinesCsv, /*header=*/true));
 
   {
     PriceWalk walk(seed++, cm.start, cm.tick, cm.sigma);
