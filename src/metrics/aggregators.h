@@ -65,7 +65,9 @@ struct DoubleSumCell {
   std::atomic<bool> updated{false};
   void Add(T v) noexcept {
     value.fetch_add(v, std::memory_order_relaxed);
-    if (!updated.load(std::memory_order_relaxed)) updated.store(true, std::memory_order_release);
+    // Unconditional: the line is already exclusive after the add, and a
+    // plain store does not wait for the locked add as a load would.
+    updated.store(true, std::memory_order_release);
   }
 };
 
@@ -306,7 +308,13 @@ class ExponentialHistogramAggregator {
         record_min_max_(record_min_max),
         record_sum_(record_sum) {}
 
-  void InitCell(Cell& cell) const { cell.histogram = NewAcc(); }
+  // The cell's buckets are allocated with the series, so that recording
+  // never allocates: the negative range too when the instrument can record
+  // negative values (sums are recorded only for those that cannot).
+  void InitCell(Cell& cell) const {
+    cell.histogram = NewAcc();
+    cell.histogram.ReserveBuckets(/*negative=*/!record_sum_);
+  }
   Acc NewAcc() const { return Base2ExponentialHistogram(max_size_, max_scale_, record_min_max_); }
   void Record(Cell& cell, double v) const noexcept {
     cell.lock.lock();

@@ -159,5 +159,50 @@ TEST(AttributesRecordingTest, OrderAndDuplicatesMapToOneSeries) {
   EXPECT_EQ(points[0].attributes, (AttributeSet{{"a", std::string("x")}, {"b", int64_t{1}}}));
 }
 
+// The recording path does not check a list for repeated keys before its
+// lookup; a list with a repeated key must still never match a stored series
+// of the same size (here: an exact duplicate entry against {a, b}).
+TEST(AttributesRecordingTest, RepeatedKeyNeverMatchesALargerSet) {
+  testing::Harness h;
+  auto counter = h.meter->CreateInt64Counter("c");
+  counter.Add(1, {{"a", "x"}, {"b", "y"}});
+  counter.Add(10, {{"a", "x"}, {"a", "x"}});  // The set {a=x}.
+  counter.Add(100, {{"b", "y"}, {"a", "x"}, {"b", "y"}});
+  counter.Add(1000, {{"a", "z"}, {"a", "x"}});  // {a=x} again: last wins.
+  auto rm = h.Collect();
+  const auto& points = testing::Sum(testing::FindMetric(rm, "c")).points;
+  ASSERT_EQ(points.size(), 2u);
+  const NumberDataPoint* both =
+      testing::FindPoint(points, {{"a", std::string("x")}, {"b", std::string("y")}});
+  const NumberDataPoint* only_a = testing::FindPoint(points, {{"a", std::string("x")}});
+  ASSERT_NE(both, nullptr);
+  ASSERT_NE(only_a, nullptr);
+  EXPECT_EQ(testing::IntValue(*both), 101);
+  EXPECT_EQ(testing::IntValue(*only_a), 1010);
+}
+
+// Same through a histogram and a double counter (other stream types), and
+// with a view that filters keys (the filtered copy keeps the repeat).
+TEST(AttributesRecordingTest, RepeatedKeysAcrossStreamKindsAndFilters) {
+  View keep_a;
+  keep_a.selector.name = "h";
+  keep_a.stream.attribute_keys = std::vector<std::string>{"a"};
+  testing::Harness h(TemporalityPreference::kCumulative, {keep_a});
+  auto histogram = h.meter->CreateDoubleHistogram("h");
+  auto counter = h.meter->CreateDoubleCounter("d");
+  histogram.Record(1.0, {{"a", "x"}, {"a", "y"}, {"b", "z"}});
+  histogram.Record(2.0, {{"a", "y"}});
+  counter.Add(0.5, {{"k", int64_t{1}}, {"k", int64_t{2}}});
+  counter.Add(0.25, {{"k", int64_t{2}}});
+  auto rm = h.Collect();
+  const auto& hp = std::get<HistogramData>(testing::FindMetric(rm, "h")->data).points;
+  ASSERT_EQ(hp.size(), 1u);
+  EXPECT_EQ(hp[0].attributes, (AttributeSet{{"a", std::string("y")}}));
+  EXPECT_EQ(hp[0].count, 2u);
+  const auto& dp = testing::Sum(testing::FindMetric(rm, "d")).points;
+  ASSERT_EQ(dp.size(), 1u);
+  EXPECT_EQ(dp[0].attributes, (AttributeSet{{"k", int64_t{2}}}));
+}
+
 }  // namespace
 }  // namespace cryptolake::metrics

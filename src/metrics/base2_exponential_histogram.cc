@@ -135,7 +135,12 @@ Base2ExponentialHistogram::Base2ExponentialHistogram(int32_t max_size, int32_t m
     : max_size_(std::max(max_size, kMinSize)),
       max_scale_(std::clamp(max_scale, kMinScale, kMaxScale)),
       record_min_max_(record_min_max),
-      scale_(max_scale_) {}
+      scale_(max_scale_) {
+  // The lookup tables are built here, with the first histogram, rather than
+  // by the first Record() that reaches a table scale: that one runs under a
+  // series' spin lock on the recording path, which must not allocate.
+  if (max_scale_ >= 1) TableFor(std::min(max_scale_, kMaxTableScale));
+}
 
 Base2ExponentialHistogram::Range::Range(const Range& other) { *this = other; }
 
@@ -161,12 +166,16 @@ Base2ExponentialHistogram::Range& Base2ExponentialHistogram::Range::operator=(co
   return *this;
 }
 
+void Base2ExponentialHistogram::Range::Reserve(int32_t max_size) {
+  if (!counts_) {
+    size_ = max_size;
+    counts_ = std::make_unique<uint64_t[]>(size_);  // Value-initialised: zeros.
+  }
+}
+
 void Base2ExponentialHistogram::Range::Add(int32_t index, uint64_t n, int32_t max_size) {
   if (empty()) {
-    if (!counts_) {
-      size_ = max_size;
-      counts_ = std::make_unique<uint64_t[]>(size_);  // Value-initialised: zeros.
-    }
+    Reserve(max_size);
     base_ = start_ = end_ = index;
     counts_[0] += n;
     return;
@@ -315,6 +324,11 @@ void Base2ExponentialHistogram::Merge(const Base2ExponentialHistogram& other) {
   count_ += other.count_;
   zero_count_ += other.zero_count_;
   sum_ += other.sum_;
+}
+
+void Base2ExponentialHistogram::ReserveBuckets(bool negative) {
+  positive_.Reserve(max_size_);
+  if (negative) negative_.Reserve(max_size_);
 }
 
 void Base2ExponentialHistogram::Reset() {

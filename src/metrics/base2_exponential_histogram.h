@@ -52,6 +52,10 @@ class Base2ExponentialHistogram {
   // Forgets all measurements; the scale returns to max_scale. Keeps the
   // bucket storage so that a delta series does not reallocate every cycle.
   void Reset();
+  // Allocates the positive range's buckets now, and the negative range's too
+  // when `negative`, so that Record() never allocates afterwards (Reset()
+  // keeps the storage). Without it a range allocates on its first value.
+  void ReserveBuckets(bool negative);
 
   bool empty() const { return count_ == 0; }
   uint64_t count() const { return count_; }
@@ -90,6 +94,7 @@ class Base2ExponentialHistogram {
 
     // REQUIRES: the range [min(start, index), max(end, index)] fits.
     void Add(int32_t index, uint64_t n, int32_t max_size);
+    void Reserve(int32_t max_size);
     // Maps index i to i >> by, merging counts.
     void Downscale(int32_t by, int32_t max_size);
     void Clear();

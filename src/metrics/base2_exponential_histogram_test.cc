@@ -12,6 +12,8 @@
 #include <random>
 #include <vector>
 
+#include "metrics/metrics_test_util.h"
+
 // Counts heap allocations of this test binary, to check that recording into
 // a histogram whose storage exists never allocates (it runs under a spin
 // lock on the noexcept recording path).
@@ -558,6 +560,33 @@ TEST(Base2HistogramCopyTest, DrainPatternCopyThenReset) {
     ExpectSamePoint(Fill(out), Fill(expected));
     EXPECT_TRUE(cell.empty());
   }
+}
+
+// Through the SDK: an instrument that can record negative values (a gauge
+// here) gets both bucket ranges with its series, so no later value of either
+// sign, nor the downscaling it causes, allocates on the recording path.
+TEST(Base2HistogramSdkTest, RecordingIntoAnExistingSeriesNeverAllocates) {
+  View view;
+  view.selector.name = "g";
+  view.stream.aggregation.kind = AggregationKind::kBase2ExponentialHistogram;
+  testing::Harness harness(TemporalityPreference::kDelta, {view});
+  auto gauge = harness.meter->CreateDoubleGauge("g");
+  gauge.Record(2.0, {{"k", "v"}});  // The series is created (and allocated) here.
+  const uint64_t before = g_allocations.load();
+  for (int k = -40; k <= 40; ++k) {
+    gauge.Record(-std::ldexp(1.5, k), {{"k", "v"}});
+    gauge.Record(std::ldexp(1.5, -k), {{"k", "v"}});
+  }
+  const uint64_t after = g_allocations.load();
+  EXPECT_EQ(after, before);
+
+  ResourceMetrics rm = harness.Collect();
+  const auto& points =
+      std::get<ExponentialHistogramData>(testing::FindMetric(rm, "g")->data).points;
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0].count, 163u);
+  EXPECT_EQ(Total(points[0].negative), 81u);
+  EXPECT_EQ(Total(points[0].positive), 82u);
 }
 
 }  // namespace

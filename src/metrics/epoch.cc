@@ -95,7 +95,9 @@ EpochRecord* AcquireEpochRecord() {
 }
 
 void SynchronizeReaders() {
-  assert(tl_epoch_depth == 0);
+#ifndef NDEBUG
+  assert(!tl_epoch_inside);
+#endif
   const bool asymmetric = AsymmetricBarrierAvailable();
   uint64_t target = g_epoch.fetch_add(1, std::memory_order_seq_cst) + 1;
   // Readers entering without a fence: make their `active` stores visible

@@ -16,13 +16,15 @@
 // running thread execute a full fence. Where membarrier is unavailable the
 // reader falls back to a seq_cst store (a full fence) on entry.
 //
-// Thread-safety: ReadGuard is per thread and nests. SynchronizeReaders may be
+// Thread-safety: ReadGuard is per thread and does not nest (a recording
+// thread holds one only around a lookup and an atomic update). SynchronizeReaders may be
 // called from any thread that is NOT inside a ReadGuard; it blocks only until
 // the current readers finish their (short, non-blocking) critical sections.
 #ifndef CRYPTOLAKE_SRC_METRICS_EPOCH_H_
 #define CRYPTOLAKE_SRC_METRICS_EPOCH_H_
 
 #include <atomic>
+#include <cassert>
 #include <cstdint>
 
 namespace cryptolake::metrics::internal {
@@ -37,7 +39,11 @@ struct alignas(64) EpochRecord {
 // thread-locals directly, without a TLS wrapper call.
 inline std::atomic<uint64_t> g_epoch{1};
 inline thread_local EpochRecord* tl_epoch_record = nullptr;
-inline thread_local uint32_t tl_epoch_depth = 0;
+// Debug builds check that guards do not nest and that SynchronizeReaders is
+// not called inside one.
+#ifndef NDEBUG
+inline thread_local bool tl_epoch_inside = false;
+#endif
 // True once this thread knows the collector issues a process-wide barrier
 // (set with tl_epoch_record, never changes afterwards).
 inline thread_local bool tl_epoch_asymmetric = false;
@@ -48,13 +54,18 @@ EpochRecord* AcquireEpochRecord();
 class ReadGuard {
  public:
   [[gnu::always_inline]] ReadGuard() noexcept {
-    if (tl_epoch_depth++ != 0) return;
+#ifndef NDEBUG
+    assert(!tl_epoch_inside);
+    tl_epoch_inside = true;
+#endif
     EpochRecord* r = tl_epoch_record;
-    if (r == nullptr) r = AcquireEpochRecord();
+    if (r == nullptr) [[unlikely]]
+      r = AcquireEpochRecord();
+    record_ = r;
     // Acquire: a reader that sees the collector's new epoch also sees what
     // the collector unlinked before bumping it.
     const uint64_t epoch = g_epoch.load(std::memory_order_acquire);
-    if (tl_epoch_asymmetric) {
+    if (tl_epoch_asymmetric) [[likely]] {
       // The collector's process-wide barrier orders this store before our
       // table reads: either the collector sees us active, or we see the
       // unlinked state. Only the compiler must not move the reads up.
@@ -66,11 +77,16 @@ class ReadGuard {
     }
   }
   [[gnu::always_inline]] ~ReadGuard() {
-    if (--tl_epoch_depth != 0) return;
-    tl_epoch_record->active.store(0, std::memory_order_release);
+    record_->active.store(0, std::memory_order_release);
+#ifndef NDEBUG
+    tl_epoch_inside = false;
+#endif
   }
   ReadGuard(const ReadGuard&) = delete;
   ReadGuard& operator=(const ReadGuard&) = delete;
+
+ private:
+  EpochRecord* record_;
 };
 
 // Waits until every ReadGuard entered before this call has been left.

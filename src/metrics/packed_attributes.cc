@@ -8,38 +8,12 @@ namespace cryptolake::metrics::internal {
 namespace {
 
 using Type = AttributeValueView::Type;
+using namespace attribute_words;
 
 // 64x64->128 multiply folded to 64 bits: a fast mixer with good avalanche.
 inline uint64_t Mix(uint64_t h, uint64_t v) {
   __uint128_t m = static_cast<__uint128_t>(h ^ v) * 0x9E3779B97F4A7C15ull;
   return static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
-}
-
-// Folded 64x64->128 product of two keyed words (the wyhash "mum" step).
-[[gnu::always_inline]] inline uint64_t Mum(uint64_t a, uint64_t b) {
-  __uint128_t m = static_cast<__uint128_t>(a) * b;
-  return static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
-}
-
-inline uint64_t Load64(const char* p) {
-  uint64_t w;
-  std::memcpy(&w, p, 8);
-  return w;
-}
-inline uint64_t Load32(const char* p) {
-  uint32_t w;
-  std::memcpy(&w, p, 4);
-  return w;
-}
-
-// Reads 0..8 bytes as one word without a variable-length copy: two
-// overlapping 4-byte loads, or 1-3 single bytes.
-[[gnu::always_inline]] inline uint64_t LoadShort(const char* p, size_t n) {
-  if (n >= 4) return (Load32(p) << 32) | Load32(p + n - 4);
-  if (n == 0) return 0;
-  return (static_cast<uint64_t>(static_cast<uint8_t>(p[0])) << 16) |
-         (static_cast<uint64_t>(static_cast<uint8_t>(p[n >> 1])) << 8) |
-         static_cast<uint8_t>(p[n - 1]);
 }
 
 inline uint64_t HashBytes(uint64_t h, const void* data, size_t n) {
@@ -73,12 +47,8 @@ uint64_t HashValue(uint64_t h, const AttributeValueView& v) {
       return Mix(h, v.bool_value() ? 1 : 2);
     case Type::kInt64:
       return Mix(h, static_cast<uint64_t>(v.int64_value()));
-    case Type::kDouble: {
-      uint64_t bits;
-      double d = v.double_value();
-      std::memcpy(&bits, &d, 8);
-      return Mix(h, bits);
-    }
+    case Type::kDouble:
+      return Mix(h, DoubleBits(v.double_value()));
     case Type::kString:
       return HashBytes(h, v.string_value().data(), v.string_value().size());
     case Type::kBoolArray:
@@ -115,20 +85,6 @@ inline int CompareKeys(std::string_view a, std::string_view b) {
   return a.compare(b);
 }
 
-
-// Splits a string of up to 16 bytes into two words; (words, length) is
-// injective, and DecodeShort() inverts it.
-[[gnu::always_inline]] inline void StringWords(const char* p, size_t n, uint64_t* w0,
-                                               uint64_t* w1) {
-  if (n <= 8) {
-    *w0 = LoadShort(p, n);
-    *w1 = 0;
-  } else {
-    *w0 = Load64(p);
-    *w1 = Load64(p + n - 8);
-  }
-}
-
 // Writes the n (<= 16) bytes that StringWords() encoded into `out`.
 void DecodeShort(uint64_t w0, uint64_t w1, size_t n, char* out) {
   if (n > 8) {
@@ -146,172 +102,111 @@ void DecodeShort(uint64_t w0, uint64_t w1, size_t n, char* out) {
   }
 }
 
-inline uint64_t DoubleBits(double d) {
-  uint64_t bits;
-  std::memcpy(&bits, &d, 8);
-  return bits;
-}
+}  // namespace
 
-constexpr int kValueLengthShift = 5;
-constexpr int kTypeShift = 10;
+namespace attribute_words {
 
-// Out of line: keeps the registers of the (inlined) short path free.
-[[gnu::noinline]] void ComputeLongWords(const AttributeView& item, AttributeWords* w) {
+void LongWords(const AttributeView& item, AttributeWords* w) noexcept {
   const std::string_view key = item.key;
-  const AttributeValueView& v = item.value;
   w->k0 = HashBytes(0x13198A2E03707344ull, key.data(), key.size());
   w->k1 = key.size();
-  w->v0 = HashValue(0xA4093822299F31D0ull, v);
+  w->v0 = HashValue(0xA4093822299F31D0ull, item.value);
   w->v1 = 0;
-  w->meta = static_cast<uint16_t>(kLongAttribute | (static_cast<unsigned>(v.type()) << kTypeShift));
+  w->meta = LongMeta(item);
 }
 
-[[gnu::always_inline]] inline void ComputeWords(const AttributeView& item, AttributeWords* w) {
-  const std::string_view key = item.key;
-  const AttributeValueView& v = item.value;
-  const Type type = v.type();
-  if (key.size() <= 16) {
-    if (type == Type::kString) {
-      const std::string_view sv = v.string_value();
-      if (sv.size() <= 16) {
-        StringWords(key.data(), key.size(), &w->k0, &w->k1);
-        StringWords(sv.data(), sv.size(), &w->v0, &w->v1);
-        w->meta = static_cast<uint16_t>(key.size() | (sv.size() << kValueLengthShift) |
-                                        (static_cast<unsigned>(type) << kTypeShift));
-        return;
-      }
-    } else if (type == Type::kBool || type == Type::kInt64 || type == Type::kDouble) {
-      StringWords(key.data(), key.size(), &w->k0, &w->k1);
-      w->v0 = type == Type::kBool     ? (v.bool_value() ? 1 : 0)
-              : type == Type::kInt64 ? static_cast<uint64_t>(v.int64_value())
-                                     : DoubleBits(v.double_value());
-      w->v1 = 0;
-      w->meta = static_cast<uint16_t>(key.size() | (static_cast<unsigned>(type) << kTypeShift));
-      return;
-    }
-  }
-  ComputeLongWords(item, w);
-}
-
-// The hash of one attribute: two independent multiplies over the words.
-// One multiply: the second words are rotated into the first ones. Not
-// injective (equality is checked exactly), but attribute sets that differ in
-// any byte of a key or value of up to 16 bytes do differ here.
-[[gnu::always_inline]] inline uint64_t HashWords(const AttributeWords& w) {
-  const uint64_t key = w.k0 ^ std::rotl(w.k1, 29) ^ (uint64_t{w.meta} << 48);
-  return Mum(key ^ 0x243F6A8885A308D3ull, w.v0 ^ std::rotl(w.v1, 31) ^ 0xA4093822299F31D0ull);
-}
-
-// True when an entry of [begin, item) has item's key. Out of line: rare.
-[[gnu::noinline]] bool HasKeyBefore(const AttributeView* begin, const AttributeView* item) {
+bool HasKeyBefore(const AttributeView* begin, const AttributeView* item) noexcept {
   for (const AttributeView* p = begin; p != item; ++p) {
     if (KeysEqual(p->key, item->key)) return true;
   }
   return false;
 }
 
-inline uint64_t FinishHash(uint64_t sum, size_t n) { return Mix(sum ^ n, 0x082EFA98EC4E6C89ull); }
+}  // namespace attribute_words
 
-}  // namespace
-
-bool CanonicalAttributes::FillUnique(Attributes attributes) noexcept {
-  const size_t n = attributes.size();
-  const AttributeView* data = attributes.begin();
-  // One pass: words, hash, and the duplicate-key check. Keys are compared
-  // only when their length was seen before (a bit per length; lengths of 31
-  // and more share one bit): keys of distinct lengths, the common case,
-  // cost no comparison. A list with duplicates takes the sorting path.
-  uint64_t h = 0;
-  uint32_t lengths_seen = 0;
-  uint16_t metas = 0;
-  Item* item = items_;  // Not reloaded after each store below.
-  for (const AttributeView* p = data; p != data + n; ++p, ++item) {
-    const size_t key_length = p->key.size();
-    const uint32_t length_bit = uint32_t{1} << (key_length < 31 ? key_length : 31);
-    if ((lengths_seen & length_bit) && HasKeyBefore(data, p)) [[unlikely]] {
-      return false;
-    }
-    lengths_seen |= length_bit;
-    item->view = p;
-    ComputeWords(*p, &item->words);
-    metas |= item->words.meta;
-    h += HashWords(item->words);
-  }
-  size_ = n;
-  sorted_ = n < 2;
-  has_long_ = (metas & kLongAttribute) != 0;
-  hash_ = FinishHash(h, n);
-  hash_valid_ = true;
-  return true;
-}
-
-void CanonicalAttributes::SortAndDeduplicate(Attributes attributes) noexcept {
-  Reserve(attributes.size());
-  size_ = 0;
-  sorted_ = true;
-  for (const AttributeView& item : attributes) Insert(&item);
-  has_long_ = false;
-  for (size_t i = 0; i < size_; ++i) {
-    ComputeWords(*items_[i].view, &items_[i].words);
-    if (items_[i].words.meta & kLongAttribute) has_long_ = true;
-  }
+size_t CanonicalAttributes::Reserve(size_t n) noexcept {
+  buffer_ = reinterpret_cast<AttributeView*>(inline_);
+  words_ = inline_words_;
+  if (n <= kInlineAttributes) return n;
+  static_assert(sizeof(AttributeView) % alignof(AttributeWords) == 0);
+  heap_.reset(
+      new (std::nothrow) unsigned char[n * (sizeof(AttributeView) + sizeof(AttributeWords))]);
+  if (heap_ == nullptr) return kInlineAttributes;  // Out of memory: keep the first entries.
+  buffer_ = reinterpret_cast<AttributeView*>(heap_.get());
+  words_ = reinterpret_cast<AttributeWords*>(heap_.get() + n * sizeof(AttributeView));
+  return n;
 }
 
 // Insertion sort by key (lists are short); an equal key replaces the earlier
 // entry, so the last occurrence wins.
-void CanonicalAttributes::Insert(const AttributeView* item) noexcept {
-  size_t i = size_;
-  while (i > 0) {
-    int c = CompareKeys(items_[i - 1].view->key, item->key);
-    if (c < 0) break;
-    if (c == 0) {
-      items_[i - 1].view = item;
-      return;
+void CanonicalAttributes::SortAndDeduplicate(Attributes attributes) noexcept {
+  const size_t capacity = Reserve(attributes.size());
+  size_t size = 0;
+  for (const AttributeView& item : attributes) {
+    size_t i = size;
+    bool replaced = false;
+    while (i > 0) {
+      const int c = CompareKeys(buffer_[i - 1].key, item.key);
+      if (c < 0) break;
+      if (c == 0) {
+        buffer_[i - 1] = item;
+        replaced = true;
+        break;
+      }
+      --i;
     }
-    --i;
+    if (replaced || size == capacity) continue;
+    for (size_t j = size; j > i; --j) new (&buffer_[j]) AttributeView(buffer_[j - 1]);
+    new (&buffer_[i]) AttributeView(item);
+    ++size;
   }
-  // Only reachable when Reserve() could not allocate (out of memory): keep the
-  // first entries rather than writing past the inline buffer.
-  if (size_ == capacity_) return;
-  for (size_t j = size_; j > i; --j) items_[j] = items_[j - 1];
-  items_[i].view = item;
-  ++size_;
+  items_ = buffer_;
+  size_ = size;
+  sorted_ = true;
+  hash_valid_ = false;
+  ComputeAllWords();
 }
 
-void CanonicalAttributes::Reserve(size_t n) noexcept {
-  if (n <= kInlineAttributes) return;
-  heap_.reset(new (std::nothrow) Item[n]);
-  if (heap_) {
-    items_ = heap_.get();
-    capacity_ = n;
+void CanonicalAttributes::ComputeAllWords() noexcept {
+  has_long_ = false;
+  for (size_t i = 0; i < size_; ++i) {
+    ComputeWords(items_[i], &words_[i]);
+    if (words_[i].meta & kLongAttribute) has_long_ = true;
   }
 }
 
 void CanonicalAttributes::FilterFrom(const CanonicalAttributes& source,
                                      const std::vector<std::string>* allowed,
                                      const std::vector<std::string>& excluded) noexcept {
-  Reserve(source.size());
-  size_ = 0;
-  sorted_ = source.sorted_;
-  has_long_ = false;
-  hash_valid_ = false;
-  for (size_t i = 0; i < source.size(); ++i) {
-    const Item& item = source.items_[i];
-    if (allowed != nullptr && !Contains(*allowed, item.view->key)) continue;
-    if (allowed == nullptr && Contains(excluded, item.view->key)) continue;
-    if (size_ == capacity_) break;  // Out of memory in Reserve(): see Insert().
-    if (item.words.meta & kLongAttribute) has_long_ = true;
-    items_[size_++] = item;
+  const size_t capacity = Reserve(source.size());
+  size_t size = 0;
+  for (size_t i = 0; i < source.size() && size < capacity; ++i) {
+    const AttributeView& item = source[i];
+    if (allowed != nullptr && !Contains(*allowed, item.key)) continue;
+    if (allowed == nullptr && Contains(excluded, item.key)) continue;
+    new (&buffer_[size++]) AttributeView(item);
   }
+  items_ = buffer_;
+  size_ = size;
+  sorted_ = source.sorted_;
+  keys_checked_ = source.keys_checked_;
+  hash_valid_ = false;
+  ComputeAllWords();
+}
+
+bool CanonicalAttributes::HasDuplicateKeys() const noexcept {
+  for (size_t i = 1; i < size_; ++i) {
+    if (HasKeyBefore(items_, items_ + i)) return true;
+  }
+  return false;
 }
 
 uint64_t CanonicalAttributes::ComputeHash() const noexcept {
   // Per-attribute hashes combined by addition: commutative, so the hash does
   // not depend on the order of the list (no sort needed before a lookup), and
-  // the per-attribute multiplies run in parallel. The final mix spreads the
-  // sum over the low bits the table indexes with.
+  // the per-attribute multiplies run in parallel.
   uint64_t h = 0;
-  for (size_t i = 0; i < size_; ++i) h += HashWords(items_[i].words);
+  for (size_t i = 0; i < size_; ++i) h += HashWords(words_[i]);
   return FinishHash(h, size_);
 }
 
@@ -319,7 +214,7 @@ AttributeSet CanonicalAttributes::ToAttributeSet() const {
   std::vector<KeyValue> entries;
   entries.reserve(size_);
   for (size_t i = 0; i < size_; ++i) {
-    entries.push_back(KeyValue{std::string(items_[i].view->key), items_[i].view->value.ToOwned()});
+    entries.push_back(KeyValue{std::string(items_[i].key), items_[i].value.ToOwned()});
   }
   return AttributeSet(std::move(entries));
 }
@@ -384,7 +279,6 @@ struct OwnedViews {
   }
 };
 
-
 size_t BlockHeaderBytes(size_t n) { return (n * 32 + n * 2 + 7) & ~size_t{7}; }
 
 }  // namespace
@@ -396,6 +290,15 @@ PackedAttributes::PackedAttributes(const AttributeSet& attributes) {
 }
 
 PackedAttributes::PackedAttributes(const CanonicalAttributes& attributes) {
+  if (attributes.size() == 0) return;
+  const size_t bytes = PackedAttributesView::BlockBytes(attributes);
+  block_.reset(new uint64_t[bytes / 8]);
+  PackedAttributesView::Pack(attributes, reinterpret_cast<uint8_t*>(block_.get()));
+  bytes_ = static_cast<uint32_t>(bytes);
+  count_ = static_cast<uint32_t>(attributes.size());
+}
+
+size_t PackedAttributesView::BlockBytes(const CanonicalAttributes& attributes) {
   const size_t n = attributes.size();
   size_t total = BlockHeaderBytes(n);
   for (size_t i = 0; i < n; ++i) {
@@ -403,11 +306,12 @@ PackedAttributes::PackedAttributes(const CanonicalAttributes& attributes) {
       total += attributes[i].key.size() + PayloadBytes(attributes[i].value);
     }
   }
+  return (total + 7) & ~size_t{7};
+}
+
+void PackedAttributesView::Pack(const CanonicalAttributes& attributes, uint8_t* base) noexcept {
+  const size_t n = attributes.size();
   if (n == 0) return;
-  block_.reset(new uint8_t[total]);
-  bytes_ = static_cast<uint32_t>(total);
-  count_ = static_cast<uint32_t>(n);
-  uint8_t* base = block_.get();
   auto* words = reinterpret_cast<uint64_t*>(base);
   auto* meta = reinterpret_cast<uint16_t*>(base + n * 32);
   size_t pos = BlockHeaderBytes(n);
@@ -474,8 +378,8 @@ PackedAttributes::PackedAttributes(const CanonicalAttributes& attributes) {
   }
 }
 
-bool PackedAttributes::LongEquals(size_t j, const AttributeView& item) const noexcept {
-  const uint8_t* base = block_.get();
+bool PackedAttributesView::LongEquals(size_t j, const AttributeView& item) const noexcept {
+  const uint8_t* base = block_;
   const uint64_t* w = words() + 4 * j;
   if (w[1] != item.key.size() || !BytesEqual(base + w[0], item.key.data(), item.key.size())) {
     return false;
@@ -517,9 +421,13 @@ bool PackedAttributes::LongEquals(size_t j, const AttributeView& item) const noe
   return false;
 }
 
-bool PackedAttributes::EqualsAnyOrder(const CanonicalAttributes& attributes) const noexcept {
+bool PackedAttributesView::EqualsAnyOrder(const CanonicalAttributes& attributes) const noexcept {
   const size_t n = count_;
   if (n != attributes.size()) return false;
+  // Stored keys are unique. An input holding a key twice could otherwise
+  // match here with one stored entry left unmatched. (The inline fast path
+  // compares position by position, which such an input can never pass.)
+  if (!attributes.keys_checked() && attributes.HasDuplicateKeys()) return false;
   const uint64_t* w = words();
   const uint16_t* m = meta();
   // Both sides have unique keys and the same size, so the sets are equal
@@ -541,7 +449,7 @@ bool PackedAttributes::EqualsAnyOrder(const CanonicalAttributes& attributes) con
             break;
           }
         } else if (e[1] == attributes[i].key.size() &&
-                   BytesEqual(block_.get() + e[0], attributes[i].key.data(), e[1])) {
+                   BytesEqual(block_ + e[0], attributes[i].key.data(), e[1])) {
           if (!LongEquals(j, attributes[i])) return false;
           break;
         }
@@ -552,9 +460,9 @@ bool PackedAttributes::EqualsAnyOrder(const CanonicalAttributes& attributes) con
   return true;
 }
 
-AttributeSet PackedAttributes::ToAttributeSet() const {
+AttributeSet PackedAttributesView::ToAttributeSet() const {
   const size_t n = count_;
-  const uint8_t* base = block_.get();
+  const uint8_t* base = block_;
   const uint64_t* words_base = words();
   const uint16_t* metas = meta();
   // Keys first (short ones decoded into `key_bytes`), then the entries are

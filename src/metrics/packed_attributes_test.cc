@@ -57,9 +57,12 @@ TEST(PackedAttributesEncodingTest, RoundTripsEveryKeyAndValueLength) {
 }
 
 TEST(PackedAttributesEncodingTest, EqualityAndHashIgnoreOrder) {
-  const AttributeView a[] = {{"exchange", "binance"}, {"data_type", "klines"}, {"symbol", "BTCUSDT"}};
-  const AttributeView b[] = {{"symbol", "BTCUSDT"}, {"exchange", "binance"}, {"data_type", "klines"}};
-  const AttributeView c[] = {{"symbol", "ETHUSDT"}, {"exchange", "binance"}, {"data_type", "klines"}};
+  const AttributeView a[] = {
+      {"exchange", "binance"}, {"data_type", "klines"}, {"symbol", "BTCUSDT"}};
+  const AttributeView b[] = {
+      {"symbol", "BTCUSDT"}, {"exchange", "binance"}, {"data_type", "klines"}};
+  const AttributeView c[] = {
+      {"symbol", "ETHUSDT"}, {"exchange", "binance"}, {"data_type", "klines"}};
   CanonicalAttributes ca{Attributes(a)};
   CanonicalAttributes cb{Attributes(b)};
   CanonicalAttributes cc{Attributes(c)};
@@ -87,6 +90,28 @@ TEST(PackedAttributesEncodingTest, DuplicatesTakeTheSortingPathWithSameHash) {
   EXPECT_EQ(cd.Hash(), cp.Hash());
   EXPECT_TRUE(PackedAttributes(cd).Equals(cp));
   EXPECT_TRUE(PackedAttributes(cp).Equals(cd));
+}
+
+// The recording path's unchecked form keeps a repeated key; equality with a
+// stored set of the same size must still fail (whatever the hashes say), and
+// the form reports itself so the stream can canonicalise it on a miss.
+TEST(PackedAttributesEncodingTest, UncheckedListWithRepeatedKeyMatchesNothing) {
+  const AttributeView stored[] = {{"a", "x"}, {"b", "y"}};
+  const AttributeView repeated[] = {{"a", "x"}, {"a", "x"}};
+  const AttributeView repeated_other_order[] = {{"b", "y"}, {"b", "y"}};
+  PackedAttributes packed{CanonicalAttributes(Attributes(stored))};
+  CanonicalAttributes unchecked(Attributes(repeated), CanonicalAttributes::UncheckedKeys{});
+  EXPECT_EQ(unchecked.size(), 2u);
+  EXPECT_FALSE(unchecked.keys_checked());
+  EXPECT_TRUE(unchecked.HasDuplicateKeys());
+  EXPECT_FALSE(packed.Equals(unchecked));
+  EXPECT_FALSE(packed.Equals(
+      CanonicalAttributes(Attributes(repeated_other_order), CanonicalAttributes::UncheckedKeys{})));
+  CanonicalAttributes plain(Attributes(stored), CanonicalAttributes::UncheckedKeys{});
+  EXPECT_FALSE(plain.HasDuplicateKeys());
+  EXPECT_TRUE(packed.Equals(plain));
+  // The checked form collapses the repeat.
+  EXPECT_EQ(CanonicalAttributes(Attributes(repeated)).size(), 1u);
 }
 
 // The duplicate-key check only compares keys whose lengths collide (one bit per

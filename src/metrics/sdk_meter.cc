@@ -55,24 +55,6 @@ std::vector<std::string> Sorted(std::vector<std::string> keys) {
   return keys;
 }
 
-class BoundRecorderImpl final : public BoundRecorder {
- public:
-  explicit BoundRecorderImpl(std::vector<std::unique_ptr<BoundTarget>> targets)
-      : targets_(std::move(targets)) {
-    if (targets_.size() == 1) int64_sum_cell_ = targets_[0]->int64_sum_cell();
-  }
-  void RecordInt64(int64_t value) noexcept override {
-    for (auto& t : targets_) t->RecordInt64(value);
-  }
-  void RecordDouble(double value) noexcept override {
-    if (!std::isfinite(value)) return;
-    for (auto& t : targets_) t->RecordDouble(value);
-  }
-
- private:
-  std::vector<std::unique_ptr<BoundTarget>> targets_;
-};
-
 template <typename T>
 class ObserverResultImpl final : public ObserverResult<T> {
  public:
@@ -98,21 +80,21 @@ class ObserverResultImpl final : public ObserverResult<T> {
 // ---------------------------------------------------------------------------
 void SyncInstrumentImpl::RecordInt64(int64_t value, Attributes attributes) noexcept {
   CanonicalAttributes canonical(attributes);
-  for (const auto& stream : streams_) stream->RecordInt64(value, canonical);
+  for (const auto& stream : streams_) stream->RecordCanonicalInt64(value, canonical);
 }
 
 void SyncInstrumentImpl::RecordDouble(double value, Attributes attributes) noexcept {
   if (!std::isfinite(value)) return;  // NaN and +-Inf are ignored by every aggregation.
   CanonicalAttributes canonical(attributes);
-  for (const auto& stream : streams_) stream->RecordDouble(value, canonical);
+  for (const auto& stream : streams_) stream->RecordCanonicalDouble(value, canonical);
 }
 
 std::shared_ptr<BoundRecorder> SyncInstrumentImpl::Bind(Attributes attributes) {
   CanonicalAttributes canonical(attributes);
   std::vector<std::unique_ptr<BoundTarget>> targets;
   targets.reserve(streams_.size());
-  for (const auto& stream : streams_) targets.push_back(stream->Bind(canonical));
-  return std::make_shared<BoundRecorderImpl>(std::move(targets));
+  for (const auto& stream : streams_) targets.push_back(stream->BindTarget(canonical));
+  return MakeBoundRecorder(std::move(targets));
 }
 
 // ---------------------------------------------------------------------------
@@ -347,7 +329,12 @@ std::shared_ptr<SyncInstrument> SdkMeter::CreateSyncInstrument(const InstrumentD
   if (created) {
     std::vector<std::shared_ptr<SyncStream>> streams;
     for (StreamSpec& spec : ResolveStreamsLocked(d)) streams.push_back(MakeSyncStream(spec));
-    if (!streams.empty()) r->sync = std::make_shared<SyncInstrumentImpl>(std::move(streams));
+    if (streams.size() == 1) {
+      r->sync = streams[0];  // The stream records directly (sync_stream.h).
+    } else if (!streams.empty()) {
+      r->sync = std::make_shared<SyncInstrumentImpl>(streams);
+    }
+    r->sync_streams = std::move(streams);
   }
   return r->sync;
 }
@@ -371,23 +358,21 @@ std::shared_ptr<ObservableInstrument> SdkMeter::CreateObservableInstrument(
 }
 
 void SdkMeter::Collect(size_t reader, uint64_t now_ns, std::vector<MetricData>* out) {
-  std::vector<std::shared_ptr<SyncInstrumentImpl>> syncs;
-  std::vector<std::shared_ptr<ObservableInstrumentImpl>> observables;
+  // Snapshot, so callbacks and slow collection run without mu_ (a callback
+  // may create instruments... though it should not). Records are never
+  // removed and their streams never change once created under mu_.
+  std::vector<const Record*> records;
   {
-    // Snapshot, so callbacks and slow collection run without mu_ (a
-    // callback may create instruments... though it should not).
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& r : records_) {
-      syncs.push_back(r->sync);
-      observables.push_back(r->observable);
-    }
+    records.reserve(records_.size());
+    for (const auto& r : records_) records.push_back(r.get());
   }
-  for (size_t i = 0; i < syncs.size(); ++i) {
-    if (syncs[i]) {
-      for (const auto& stream : syncs[i]->streams()) stream->Collect(reader, now_ns, out);
-    } else if (observables[i]) {
-      std::vector<Observation> observations = observables[i]->Observe();
-      for (const auto& stream : observables[i]->streams()) {
+  for (const Record* r : records) {
+    if (!r->sync_streams.empty()) {
+      for (const auto& stream : r->sync_streams) stream->Collect(reader, now_ns, out);
+    } else if (r->observable) {
+      std::vector<Observation> observations = r->observable->Observe();
+      for (const auto& stream : r->observable->streams()) {
         stream->Collect(reader, now_ns, observations, out);
       }
     }

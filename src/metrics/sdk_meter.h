@@ -2,8 +2,9 @@
 //
 // SdkMeter validates instrument names/units, de-duplicates instruments by
 // identity, resolves views into streams (stream_spec.h) and collects its
-// instruments for a reader. SyncInstrumentImpl fans a measurement out to its
-// streams; ObservableInstrumentImpl runs its callbacks at collection.
+// instruments for a reader. SyncInstrumentImpl fans a measurement out to the
+// streams of an instrument with several (a single stream is its own
+// instrument, see sync_stream.h); ObservableInstrumentImpl runs its callbacks at collection.
 //
 // Thread-safety: all public methods are thread-safe. Collect for one
 // provider is serialised by the provider.
@@ -101,7 +102,9 @@ class SdkMeter final : public Meter {
   struct Record {
     InstrumentDescriptor descriptor;
     std::string lower_name;
-    std::shared_ptr<SyncInstrumentImpl> sync;
+    // The single stream itself, or a SyncInstrumentImpl over several.
+    std::shared_ptr<SyncInstrument> sync;
+    std::vector<std::shared_ptr<SyncStream>> sync_streams;
     std::shared_ptr<ObservableInstrumentImpl> observable;
   };
 

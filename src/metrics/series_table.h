@@ -14,18 +14,19 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <new>
 
 #include "metrics/epoch.h"
 #include "metrics/packed_attributes.h"
 
 namespace cryptolake::metrics::internal {
 
-// S must have `uint64_t hash` and `PackedAttributes attributes`.
+// S must have `uint64_t hash` and `PackedAttributesView attributes() const`.
 template <typename S>
 class SeriesTable {
  public:
-  SeriesTable() : table_(new Array(kMinCapacity)) {}
-  ~SeriesTable() { delete table_.load(std::memory_order_relaxed); }
+  SeriesTable() : table_(Array::New(kMinCapacity)) {}
+  ~SeriesTable() { Array::Delete(table_.load(std::memory_order_relaxed)); }
   SeriesTable(const SeriesTable&) = delete;
   SeriesTable& operator=(const SeriesTable&) = delete;
 
@@ -34,9 +35,9 @@ class SeriesTable {
                                  const CanonicalAttributes& attributes) const noexcept {
     const Array* a = table_.load(std::memory_order_seq_cst);
     for (size_t i = hash & a->mask;; i = (i + 1) & a->mask) {
-      S* s = a->slots[i].load(std::memory_order_seq_cst);
+      S* s = a->slots()[i].load(std::memory_order_seq_cst);
       if (s == nullptr) return nullptr;
-      if (s != Tombstone() && s->hash == hash && s->attributes.Equals(attributes)) return s;
+      if (s != Tombstone() && s->hash == hash && s->attributes().Equals(attributes)) return s;
     }
   }
 
@@ -45,10 +46,10 @@ class SeriesTable {
     Array* a = table_.load(std::memory_order_relaxed);
     if ((live_ + tombstones_ + 1) * 2 > a->mask + 1) a = Rebuild();
     for (size_t i = s->hash & a->mask;; i = (i + 1) & a->mask) {
-      S* cur = a->slots[i].load(std::memory_order_relaxed);
+      S* cur = a->slots()[i].load(std::memory_order_relaxed);
       if (cur == nullptr || cur == Tombstone()) {
         if (cur == Tombstone()) --tombstones_;
-        a->slots[i].store(s, std::memory_order_seq_cst);
+        a->slots()[i].store(s, std::memory_order_seq_cst);
         ++live_;
         return;
       }
@@ -60,10 +61,10 @@ class SeriesTable {
   void Erase(S* s) {
     Array* a = table_.load(std::memory_order_relaxed);
     for (size_t i = s->hash & a->mask;; i = (i + 1) & a->mask) {
-      S* cur = a->slots[i].load(std::memory_order_relaxed);
+      S* cur = a->slots()[i].load(std::memory_order_relaxed);
       if (cur == nullptr) return;
       if (cur == s) {
-        a->slots[i].store(Tombstone(), std::memory_order_seq_cst);
+        a->slots()[i].store(Tombstone(), std::memory_order_seq_cst);
         --live_;
         ++tombstones_;
         return;
@@ -77,7 +78,7 @@ class SeriesTable {
   void ForEach(F&& f) const {
     const Array* a = table_.load(std::memory_order_relaxed);
     for (size_t i = 0; i <= a->mask; ++i) {
-      S* s = a->slots[i].load(std::memory_order_relaxed);
+      S* s = a->slots()[i].load(std::memory_order_relaxed);
       if (s != nullptr && s != Tombstone()) f(s);
     }
   }
@@ -88,12 +89,27 @@ class SeriesTable {
  private:
   static constexpr size_t kMinCapacity = 16;
 
+  // The mask followed, in the same allocation, by the slots: a lookup loads
+  // the array pointer and then a slot, with no pointer to the slots between.
   struct Array {
-    explicit Array(size_t capacity) : mask(capacity - 1), slots(new std::atomic<S*>[capacity]) {
-      for (size_t i = 0; i < capacity; ++i) slots[i].store(nullptr, std::memory_order_relaxed);
-    }
     size_t mask;
-    std::unique_ptr<std::atomic<S*>[]> slots;
+    std::atomic<S*>* slots() { return reinterpret_cast<std::atomic<S*>*>(this + 1); }
+    const std::atomic<S*>* slots() const {
+      return reinterpret_cast<const std::atomic<S*>*>(this + 1);
+    }
+
+    static Array* New(size_t capacity) {
+      static_assert(sizeof(Array) % alignof(std::atomic<S*>) == 0);
+      void* memory = ::operator new(sizeof(Array) + capacity * sizeof(std::atomic<S*>));
+      auto* a = new (memory) Array{capacity - 1};
+      for (size_t i = 0; i < capacity; ++i) new (&a->slots()[i]) std::atomic<S*>(nullptr);
+      return a;
+    }
+    // The slots hold plain pointers: nothing to destroy.
+    static void Delete(Array* a) {
+      a->~Array();
+      ::operator delete(a);
+    }
   };
 
   static S* Tombstone() { return reinterpret_cast<S*>(uintptr_t{1}); }
@@ -101,14 +117,14 @@ class SeriesTable {
   Array* Rebuild() {
     size_t capacity = kMinCapacity;
     while (capacity < (live_ + 1) * 4) capacity *= 2;
-    auto* fresh = new Array(capacity);
+    Array* fresh = Array::New(capacity);
     Array* old = table_.load(std::memory_order_relaxed);
     for (size_t i = 0; i <= old->mask; ++i) {
-      S* s = old->slots[i].load(std::memory_order_relaxed);
+      S* s = old->slots()[i].load(std::memory_order_relaxed);
       if (s == nullptr || s == Tombstone()) continue;
       for (size_t j = s->hash & fresh->mask;; j = (j + 1) & fresh->mask) {
-        if (fresh->slots[j].load(std::memory_order_relaxed) == nullptr) {
-          fresh->slots[j].store(s, std::memory_order_relaxed);
+        if (fresh->slots()[j].load(std::memory_order_relaxed) == nullptr) {
+          fresh->slots()[j].store(s, std::memory_order_relaxed);
           break;
         }
       }
@@ -117,7 +133,7 @@ class SeriesTable {
     tombstones_ = 0;
     // Readers that loaded the old array may still be probing it.
     SynchronizeReaders();
-    delete old;
+    Array::Delete(old);
     return fresh;
   }
 

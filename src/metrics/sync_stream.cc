@@ -1,5 +1,6 @@
 #include "metrics/sync_stream.h"
 
+#include <cmath>
 #include <cstddef>
 #include <mutex>
 #include <new>
@@ -12,33 +13,72 @@
 namespace cryptolake::metrics::internal {
 namespace {
 
-// One series. Not cache-line aligned on purpose: alignment would add a third
-// to the memory of a counter series (see docs/benchmarks.md). Instead the
-// fields the recording path touches (cell, hash, attributes: 40 bytes for a
-// counter) come first and the cold ones after: a counter series takes a
-// 96-byte heap chunk, so another series' cell is never within 64 bytes of
-// this hot prefix, and two threads recording into distinct series do not
-// share a cache line.
+// One series, in one allocation: the fields the recording path touches
+// (cell, hash, attribute count), then the packed attribute block
+// (packed_attributes.h) at a fixed offset from the series pointer, so a
+// lookup reads it without loading another pointer first, then the fields
+// only the collector uses (Cold).
+//
+// Not cache-line aligned on purpose: alignment would add a third to the
+// memory of a counter series (see docs/benchmarks.md). The order keeps two
+// threads recording into distinct series off each other's cache lines: the
+// only field written on the recording path, the cell, is at the start, and
+// the series' last bytes read on that path (its block) end at least 48 bytes
+// (Cold, padded) before the next chunk's cell; malloc aligns chunks to 16
+// bytes, so a 64-byte line holding a cell starts at most 48 bytes before it
+// and never reaches into another series' block.
 template <typename Agg>
 struct Series {
   using Acc = typename Agg::Acc;
+  struct Cold {
+    uint64_t start_ns = 0;
+    std::atomic<int32_t> bound_refs{0};
+    // Per-reader accumulations, guarded by the stream mutex. The first lives
+    // inline: most providers have a single reader.
+    Acc first_acc;
+    std::unique_ptr<Acc[]> more_accs;
+  };
+  static constexpr size_t kColdBytes = sizeof(Cold) < 48 ? 48 : sizeof(Cold);
 
   typename Agg::Cell cell;
   uint64_t hash = 0;
-  PackedAttributes attributes;
-  uint64_t start_ns = 0;
-  std::atomic<int32_t> bound_refs{0};
-  // Per-reader accumulations, guarded by the stream mutex. The first lives
-  // inline: most providers have a single reader.
-  Acc first_acc;
-  std::unique_ptr<Acc[]> more_accs;
+  uint32_t attribute_count = 0;
+  uint32_t block_bytes = 0;
 
-  Acc& acc(size_t reader) { return reader == 0 ? first_acc : more_accs[reader - 1]; }
+  PackedAttributesView attributes() const {
+    return {reinterpret_cast<const uint8_t*>(this + 1), attribute_count};
+  }
+  Cold& cold() {
+    return *std::launder(
+        reinterpret_cast<Cold*>(reinterpret_cast<unsigned char*>(this + 1) + block_bytes));
+  }
+  Acc& acc(size_t reader) {
+    Cold& c = cold();
+    return reader == 0 ? c.first_acc : c.more_accs[reader - 1];
+  }
+
+  // Allocates a series with room for, and a copy of, `attributes`.
+  static Series* New(const CanonicalAttributes& attributes) {
+    static_assert(alignof(Series) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__ && sizeof(Series) % 8 == 0);
+    static_assert(alignof(Cold) <= 8, "Cold follows a block of a multiple of 8 bytes");
+    const size_t block_bytes = PackedAttributesView::BlockBytes(attributes);
+    void* memory = ::operator new(sizeof(Series) + block_bytes + kColdBytes);
+    auto* s = new (memory) Series();
+    s->attribute_count = static_cast<uint32_t>(attributes.size());
+    s->block_bytes = static_cast<uint32_t>(block_bytes);
+    PackedAttributesView::Pack(attributes, reinterpret_cast<uint8_t*>(s + 1));
+    new (reinterpret_cast<unsigned char*>(s + 1) + block_bytes) Cold();
+    return s;
+  }
+  static void Delete(Series* s) {
+    if (s == nullptr) return;
+    s->cold().~Cold();
+    s->~Series();
+    ::operator delete(s);
+  }
 };
-static_assert(offsetof(Series<SumAggregator<int64_t>>, start_ns) <= 40 &&
-                  sizeof(Series<SumAggregator<int64_t>>) > 72,
-              "the no-false-sharing argument above needs a hot prefix of at most 40 bytes "
-              "and a heap chunk of at least 96 bytes");
+static_assert(sizeof(Series<SumAggregator<int64_t>>) <= 64,
+              "the recording path's fields fit one cache line");
 
 template <typename Agg>
 class SyncStreamImpl final : public SyncStream {
@@ -55,27 +95,44 @@ class SyncStreamImpl final : public SyncStream {
         scratch_(agg_.NewAcc()) {}
 
   ~SyncStreamImpl() override {
-    table_.ForEach([](S* s) { delete s; });
-    delete empty_.load(std::memory_order_relaxed);
-    delete overflow_;
+    table_.ForEach([](S* s) { S::Delete(s); });
+    S::Delete(empty_.load(std::memory_order_relaxed));
+    S::Delete(overflow_);
   }
 
-  // flatten: the lookup is inlined whole (slow paths are noinline).
-  [[gnu::flatten]] void RecordInt64(int64_t value,
-                                    const CanonicalAttributes& attributes) noexcept override {
+  // flatten: attribute canonicalisation and the lookup are inlined whole
+  // (slow paths are noinline).
+  [[gnu::flatten]] void RecordInt64(int64_t value, Attributes attributes) noexcept override {
+    CanonicalAttributes canonical(attributes, CanonicalAttributes::UncheckedKeys{});
+    Record(static_cast<V>(value), canonical);
+  }
+  [[gnu::flatten]] void RecordDouble(double value, Attributes attributes) noexcept override {
+    if (!std::isfinite(value)) return;
+    CanonicalAttributes canonical(attributes, CanonicalAttributes::UncheckedKeys{});
+    Record(static_cast<V>(value), canonical);
+  }
+  std::shared_ptr<BoundRecorder> Bind(Attributes attributes) override {
+    CanonicalAttributes canonical(attributes);
+    std::vector<std::unique_ptr<BoundTarget>> targets;
+    targets.push_back(BindTarget(canonical));
+    return MakeBoundRecorder(std::move(targets));
+  }
+
+  [[gnu::flatten]] void RecordCanonicalInt64(
+      int64_t value, const CanonicalAttributes& attributes) noexcept override {
     Record(static_cast<V>(value), attributes);
   }
-  [[gnu::flatten]] void RecordDouble(double value,
-                                     const CanonicalAttributes& attributes) noexcept override {
+  [[gnu::flatten]] void RecordCanonicalDouble(
+      double value, const CanonicalAttributes& attributes) noexcept override {
     Record(static_cast<V>(value), attributes);
   }
 
-  std::unique_ptr<BoundTarget> Bind(const CanonicalAttributes& attributes) override {
+  std::unique_ptr<BoundTarget> BindTarget(const CanonicalAttributes& attributes) override {
     CanonicalAttributes filtered;
     const CanonicalAttributes& a = Filter(attributes, &filtered);
     std::lock_guard<std::mutex> lock(mu_);
     S* s = FindOrCreateLocked(a);
-    s->bound_refs.fetch_add(1, std::memory_order_relaxed);
+    s->cold().bound_refs.fetch_add(1, std::memory_order_relaxed);
     return std::make_unique<Bound>(std::static_pointer_cast<SyncStreamImpl>(shared_from_this()), s);
   }
 
@@ -98,12 +155,12 @@ class SyncStreamImpl final : public SyncStream {
       }
       typename Agg::Acc& mine = s->acc(reader);
       if (agg_.HasData(mine)) {
-        uint64_t start = s->start_ns;
+        uint64_t start = s->cold().start_ns;
         if (temporality == AggregationTemporality::kDelta && previous != 0) start = previous;
-        agg_.AppendPoint(mine, PointContext{s->attributes.ToAttributeSet(), start, now_ns}, &md);
+        agg_.AppendPoint(mine, PointContext{s->attributes().ToAttributeSet(), start, now_ns}, &md);
         if (temporality == AggregationTemporality::kDelta) agg_.Clear(mine);
       }
-      if (had || s->bound_refs.load(std::memory_order_relaxed) > 0) return true;
+      if (had || s->cold().bound_refs.load(std::memory_order_relaxed) > 0) return true;
       for (size_t i = 0; i < readers_; ++i) {
         if (agg_.HasData(s->acc(i))) return true;
       }
@@ -131,7 +188,7 @@ class SyncStreamImpl final : public SyncStream {
    public:
     Bound(std::shared_ptr<SyncStreamImpl> stream, S* series)
         : stream_(std::move(stream)), series_(series) {}
-    ~Bound() override { series_->bound_refs.fetch_sub(1, std::memory_order_relaxed); }
+    ~Bound() override { series_->cold().bound_refs.fetch_sub(1, std::memory_order_relaxed); }
     void RecordInt64(int64_t value) noexcept override {
       stream_->agg_.Record(series_->cell, static_cast<V>(value));
     }
@@ -195,6 +252,13 @@ class SyncStreamImpl final : public SyncStream {
 
   // A set without a series yet (or the empty set before its first use).
   [[gnu::noinline]] void RecordMiss(V value, const CanonicalAttributes& a) noexcept {
+    // A list that may repeat a key (recording path) is canonicalised now:
+    // last occurrence wins, then the lookup runs again.
+    if (!a.keys_checked() && a.HasDuplicateKeys()) {
+      CanonicalAttributes deduplicated{Attributes(std::span<const AttributeView>(&a[0], a.size()))};
+      RecordFiltered(value, deduplicated);
+      return;
+    }
     // Stream full: new sets go to the overflow series (never freed) without
     // taking the mutex, so an attribute explosion does not serialise threads.
     if (full_.load(std::memory_order_acquire)) {
@@ -244,17 +308,18 @@ class SyncStreamImpl final : public SyncStream {
   }
 
   S* NewSeries(const CanonicalAttributes& a, uint64_t hash) {
-    auto s = std::make_unique<S>();
+    // Freed again if initialising the cell or accumulations runs out of memory.
+    std::unique_ptr<S, decltype(&S::Delete)> s(S::New(a), &S::Delete);
     if constexpr (requires(const Agg& g, typename Agg::Cell& c) { g.InitCell(c); }) {
       agg_.InitCell(s->cell);
     }
     s->hash = hash;
-    s->start_ns = NowUnixNanos();
-    s->attributes = PackedAttributes(a);
-    s->first_acc = agg_.NewAcc();
+    typename S::Cold& cold = s->cold();
+    cold.start_ns = NowUnixNanos();
+    cold.first_acc = agg_.NewAcc();
     if (readers_ > 1) {
-      s->more_accs.reset(new typename Agg::Acc[readers_ - 1]);
-      for (size_t i = 1; i < readers_; ++i) s->more_accs[i - 1] = agg_.NewAcc();
+      cold.more_accs.reset(new typename Agg::Acc[readers_ - 1]);
+      for (size_t i = 1; i < readers_; ++i) cold.more_accs[i - 1] = agg_.NewAcc();
     }
     return s.release();
   }
@@ -270,7 +335,7 @@ class SyncStreamImpl final : public SyncStream {
         for (size_t i = 0; i < readers_; ++i) agg_.Merge(s->acc(i), scratch_);
         table_.Insert(s);
       } else {
-        delete s;
+        S::Delete(s);
         --count_;
         full_.store(false, std::memory_order_relaxed);
       }
@@ -290,12 +355,35 @@ class SyncStreamImpl final : public SyncStream {
   typename Agg::Acc scratch_;
 };
 
+class BoundRecorderImpl final : public BoundRecorder {
+ public:
+  explicit BoundRecorderImpl(std::vector<std::unique_ptr<BoundTarget>> targets)
+      : targets_(std::move(targets)) {
+    if (targets_.size() == 1) int64_sum_cell_ = targets_[0]->int64_sum_cell();
+  }
+  void RecordInt64(int64_t value) noexcept override {
+    for (auto& t : targets_) t->RecordInt64(value);
+  }
+  void RecordDouble(double value) noexcept override {
+    if (!std::isfinite(value)) return;
+    for (auto& t : targets_) t->RecordDouble(value);
+  }
+
+ private:
+  std::vector<std::unique_ptr<BoundTarget>> targets_;
+};
+
 template <typename Agg>
 std::shared_ptr<SyncStream> Make(StreamSpec spec, Agg agg) {
   return std::make_shared<SyncStreamImpl<Agg>>(std::move(spec), std::move(agg));
 }
 
 }  // namespace
+
+std::shared_ptr<BoundRecorder> MakeBoundRecorder(
+    std::vector<std::unique_ptr<BoundTarget>> targets) {
+  return std::make_shared<BoundRecorderImpl>(std::move(targets));
+}
 
 std::shared_ptr<SyncStream> MakeSyncStream(StreamSpec spec) {
   const Aggregation& agg = spec.aggregation;

@@ -43,15 +43,29 @@ class BoundTarget {
   virtual Int64SumCell* int64_sum_cell() noexcept { return nullptr; }
 };
 
-class SyncStream : public std::enable_shared_from_this<SyncStream> {
+// A stream is also a SyncInstrument: an instrument with a single stream (the
+// common case: no view, or one matching view) hands the stream itself to its
+// handles, so a recording call goes from the handle straight into the
+// stream's lookup with one virtual call. Instruments with several streams
+// use SyncInstrumentImpl (sdk_meter.h), which canonicalises the attributes
+// once and fans out through RecordCanonical*().
+class SyncStream : public SyncInstrument, public std::enable_shared_from_this<SyncStream> {
  public:
-  virtual ~SyncStream() = default;
+  ~SyncStream() override = default;
+
+  // SyncInstrument, for the single-stream case. RecordDouble ignores NaN and
+  // +-Inf, as every aggregation does.
+  //   void RecordInt64(int64_t value, Attributes attributes) noexcept;
+  //   void RecordDouble(double value, Attributes attributes) noexcept;
+  //   std::shared_ptr<BoundRecorder> Bind(Attributes attributes);
 
   // REQUIRES: `attributes` is the instrument's canonical list (unfiltered);
   // double values are finite.
-  virtual void RecordInt64(int64_t value, const CanonicalAttributes& attributes) noexcept = 0;
-  virtual void RecordDouble(double value, const CanonicalAttributes& attributes) noexcept = 0;
-  virtual std::unique_ptr<BoundTarget> Bind(const CanonicalAttributes& attributes) = 0;
+  virtual void RecordCanonicalInt64(int64_t value,
+                                    const CanonicalAttributes& attributes) noexcept = 0;
+  virtual void RecordCanonicalDouble(double value,
+                                     const CanonicalAttributes& attributes) noexcept = 0;
+  virtual std::unique_ptr<BoundTarget> BindTarget(const CanonicalAttributes& attributes) = 0;
 
   // Appends this stream's metric for `reader` to `out` when it has points.
   virtual void Collect(size_t reader, uint64_t now_ns, std::vector<MetricData>* out) = 0;
@@ -65,6 +79,9 @@ class SyncStream : public std::enable_shared_from_this<SyncStream> {
   explicit SyncStream(StreamSpec spec) : spec_(std::move(spec)) {}
   StreamSpec spec_;
 };
+
+// The BoundRecorder of a handle bound through one or more streams.
+std::shared_ptr<BoundRecorder> MakeBoundRecorder(std::vector<std::unique_ptr<BoundTarget>> targets);
 
 // REQUIRES: spec.aggregation.kind is not kDefault or kDrop.
 std::shared_ptr<SyncStream> MakeSyncStream(StreamSpec spec);

@@ -57,7 +57,9 @@ struct Int64SumCell {
 
   void Add(int64_t v) noexcept {
     value.fetch_add(v, std::memory_order_relaxed);
-    if (!updated.load(std::memory_order_relaxed)) updated.store(true, std::memory_order_release);
+    // Unconditional: the line is already exclusive after the add, and a
+    // plain store does not wait for the locked add as a load would.
+    updated.store(true, std::memory_order_release);
   }
 };
 
