@@ -1,7 +1,10 @@
 #include "cryptolake/metrics/sdk/periodic_exporting_reader.h"
 
+#include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -36,76 +39,124 @@ PeriodicExportingReaderOptions PeriodicExportingReaderOptions::FromEnvironment()
   return options;
 }
 
+// What the reader and its thread share. The thread holds its own reference,
+// so a thread left behind in a stuck Export() never touches freed memory.
+struct PeriodicExportingReader::Shared {
+  explicit Shared(std::shared_ptr<MetricExporter> e) : exporter(std::move(e)) {}
+
+  const std::shared_ptr<MetricExporter> exporter;
+  std::mutex mu;                         // Guards the fields below.
+  std::condition_variable wake;          // Wakes the thread (stop).
+  std::condition_variable export_done;   // Signals exporting == false.
+  std::condition_variable thread_state;  // Signals collecting / thread_done changes.
+  bool exporting = false;                // Serialises exports.
+  bool stop = false;
+  // The reader thread is collecting through the reader object. The
+  // destructor waits for this to be false, then sets `abandoned`, after
+  // which the thread never uses the reader again.
+  bool collecting = false;
+  bool abandoned = false;
+  bool thread_done = false;
+  uint64_t export_count = 0;
+};
+
 PeriodicExportingReader::PeriodicExportingReader(std::shared_ptr<MetricExporter> exporter,
                                                  PeriodicExportingReaderOptions options)
-    : exporter_(std::move(exporter)), options_(options) {
+    : options_(options), shared_(std::make_shared<Shared>(std::move(exporter))) {
   if (options_.interval.count() <= 0) options_.interval = std::chrono::milliseconds(60000);
   if (options_.timeout.count() <= 0) options_.timeout = std::chrono::milliseconds(30000);
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread(&PeriodicExportingReader::Run, this, shared_, options_);
 }
 
 PeriodicExportingReader::~PeriodicExportingReader() {
   Shutdown(options_.timeout);
-  // Shutdown() may have come from the reader thread itself (then it was
-  // detached there); otherwise it was joined.
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;  // Joined by Shutdown, or detached there.
+  bool done;
+  {
+    std::unique_lock<std::mutex> lock(shared_->mu);
+    // Collection is our own bounded code: wait for it, then cut the thread
+    // off from this object.
+    shared_->thread_state.wait(lock, [this] { return !shared_->collecting; });
+    shared_->abandoned = true;
+    done = shared_->thread_done;
+  }
+  if (done) {
+    thread_.join();
+  } else {
+    // Stuck in an Export() that ignores its timeout (Shutdown already waited
+    // for it): left to finish on its own.
+    thread_.detach();
+  }
 }
 
 AggregationTemporality PeriodicExportingReader::TemporalityFor(InstrumentKind kind) const {
-  return exporter_->TemporalityFor(kind);
+  return shared_->exporter->TemporalityFor(kind);
 }
 
 DefaultHistogramAggregation PeriodicExportingReader::HistogramAggregation() const {
-  return exporter_->HistogramAggregation();
+  return shared_->exporter->HistogramAggregation();
 }
 
 uint64_t PeriodicExportingReader::export_count() const {
-  std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(mu_));
-  return export_count_;
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  return shared_->export_count;
 }
 
-void PeriodicExportingReader::Run() {
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_) {
-    if (cv_.wait_for(lock, options_.interval, [this] { return stop_; })) break;
+void PeriodicExportingReader::Run(PeriodicExportingReader* reader, std::shared_ptr<Shared> shared,
+                                  PeriodicExportingReaderOptions options) {
+  std::unique_lock<std::mutex> lock(shared->mu);
+  while (!shared->stop) {
+    if (shared->wake.wait_for(lock, options.interval, [&] { return shared->stop; })) break;
     lock.unlock();
-    CollectAndExport(/*final_export=*/false, options_.timeout);
+    ExportOnce(reader, shared, /*final_export=*/false, options.timeout, /*on_reader_thread=*/true);
     lock.lock();
   }
+  shared->thread_done = true;
+  shared->thread_state.notify_all();
 }
 
-Status PeriodicExportingReader::CollectAndExport(bool final_export,
-                                                 std::chrono::milliseconds wait) {
+Status PeriodicExportingReader::ExportOnce(PeriodicExportingReader* reader,
+                                           const std::shared_ptr<Shared>& shared, bool final_export,
+                                           std::chrono::milliseconds wait, bool on_reader_thread) {
   {
     // A flag + condition variable rather than a timed mutex: waiting is
     // bounded by the timeout, and ThreadSanitizer understands it.
-    std::unique_lock<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(shared->mu);
     // ForceFlush/Shutdown pass their caller's timeout: a slow export on the
     // reader thread must not hold them for the reader's own export timeout.
-    if (!export_cv_.wait_for(lock, wait, [this] { return !exporting_; })) {
+    if (!shared->export_done.wait_for(lock, wait, [&] { return !shared->exporting; })) {
       return Status::Timeout("periodic reader: a previous export is still running");
     }
-    exporting_ = true;
-  }
-  struct Release {
-    PeriodicExportingReader* self;
-    ~Release() {
-      {
-        std::lock_guard<std::mutex> lock(self->mu_);
-        self->exporting_ = false;
-      }
-      self->export_cv_.notify_all();
+    if (on_reader_thread) {
+      if (shared->abandoned || shared->stop) return Status::OK();  // Shutdown exports last.
+      shared->collecting = true;
     }
-  } release{this};
-  ResourceMetrics data;
-  Status collected = final_export ? CollectUnchecked(&data) : Collect(&data);
-  if (!collected.ok()) return collected;
-  if (data.scope_metrics.empty()) return Status::OK();
-  Status exported = exporter_->Export(data);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++export_count_;
+    shared->exporting = true;
   }
+  auto finish = [&shared](bool exported) {
+    {
+      std::lock_guard<std::mutex> lock(shared->mu);
+      shared->exporting = false;
+      if (exported) ++shared->export_count;
+    }
+    shared->export_done.notify_all();
+  };
+  ResourceMetrics data;
+  const Status collected = final_export ? reader->CollectUnchecked(&data) : reader->Collect(&data);
+  if (on_reader_thread) {
+    {
+      std::lock_guard<std::mutex> lock(shared->mu);
+      shared->collecting = false;
+    }
+    shared->thread_state.notify_all();
+    // From here on the reader object may be gone: only `shared` is used.
+  }
+  if (!collected.ok() || data.scope_metrics.empty()) {
+    finish(/*exported=*/false);
+    return collected;
+  }
+  const Status exported = shared->exporter->Export(data);
+  finish(/*exported=*/true);
   if (!exported.ok()) {
     ReportDiagnostic(DiagnosticSeverity::kError, "ExportFailed",
                      "metric export failed: " + exported.ToString());
@@ -114,26 +165,43 @@ Status PeriodicExportingReader::CollectAndExport(bool final_export,
 }
 
 Status PeriodicExportingReader::OnForceFlush(std::chrono::milliseconds timeout) {
-  Status s = CollectAndExport(/*final_export=*/false, timeout);
+  Status s = ExportOnce(this, shared_, /*final_export=*/false, timeout, /*on_reader_thread=*/false);
   if (!s.ok()) return s;
-  return exporter_->ForceFlush(timeout);
+  return shared_->exporter->ForceFlush(timeout);
 }
 
 Status PeriodicExportingReader::OnShutdown(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto remaining = [deadline] {
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now()));
+  };
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    shared_->stop = true;
   }
-  cv_.notify_all();
+  shared_->wake.notify_all();
+  bool thread_stopped = true;
   if (thread_.joinable()) {
     if (thread_.get_id() == std::this_thread::get_id()) {
       thread_.detach();  // Shut down from an export on the reader thread.
     } else {
-      thread_.join();
+      std::unique_lock<std::mutex> lock(shared_->mu);
+      thread_stopped =
+          shared_->thread_state.wait_until(lock, deadline, [this] { return shared_->thread_done; });
+      lock.unlock();
+      if (thread_stopped) thread_.join();
     }
   }
-  Status last = CollectAndExport(/*final_export=*/true, timeout);
-  Status down = exporter_->Shutdown(timeout);
+  Status last = ExportOnce(this, shared_, /*final_export=*/true, remaining(),
+                           /*on_reader_thread=*/false);
+  Status down = shared_->exporter->Shutdown(remaining());
+  if (!thread_stopped) {
+    return Status::Timeout(
+        "periodic reader: an export did not return within the shutdown timeout; its thread is "
+        "left to finish on its own");
+  }
   // A reader never attached to a provider has nothing to export.
   if (!last.ok() && !last.IsFailedPrecondition()) return last;
   return down;

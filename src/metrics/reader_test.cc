@@ -142,6 +142,8 @@ class BlockingExporter final : public MetricExporter {
     entered_ = true;
     cv_.notify_all();
     cv_.wait(lock, [&] { return released_; });
+    returned_ = true;
+    cv_.notify_all();
     return Status::OK();
   }
   AggregationTemporality TemporalityFor(InstrumentKind) const override {
@@ -152,6 +154,11 @@ class BlockingExporter final : public MetricExporter {
   void WaitUntilEntered() {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return entered_; });
+  }
+  // True once a released Export has returned (waits at most `limit`).
+  bool WaitUntilReturned(std::chrono::seconds limit) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, limit, [&] { return returned_; });
   }
   // Releases when told to, or after `fallback` so that a broken reader fails
   // the test instead of hanging it.
@@ -173,6 +180,7 @@ class BlockingExporter final : public MetricExporter {
   bool entered_ = false;
   bool release_requested_ = false;
   bool released_ = false;
+  bool returned_ = false;
 };
 
 // Regression: ForceFlush(timeout) waited for a running export for the
@@ -194,6 +202,52 @@ TEST(PeriodicReaderTest, ForceFlushHonoursItsTimeoutWhileAnExportRuns) {
   releaser.join();
   EXPECT_TRUE(flushed.IsTimeout()) << flushed.ToString();
   EXPECT_TRUE(provider->Shutdown().ok());
+}
+
+// An exporter that ignores its timeout must not hang Shutdown or the
+// reader's destruction: Shutdown returns Timeout, the reader is destroyed
+// while the export is still stuck, and the export returns afterwards into
+// state that is still alive (ASan/TSan runs of this test check that).
+TEST(PeriodicReaderTest, ShutdownDoesNotWaitForAnExportThatIgnoresItsTimeout) {
+  auto exporter = std::make_shared<BlockingExporter>();
+  PeriodicExportingReaderOptions o;
+  o.interval = std::chrono::milliseconds(1);
+  o.timeout = std::chrono::milliseconds(20);
+  auto reader = std::make_shared<PeriodicExportingReader>(exporter, o);
+  SdkMeterProviderOptions options;
+  options.readers = {reader};
+  auto provider = std::make_shared<SdkMeterProvider>(std::move(options));
+  provider->GetMeter("m")->CreateInt64Counter("c").Add(1);
+  exporter->WaitUntilEntered();  // The reader thread is now stuck in Export.
+  std::thread releaser([&] { exporter->ReleaseWhenToldOr(std::chrono::seconds(20)); });
+  const Status down = provider->Shutdown(std::chrono::milliseconds(20));
+  EXPECT_TRUE(down.IsTimeout()) << down.ToString();
+  provider.reset();
+  reader.reset();  // Destroyed with the export still running.
+  exporter->RequestRelease();
+  releaser.join();
+  // The detached thread returns from Export and then updates the shared
+  // state; a use of the destroyed reader there would be caught by the
+  // sanitizer runs. The short sleep lets it get that far before the test ends.
+  EXPECT_TRUE(exporter->WaitUntilReturned(std::chrono::seconds(20)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+// After Shutdown, GetMeter hands out no-op meters (the specification's
+// SHOULD): a new meter is not the provider's own meter for that name.
+TEST(PeriodicReaderTest, GetMeterAfterShutdownReturnsANoopMeter) {
+  auto exporter = std::make_shared<RecordingExporter>();
+  SdkMeterProviderOptions options;
+  options.readers = {std::make_shared<PeriodicExportingReader>(exporter, LongInterval())};
+  auto provider = std::make_shared<SdkMeterProvider>(std::move(options));
+  std::shared_ptr<Meter> before = provider->GetMeter("m");
+  EXPECT_EQ(provider->GetMeter("m"), before);  // Same identity, same meter.
+  ASSERT_TRUE(provider->Shutdown().ok());
+  std::shared_ptr<Meter> after = provider->GetMeter("m");
+  ASSERT_NE(after, nullptr);
+  EXPECT_NE(after, before);
+  after->CreateInt64Counter("c").Add(1);  // Works, records nothing.
+  EXPECT_EQ(exporter->exports().size(), 0u);
 }
 
 TEST(PeriodicReaderTest, ExportsOnItsOwnThreadEveryInterval) {

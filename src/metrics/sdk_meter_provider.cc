@@ -63,6 +63,10 @@ SdkMeterProvider::~SdkMeterProvider() { Shutdown(); }
 std::shared_ptr<Meter> SdkMeterProvider::GetMeter(std::string_view name, std::string_view version,
                                                   std::string_view schema_url,
                                                   const AttributeSet& scope_attributes) {
+  if (shutdown_.load()) {
+    // Nothing it records could be exported any more.
+    return NoopMeterProvider()->GetMeter(name, version, schema_url, scope_attributes);
+  }
   return core_->GetMeter(name, version, schema_url, scope_attributes);
 }
 

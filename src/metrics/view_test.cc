@@ -99,6 +99,28 @@ TEST(ViewTest, ExcludeList) {
   EXPECT_EQ(IntValue(points[0]), 2);
 }
 
+// Both lists set: the allow-list applies, alike for sync and async streams.
+TEST(ViewTest, AllowListWinsOverExcludeListForSyncAndAsync) {
+  const StreamConfig both{.attribute_keys = std::vector<std::string>{"a", "b"},
+                          .excluded_attribute_keys = {"a"}};
+  Harness h(TemporalityPreference::kCumulative,
+            {View{{.name = "s"}, both}, View{{.name = "o"}, both}});
+  auto counter = h.meter->CreateInt64Counter("s");
+  counter.Add(1, {{"a", 1}, {"b", 2}, {"c", 3}});
+  auto gauge = h.meter->CreateInt64ObservableGauge("o");
+  gauge.AddCallback([](ObserverResult<int64_t>& r) {
+    r.Observe(5, {{"a", 1}, {"b", 2}, {"c", 3}});
+  });
+  auto rm = h.Collect();
+  const AttributeSet expected{{"a", int64_t{1}}, {"b", int64_t{2}}};
+  const auto& sync_points = testing::Sum(FindMetric(rm, "s")).points;
+  ASSERT_EQ(sync_points.size(), 1u);
+  EXPECT_EQ(sync_points[0].attributes, expected);
+  const auto& async_points = std::get<GaugeData>(FindMetric(rm, "o")->data).points;
+  ASSERT_EQ(async_points.size(), 1u);
+  EXPECT_EQ(async_points[0].attributes, expected);
+}
+
 TEST(ViewTest, ViewAttributeKeysOverrideAdvisoryKeys) {
   Harness h(TemporalityPreference::kCumulative,
             {View{{.name = "c"}, {.attribute_keys = std::vector<std::string>{"b"}}}});

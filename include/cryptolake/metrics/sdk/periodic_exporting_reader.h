@@ -7,16 +7,20 @@
 // interval is never lost), then shuts the exporter down. Export failures are
 // reported as "ExportFailed" diagnostics and do not stop the reader.
 //
+// An exporter that ignores its timeout cannot hang the caller: Shutdown()
+// waits at most its timeout for the reader thread (then returns Timeout), and
+// the destructor leaves a thread still stuck in Export() behind, detached,
+// holding only the exporter and the reader's shared state (never the reader
+// itself), to finish whenever Export() returns.
+//
 // Thread-safety: ForceFlush and Shutdown may be called from any thread,
 // concurrently; Shutdown is idempotent. Exports never run concurrently.
 #ifndef CRYPTOLAKE_METRICS_SDK_PERIODIC_EXPORTING_READER_H_
 #define CRYPTOLAKE_METRICS_SDK_PERIODIC_EXPORTING_READER_H_
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 #include "cryptolake/metrics/metric_exporter.h"
@@ -54,20 +58,20 @@ class PeriodicExportingReader final : public MetricReader {
   Status OnShutdown(std::chrono::milliseconds timeout) override;
 
  private:
-  void Run();
-  // Collects and exports once. Serialised by exporting_: waits at most
-  // `wait` for an export already running (then returns Timeout).
-  Status CollectAndExport(bool final_export, std::chrono::milliseconds wait);
+  struct Shared;
 
-  std::shared_ptr<MetricExporter> exporter_;
+  // The reader thread's loop. Uses `reader` only inside ExportOnce's
+  // collection phase (see Shared::collecting).
+  static void Run(PeriodicExportingReader* reader, std::shared_ptr<Shared> shared,
+                  PeriodicExportingReaderOptions options);
+  // Collects and exports once. Serialised by Shared::exporting: waits at
+  // most `wait` for an export already running (then returns Timeout).
+  static Status ExportOnce(PeriodicExportingReader* reader, const std::shared_ptr<Shared>& shared,
+                           bool final_export, std::chrono::milliseconds wait,
+                           bool on_reader_thread);
+
   PeriodicExportingReaderOptions options_;
-
-  std::mutex mu_;                      // Guards the fields below.
-  std::condition_variable cv_;         // Wakes the thread (stop_).
-  std::condition_variable export_cv_;  // Signals exporting_ == false.
-  bool exporting_ = false;             // Serialises exports.
-  bool stop_ = false;
-  uint64_t export_count_ = 0;
+  std::shared_ptr<Shared> shared_;
   std::thread thread_;
 };
 

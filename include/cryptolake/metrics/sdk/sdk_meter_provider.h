@@ -11,8 +11,9 @@
 //
 // Readers and views are fixed at construction. Shutdown() shuts every reader
 // down (periodic readers export one last time); afterwards instruments keep
-// working as no-ops as far as export is concerned, GetMeter still works, and
-// Collect fails. The destructor calls Shutdown().
+// working as no-ops as far as export is concerned, GetMeter returns no-op
+// meters (as the specification asks), and Collect fails. The destructor
+// calls Shutdown().
 //
 // Thread-safety: all methods may be called concurrently from any thread.
 #ifndef CRYPTOLAKE_METRICS_SDK_SDK_METER_PROVIDER_H_

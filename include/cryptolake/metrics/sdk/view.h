@@ -44,9 +44,11 @@ struct InstrumentSelector {
 struct StreamConfig {
   std::string name = {};         // "" keeps the instrument name.
   std::string description = {};  // "" keeps the instrument description.
-  std::optional<std::vector<std::string>> attribute_keys = {};  // Allow-list.
-  std::vector<std::string> excluded_attribute_keys = {};        // Exclude-list.
-  Aggregation aggregation = {};                                 // kDefault by default.
+  // Allow-list, or exclude-list: the specification makes them alternatives;
+  // when both are set the allow-list applies (to sync and async streams).
+  std::optional<std::vector<std::string>> attribute_keys = {};
+  std::vector<std::string> excluded_attribute_keys = {};
+  Aggregation aggregation = {};   // kDefault by default.
   int32_t cardinality_limit = 0;  // 0 = provider default. Counts the overflow series.
 };
 
