@@ -58,6 +58,7 @@ struct Fixture {
   std::shared_ptr<Meter> meter;
   Counter<int64_t> counter_no_attrs;
   Counter<int64_t> counter_3attrs;
+  Counter<int64_t> counter_3attrs_distinct;  // Only BM_CounterAdd_3Attrs_DistinctSeries.
   Counter<int64_t> counter_bound;
   Histogram<double> histogram_3attrs;
   UpDownCounter<int64_t> updown_1attr;
@@ -69,6 +70,7 @@ struct Fixture {
     meter = provider->GetMeter("cryptolake.bench", "1");
     counter_no_attrs = meter->CreateInt64Counter("bench.counter_no_attrs");
     counter_3attrs = meter->CreateInt64Counter("bench.counter_3attrs");
+    counter_3attrs_distinct = meter->CreateInt64Counter("bench.counter_3attrs_distinct");
     counter_bound = meter->CreateInt64Counter("bench.counter_bound");
     InstrumentOptions ms;
     ms.unit = "ms";
@@ -103,9 +105,11 @@ BENCHMARK(BM_CounterAdd_3Attrs)->Threads(1)->Threads(2);
 
 // Same call as BM_CounterAdd_3Attrs, but each thread cycles over its own 100
 // symbols ("<symbol>.<thread>"), so no series is shared between threads: the
-// distinct-series scaling figure for the unbound path (1 vs 2 threads).
+// distinct-series scaling figure for the unbound path (1 vs 2 threads). Its
+// own counter, so its series table holds only these series whatever ran
+// before it.
 void BM_CounterAdd_3Attrs_DistinctSeries(benchmark::State& state) {
-  const Counter<int64_t>& counter = Shared().counter_3attrs;
+  const Counter<int64_t>& counter = Shared().counter_3attrs_distinct;
   std::vector<std::string> symbols;
   for (const std::string& s : Symbols()) {
     symbols.push_back(s + "." + std::to_string(state.thread_index()));
