@@ -26,6 +26,10 @@ struct RecordReleaser {
   EpochRecord* record = nullptr;
   ~RecordReleaser() {
     if (record != nullptr) {
+      // Forgotten first: a thread_local destructor that records after this
+      // one ran must not keep using a record another thread may now take;
+      // it acquires a fresh one (never released: a few bytes, once).
+      tl_epoch_record = nullptr;
       record->active.store(0, std::memory_order_release);
       record->in_use.store(false, std::memory_order_release);
     }
@@ -95,9 +99,8 @@ EpochRecord* AcquireEpochRecord() {
 }
 
 void SynchronizeReaders() {
-#ifndef NDEBUG
-  assert(!tl_epoch_inside);
-#endif
+  assert(tl_epoch_record == nullptr ||
+         tl_epoch_record->active.load(std::memory_order_relaxed) == 0);
   const bool asymmetric = AsymmetricBarrierAvailable();
   uint64_t target = g_epoch.fetch_add(1, std::memory_order_seq_cst) + 1;
   // Readers entering without a fence: make their `active` stores visible

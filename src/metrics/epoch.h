@@ -16,15 +16,14 @@
 // running thread execute a full fence. Where membarrier is unavailable the
 // reader falls back to a seq_cst store (a full fence) on entry.
 //
-// Thread-safety: ReadGuard is per thread and does not nest (a recording
-// thread holds one only around a lookup and an atomic update). SynchronizeReaders may be
-// called from any thread that is NOT inside a ReadGuard; it blocks only until
-// the current readers finish their (short, non-blocking) critical sections.
+// Thread-safety: ReadGuard is per thread; a nested guard (a signal handler
+// recording inside another recording) is a no-op and the outer one covers it. SynchronizeReaders
+// may be called from any thread that is NOT inside a ReadGuard; it blocks only until the current
+// readers finish their (short, non-blocking) critical sections.
 #ifndef CRYPTOLAKE_SRC_METRICS_EPOCH_H_
 #define CRYPTOLAKE_SRC_METRICS_EPOCH_H_
 
 #include <atomic>
-#include <cassert>
 #include <cstdint>
 
 namespace cryptolake::metrics::internal {
@@ -39,11 +38,6 @@ struct alignas(64) EpochRecord {
 // thread-locals directly, without a TLS wrapper call.
 inline std::atomic<uint64_t> g_epoch{1};
 inline thread_local EpochRecord* tl_epoch_record = nullptr;
-// Debug builds check that guards do not nest and that SynchronizeReaders is
-// not called inside one.
-#ifndef NDEBUG
-inline thread_local bool tl_epoch_inside = false;
-#endif
 // True once this thread knows the collector issues a process-wide barrier
 // (set with tl_epoch_record, never changes afterwards).
 inline thread_local bool tl_epoch_asymmetric = false;
@@ -54,13 +48,15 @@ EpochRecord* AcquireEpochRecord();
 class ReadGuard {
  public:
   [[gnu::always_inline]] ReadGuard() noexcept {
-#ifndef NDEBUG
-    assert(!tl_epoch_inside);
-    tl_epoch_inside = true;
-#endif
     EpochRecord* r = tl_epoch_record;
     if (r == nullptr) [[unlikely]]
       r = AcquireEpochRecord();
+    // Nested (e.g. a signal handler recording while this thread is inside a
+    // guard): the outer guard already holds the epoch and will clear it.
+    if (r->active.load(std::memory_order_relaxed) != 0) [[unlikely]] {
+      record_ = nullptr;
+      return;
+    }
     record_ = r;
     // Acquire: a reader that sees the collector's new epoch also sees what
     // the collector unlinked before bumping it.
@@ -77,16 +73,14 @@ class ReadGuard {
     }
   }
   [[gnu::always_inline]] ~ReadGuard() {
-    record_->active.store(0, std::memory_order_release);
-#ifndef NDEBUG
-    tl_epoch_inside = false;
-#endif
+    if (record_ != nullptr) [[likely]]
+      record_->active.store(0, std::memory_order_release);
   }
   ReadGuard(const ReadGuard&) = delete;
   ReadGuard& operator=(const ReadGuard&) = delete;
 
  private:
-  EpochRecord* record_;
+  EpochRecord* record_;  // Null for a nested guard.
 };
 
 // Waits until every ReadGuard entered before this call has been left.

@@ -290,10 +290,10 @@ class SyncStreamImpl final : public SyncStream {
     const uint64_t hash = a.Hash();
     if (S* s = table_.Find(hash, a)) return s;
     if (!HasRoomLocked()) return OverflowLocked();
-    S* s = NewSeries(a, hash);
-    table_.Insert(s);
+    std::unique_ptr<S, decltype(&S::Delete)> s(NewSeries(a, hash), &S::Delete);
+    table_.Insert(s.get());  // May grow the table; freed again if that fails.
     ++count_;
-    return s;
+    return s.release();
   }
 
   S* OverflowLocked() {
@@ -333,7 +333,16 @@ class SyncStreamImpl final : public SyncStream {
     for (S* s : stale) {
       if (agg_.Drain(s->cell, scratch_)) {
         for (size_t i = 0; i < readers_; ++i) agg_.Merge(s->acc(i), scratch_);
-        table_.Insert(s);
+        try {
+          table_.Insert(s);
+          continue;
+        } catch (...) {
+          // Out of memory growing the table: the series (and what it
+          // received since the last collection) is dropped, not leaked.
+        }
+        S::Delete(s);
+        --count_;
+        full_.store(false, std::memory_order_relaxed);
       } else {
         S::Delete(s);
         --count_;
