@@ -28,7 +28,10 @@
 
 namespace cryptolake::metrics::internal {
 
-struct alignas(64) EpochRecord {
+// One per recording thread, written twice per recording. 128-byte aligned:
+// two threads' records never share a line, nor the pair of lines that
+// adjacent-line prefetchers fetch together.
+struct alignas(128) EpochRecord {
   std::atomic<uint64_t> active{0};  // 0 = quiescent, else the epoch at entry.
   std::atomic<bool> in_use{false};
   EpochRecord* next = nullptr;
