@@ -194,7 +194,7 @@ void Base2ExponentialHistogram::Range::Add(int32_t index, uint64_t n, int32_t ma
 // then index start_ + j moves to slot ((start_ + j) >> by) - (start_ >> by),
 // which is never above j, so walking j upwards reads every slot before any
 // write can reach it.
-void Base2ExponentialHistogram::Range::Downscale(int32_t by, int32_t max_size) {
+void Base2ExponentialHistogram::Range::Downscale(int32_t by) {
   if (by <= 0 || empty()) return;
   std::rotate(counts_.get(), counts_.get() + Slot(start_), counts_.get() + size_);
   const int32_t new_start = start_ >> by;
@@ -224,7 +224,7 @@ void Base2ExponentialHistogram::Range::Fill(ExponentialHistogramBuckets* out) co
     return;
   }
   out->offset = start_;
-  out->bucket_counts.reserve(static_cast<size_t>(end_ - start_ + 1));
+  out->bucket_counts.reserve(static_cast<size_t>(int64_t{end_} - start_ + 1));
   for (int32_t i = start_; i <= end_; ++i) out->bucket_counts.push_back(At(i));
 }
 
@@ -240,8 +240,8 @@ int32_t Base2ExponentialHistogram::ScaleReductionFor(int64_t low, int64_t high) 
 
 void Base2ExponentialHistogram::Downscale(int32_t by) {
   if (by <= 0) return;
-  positive_.Downscale(by, max_size_);
-  negative_.Downscale(by, max_size_);
+  positive_.Downscale(by);
+  negative_.Downscale(by);
   scale_ -= by;
 }
 

@@ -96,7 +96,7 @@ class Base2ExponentialHistogram {
     void Add(int32_t index, uint64_t n, int32_t max_size);
     void Reserve(int32_t max_size);
     // Maps index i to i >> by, merging counts.
-    void Downscale(int32_t by, int32_t max_size);
+    void Downscale(int32_t by);
     void Clear();
     void Fill(ExponentialHistogramBuckets* out) const;
 

@@ -491,7 +491,7 @@ AttributeSet PackedAttributesView::ToAttributeSet() const {
     key_bytes = heap_bytes.get();
   }
   for (uint32_t i = 0; i < n; ++i) {
-    const uint64_t* w = words_base + 4 * i;
+    const uint64_t* w = words_base + size_t{4} * i;
     std::string_view key;
     if (!(metas[i] & kLongAttribute)) {
       const size_t key_length = metas[i] & 31;
@@ -509,7 +509,7 @@ AttributeSet PackedAttributesView::ToAttributeSet() const {
   out.reserve(n);
   for (size_t k = 0; k < n; ++k) {
     const uint32_t i = keys[k].entry;
-    const uint64_t* w = words_base + 4 * i;
+    const uint64_t* w = words_base + size_t{4} * i;
     const uint16_t m = metas[i];
     const Type type = static_cast<Type>((m >> kTypeShift) & 7);
     KeyValue& kv = out.emplace_back();

@@ -142,7 +142,7 @@ Status PeriodicExportingReader::ExportOnce(PeriodicExportingReader* reader,
     shared->export_done.notify_all();
   };
   ResourceMetrics data;
-  const Status collected = final_export ? reader->CollectUnchecked(&data) : reader->Collect(&data);
+  Status collected = final_export ? reader->CollectUnchecked(&data) : reader->Collect(&data);
   if (on_reader_thread) {
     {
       std::lock_guard<std::mutex> lock(shared->mu);
@@ -155,7 +155,7 @@ Status PeriodicExportingReader::ExportOnce(PeriodicExportingReader* reader,
     finish(/*exported=*/false);
     return collected;
   }
-  const Status exported = shared->exporter->Export(data);
+  Status exported = shared->exporter->Export(data);
   finish(/*exported=*/true);
   if (!exported.ok()) {
     ReportDiagnostic(DiagnosticSeverity::kError, "ExportFailed",

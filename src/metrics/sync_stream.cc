@@ -223,9 +223,11 @@ class SyncStreamImpl final : public SyncStream {
   [[gnu::always_inline]] void Record(V value, const CanonicalAttributes& attributes) noexcept {
     // The (large) scratch list is only built when the view filters keys, in
     // a function of its own so that the common path keeps a small frame.
-    if (!filters_) [[likely]]
-      return RecordFiltered(value, attributes);
-    RecordWithFilter(value, attributes);
+    if (!filters_) [[likely]] {
+      RecordFiltered(value, attributes);
+    } else {
+      RecordWithFilter(value, attributes);
+    }
   }
 
   [[gnu::noinline]] void RecordWithFilter(V value, const CanonicalAttributes& attributes) noexcept {
@@ -411,7 +413,7 @@ std::shared_ptr<SyncStream> MakeSyncStream(StreamSpec spec) {
     case AggregationKind::kBase2ExponentialHistogram: {
       ExponentialHistogramAggregator h(agg.max_size, agg.max_scale, agg.record_min_max,
                                        spec.is_monotonic());
-      return Make(spec, std::move(h));
+      return Make(spec, h);
     }
     case AggregationKind::kDefault:
     case AggregationKind::kDrop:

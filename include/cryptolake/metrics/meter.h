@@ -143,10 +143,10 @@ class Meter {
   template <typename Handle, typename T>
   Handle Observable(std::string_view name, InstrumentKind kind, InstrumentOptions& options,
                     ObservableCallback<T> callback) {
-    constexpr InstrumentValueType type =
+    constexpr InstrumentValueType kType =
         std::is_same_v<T, int64_t> ? InstrumentValueType::kInt64 : InstrumentValueType::kDouble;
     auto impl = CreateObservableInstrument(
-        InstrumentDescriptor{std::string(name), kind, type, std::move(options)});
+        InstrumentDescriptor{std::string(name), kind, kType, std::move(options)});
     Handle handle(impl, 0);
     CallbackId id = handle.AddCallback(std::move(callback));
     return Handle(std::move(impl), id);

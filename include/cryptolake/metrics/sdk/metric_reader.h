@@ -56,8 +56,8 @@ class MetricReader {
   bool is_shutdown() const { return shutdown_.load(std::memory_order_acquire); }
 
  protected:
-  virtual Status OnForceFlush(std::chrono::milliseconds timeout) { return Status::OK(); }
-  virtual Status OnShutdown(std::chrono::milliseconds timeout) { return Status::OK(); }
+  virtual Status OnForceFlush(std::chrono::milliseconds /*timeout*/) { return Status::OK(); }
+  virtual Status OnShutdown(std::chrono::milliseconds /*timeout*/) { return Status::OK(); }
   // Collects regardless of the shutdown flag (used by the final export).
   Status CollectUnchecked(ResourceMetrics* out);
 
