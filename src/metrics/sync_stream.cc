@@ -396,7 +396,7 @@ std::shared_ptr<BoundRecorder> MakeBoundRecorder(
   return std::make_shared<BoundRecorderImpl>(std::move(targets));
 }
 
-std::shared_ptr<SyncStream> MakeSyncStream(StreamSpec spec) {
+std::shared_ptr<SyncStream> MakeSyncStream(const StreamSpec& spec) {
   const Aggregation& agg = spec.aggregation;
   const bool is_int = spec.value_type == InstrumentValueType::kInt64;
   switch (agg.kind) {

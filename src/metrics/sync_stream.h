@@ -84,7 +84,7 @@ class SyncStream : public SyncInstrument, public std::enable_shared_from_this<Sy
 std::shared_ptr<BoundRecorder> MakeBoundRecorder(std::vector<std::unique_ptr<BoundTarget>> targets);
 
 // REQUIRES: spec.aggregation.kind is not kDefault or kDrop.
-std::shared_ptr<SyncStream> MakeSyncStream(StreamSpec spec);
+std::shared_ptr<SyncStream> MakeSyncStream(const StreamSpec& spec);
 
 }  // namespace cryptolake::metrics::internal
 
