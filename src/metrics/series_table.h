@@ -7,6 +7,14 @@
 // one); growth and tombstone clean-up build a new array, publish it and free
 // the old one after SynchronizeReaders().
 //
+// Each slot holds the series pointer with 16 bits of the series' hash in the
+// pointer's unused top bits (x86-64 user-space addresses fit in 48 bits).
+// A lookup dereferences only series whose tag matches: probing past another
+// series never reads that series' memory, whose cell another thread may be
+// writing (reading it would pull the line away from that thread at every
+// add). An array whose pointers do not all fit in 48 bits stores them
+// untagged and dereferences every candidate.
+//
 // Thread-safety: as above.
 #ifndef CRYPTOLAKE_SRC_METRICS_SERIES_TABLE_H_
 #define CRYPTOLAKE_SRC_METRICS_SERIES_TABLE_H_
@@ -25,7 +33,7 @@ namespace cryptolake::metrics::internal {
 template <typename S>
 class SeriesTable {
  public:
-  SeriesTable() : table_(Array::New(kMinCapacity)) {}
+  SeriesTable() : table_(Array::New(kMinCapacity, /*tagged=*/kTaggingPossible)) {}
   ~SeriesTable() { Array::Delete(table_.load(std::memory_order_relaxed)); }
   SeriesTable(const SeriesTable&) = delete;
   SeriesTable& operator=(const SeriesTable&) = delete;
@@ -34,22 +42,34 @@ class SeriesTable {
   [[gnu::always_inline]] S* Find(uint64_t hash,
                                  const CanonicalAttributes& attributes) const noexcept {
     const Array* a = table_.load(std::memory_order_seq_cst);
+    const uint64_t want = Tag(hash);
     for (size_t i = hash & a->mask;; i = (i + 1) & a->mask) {
-      S* s = a->slots()[i].load(std::memory_order_seq_cst);
-      if (s == nullptr) return nullptr;
-      if (s != Tombstone() && s->hash == hash && s->attributes().Equals(attributes)) return s;
+      const uint64_t word = a->slots()[i].load(std::memory_order_seq_cst);
+      if (word == 0) return nullptr;
+      if (word == kTombstone) continue;
+      S* s;
+      if (a->tagged) [[likely]] {
+        if ((word >> kTagShift) != want) continue;  // Another series: not read.
+        s = Untag(word);
+      } else {
+        s = reinterpret_cast<S*>(static_cast<uintptr_t>(word));
+      }
+      if (s->hash == hash && s->attributes().Equals(attributes)) return s;
     }
   }
 
   // REQUIRES: owner's mutex held, not inside a ReadGuard, `s` not present.
   void Insert(S* s) {
     Array* a = table_.load(std::memory_order_relaxed);
-    if ((live_ + tombstones_ + 1) * 2 > a->mask + 1) a = Rebuild();
+    const bool fits = (static_cast<uint64_t>(reinterpret_cast<uintptr_t>(s)) >> kTagShift) == 0;
+    if ((live_ + tombstones_ + 1) * 2 > a->mask + 1 || (a->tagged && !fits)) {
+      a = Rebuild(/*tagged=*/a->tagged && fits);
+    }
     for (size_t i = s->hash & a->mask;; i = (i + 1) & a->mask) {
-      S* cur = a->slots()[i].load(std::memory_order_relaxed);
-      if (cur == nullptr || cur == Tombstone()) {
-        if (cur == Tombstone()) --tombstones_;
-        a->slots()[i].store(s, std::memory_order_seq_cst);
+      const uint64_t cur = a->slots()[i].load(std::memory_order_relaxed);
+      if (cur == 0 || cur == kTombstone) {
+        if (cur == kTombstone) --tombstones_;
+        a->slots()[i].store(Word(s, a->tagged), std::memory_order_seq_cst);
         ++live_;
         return;
       }
@@ -60,11 +80,12 @@ class SeriesTable {
   // after SynchronizeReaders().
   void Erase(S* s) {
     Array* a = table_.load(std::memory_order_relaxed);
+    const uint64_t word = Word(s, a->tagged);
     for (size_t i = s->hash & a->mask;; i = (i + 1) & a->mask) {
-      S* cur = a->slots()[i].load(std::memory_order_relaxed);
-      if (cur == nullptr) return;
-      if (cur == s) {
-        a->slots()[i].store(Tombstone(), std::memory_order_seq_cst);
+      const uint64_t cur = a->slots()[i].load(std::memory_order_relaxed);
+      if (cur == 0) return;
+      if (cur == word) {
+        a->slots()[i].store(kTombstone, std::memory_order_seq_cst);
         --live_;
         ++tombstones_;
         return;
@@ -78,53 +99,75 @@ class SeriesTable {
   void ForEach(F&& f) const {
     const Array* a = table_.load(std::memory_order_relaxed);
     for (size_t i = 0; i <= a->mask; ++i) {
-      S* s = a->slots()[i].load(std::memory_order_relaxed);
-      if (s != nullptr && s != Tombstone()) f(s);
+      const uint64_t word = a->slots()[i].load(std::memory_order_relaxed);
+      if (word != 0 && word != kTombstone) f(a->Pointer(word));
     }
   }
 
   size_t size() const { return live_; }
   size_t capacity() const { return table_.load(std::memory_order_relaxed)->mask + 1; }
+  // True while every slot carries a hash tag (for tests).
+  bool tagged() const { return table_.load(std::memory_order_relaxed)->tagged; }
 
  private:
   static constexpr size_t kMinCapacity = 16;
+  static constexpr int kTagShift = 48;
+  static constexpr uint64_t kPointerMask = (uint64_t{1} << kTagShift) - 1;
+  // Never a valid series address, and never a tagged word (tag bits zero).
+  static constexpr uint64_t kTombstone = 1;
+  static constexpr bool kTaggingPossible = sizeof(void*) == 8;
 
-  // The mask followed, in the same allocation, by the slots: a lookup loads
-  // the array pointer and then a slot, with no pointer to the slots between.
+  // Never zero, so a tagged word always differs from an untagged one.
+  static uint64_t Tag(uint64_t hash) { return (hash >> kTagShift) | 1; }
+  static S* Untag(uint64_t word) {
+    return reinterpret_cast<S*>(static_cast<uintptr_t>(word & kPointerMask));
+  }
+  static uint64_t Word(S* s, bool tagged) {
+    const auto p = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(s));
+    return tagged ? p | (Tag(s->hash) << kTagShift) : p;
+  }
+
+  // The mask and mode followed, in the same allocation, by the slots: a
+  // lookup loads the array pointer and then a slot, with no pointer to the
+  // slots between.
   struct Array {
     size_t mask;
-    std::atomic<S*>* slots() { return reinterpret_cast<std::atomic<S*>*>(this + 1); }
-    const std::atomic<S*>* slots() const {
-      return reinterpret_cast<const std::atomic<S*>*>(this + 1);
+    bool tagged;
+
+    std::atomic<uint64_t>* slots() { return reinterpret_cast<std::atomic<uint64_t>*>(this + 1); }
+    const std::atomic<uint64_t>* slots() const {
+      return reinterpret_cast<const std::atomic<uint64_t>*>(this + 1);
+    }
+    S* Pointer(uint64_t word) const {
+      return tagged ? Untag(word) : reinterpret_cast<S*>(static_cast<uintptr_t>(word));
     }
 
-    static Array* New(size_t capacity) {
-      static_assert(sizeof(Array) % alignof(std::atomic<S*>) == 0);
-      void* memory = ::operator new(sizeof(Array) + capacity * sizeof(std::atomic<S*>));
-      auto* a = new (memory) Array{capacity - 1};
-      for (size_t i = 0; i < capacity; ++i) new (&a->slots()[i]) std::atomic<S*>(nullptr);
+    static Array* New(size_t capacity, bool tagged) {
+      static_assert(sizeof(Array) % alignof(std::atomic<uint64_t>) == 0);
+      void* memory = ::operator new(sizeof(Array) + capacity * sizeof(std::atomic<uint64_t>));
+      auto* a = new (memory) Array{capacity - 1, tagged};
+      for (size_t i = 0; i < capacity; ++i) new (&a->slots()[i]) std::atomic<uint64_t>(0);
       return a;
     }
-    // The slots hold plain pointers: nothing to destroy.
+    // The slots hold plain words: nothing to destroy.
     static void Delete(Array* a) {
       a->~Array();
       ::operator delete(a);
     }
   };
 
-  static S* Tombstone() { return reinterpret_cast<S*>(uintptr_t{1}); }
-
-  Array* Rebuild() {
+  Array* Rebuild(bool tagged) {
     size_t capacity = kMinCapacity;
     while (capacity < (live_ + 1) * 4) capacity *= 2;
-    Array* fresh = Array::New(capacity);
     Array* old = table_.load(std::memory_order_relaxed);
+    Array* fresh = Array::New(capacity, tagged);
     for (size_t i = 0; i <= old->mask; ++i) {
-      S* s = old->slots()[i].load(std::memory_order_relaxed);
-      if (s == nullptr || s == Tombstone()) continue;
+      const uint64_t word = old->slots()[i].load(std::memory_order_relaxed);
+      if (word == 0 || word == kTombstone) continue;
+      S* s = old->Pointer(word);
       for (size_t j = s->hash & fresh->mask;; j = (j + 1) & fresh->mask) {
-        if (fresh->slots()[j].load(std::memory_order_relaxed) == nullptr) {
-          fresh->slots()[j].store(s, std::memory_order_relaxed);
+        if (fresh->slots()[j].load(std::memory_order_relaxed) == 0) {
+          fresh->slots()[j].store(Word(s, tagged), std::memory_order_relaxed);
           break;
         }
       }
