@@ -179,110 +179,112 @@ void ExpectStruct(ThriftReader& r, uint8_t type) {
   if (type != thrift::kStruct) r.Fail("expected a struct field");
 }
 
-void ParseStatistics(ThriftReader& r, Statistics* s) {
-  r.EnterStruct();
+// Reads fields up to the stop byte of the struct being read; `field(id,
+// type)` reads the fields it knows and returns false for the others, which
+// are skipped.
+template <typename Field>
+void ReadFields(ThriftReader& r, Field field) {
   int16_t id;
   uint8_t t;
   while (r.NextField(&id, &t)) {
-    switch (id) {
-      case 1:
-        s->max = ReadString(r, t);
-        break;
-      case 2:
-        s->min = ReadString(r, t);
-        break;
-      case 3:
-        s->null_count = ReadLong(r, t);
-        break;
-      case 5:
-        s->max_value = ReadString(r, t);
-        break;
-      case 6:
-        s->min_value = ReadString(r, t);
-        break;
-      default:
-        r.Skip(t);
-    }
+    if (!field(id, t)) r.Skip(t);
   }
+}
+
+// A nested struct (a struct field or a struct list element).
+template <typename Field>
+void ReadStruct(ThriftReader& r, Field field) {
+  r.EnterStruct();
+  ReadFields(r, field);
   r.LeaveStruct();
 }
 
-// Parses a union: returns the id of the member that is set, skipping its body
-// unless `body` handles it.
+bool IsBool(uint8_t type) { return type == thrift::kBoolTrue || type == thrift::kBoolFalse; }
+
+void ParseStatistics(ThriftReader& r, Statistics* s) {
+  ReadStruct(r, [&](int16_t id, uint8_t t) {
+    switch (id) {
+      case 1:
+        s->max = ReadString(r, t);
+        return true;
+      case 2:
+        s->min = ReadString(r, t);
+        return true;
+      case 3:
+        s->null_count = ReadLong(r, t);
+        return true;
+      case 5:
+        s->max_value = ReadString(r, t);
+        return true;
+      case 6:
+        s->min_value = ReadString(r, t);
+        return true;
+      default:
+        return false;
+    }
+  });
+}
+
+// Parses a union: returns the id of the member that is set, reading its body
+// with `body(member, field id, field type)` (false: skipped).
 template <typename Body>
 int16_t ParseUnion(ThriftReader& r, Body body) {
-  r.EnterStruct();
   int16_t member = 0;
-  int16_t id;
-  uint8_t t;
-  while (r.NextField(&id, &t)) {
-    if (t == thrift::kStruct && member == 0) {
-      member = id;
-      r.EnterStruct();
-      int16_t fid;
-      uint8_t ft;
-      while (r.NextField(&fid, &ft)) body(id, fid, ft);
-      r.LeaveStruct();
-    } else {
-      r.Skip(t);
-    }
-  }
-  r.LeaveStruct();
+  ReadStruct(r, [&](int16_t id, uint8_t t) {
+    if (t != thrift::kStruct || member != 0) return false;
+    member = id;
+    ReadStruct(r, [&](int16_t fid, uint8_t ft) { return body(id, fid, ft); });
+    return true;
+  });
   return member;
 }
 
 void ParseLogicalType(ThriftReader& r, SchemaElement* e) {
-  int16_t member = ParseUnion(r, [&](int16_t which, int16_t fid, uint8_t ft) {
-    if (which == kTimestampLogical && fid == 1 &&
-        (ft == thrift::kBoolTrue || ft == thrift::kBoolFalse)) {
+  e->logical = ParseUnion(r, [&](int16_t which, int16_t fid, uint8_t ft) {
+    if (which == kTimestampLogical && fid == 1 && IsBool(ft)) {
       e->ts_adjusted_to_utc = r.ReadBool(ft);
     } else if (which == kTimestampLogical && fid == 2 && ft == thrift::kStruct) {
-      e->ts_unit = ParseUnion(r, [&](int16_t, int16_t, uint8_t t2) { r.Skip(t2); });
+      e->ts_unit = ParseUnion(r, [](int16_t, int16_t, uint8_t) { return false; });
     } else if (which == kIntLogical && fid == 1) {
       e->int_bit_width = ReadInt(r, ft);
-    } else if (which == kIntLogical && fid == 2 &&
-               (ft == thrift::kBoolTrue || ft == thrift::kBoolFalse)) {
+    } else if (which == kIntLogical && fid == 2 && IsBool(ft)) {
       e->int_signed = r.ReadBool(ft);
     } else {
-      r.Skip(ft);
+      return false;
     }
+    return true;
   });
-  e->logical = member;
 }
 
 void ParseSchemaElement(ThriftReader& r, SchemaElement* e) {
-  r.EnterStruct();
-  int16_t id;
-  uint8_t t;
-  while (r.NextField(&id, &t)) {
+  ReadStruct(r, [&](int16_t id, uint8_t t) {
     switch (id) {
       case 1:
         e->type = ReadInt(r, t);
-        break;
+        return true;
       case 2:
         e->type_length = ReadInt(r, t);
-        break;
+        return true;
       case 3:
         e->repetition_type = ReadInt(r, t);
-        break;
+        return true;
       case 4:
         e->name = ReadString(r, t);
-        break;
+        return true;
       case 5:
         e->num_children = ReadInt(r, t);
-        break;
+        return true;
       case 6:
         e->converted_type = ReadInt(r, t);
-        break;
+        return true;
       case 10:
         ExpectStruct(r, t);
         ParseLogicalType(r, e);
-        break;
+        return true;
       default:
-        r.Skip(t);
+        return false;
     }
-  }
-  r.LeaveStruct();
+  });
 }
 
 template <typename Fn>
@@ -302,106 +304,89 @@ void ParseList(ThriftReader& r, uint8_t type, uint8_t want_elem, Fn each) {
 }
 
 void ParseColumnMetaData(ThriftReader& r, ColumnMetaData* m) {
-  r.EnterStruct();
-  int16_t id;
-  uint8_t t;
-  while (r.NextField(&id, &t)) {
+  ReadStruct(r, [&](int16_t id, uint8_t t) {
     switch (id) {
       case 1:
         m->type = ReadInt(r, t);
-        break;
+        return true;
       case 2:
         ParseList(r, t, thrift::kI32, [&] { m->encodings.push_back(r.ReadI32()); });
-        break;
+        return true;
       case 3:
         ParseList(r, t, thrift::kBinary, [&] { m->path_in_schema.emplace_back(r.ReadBinary()); });
-        break;
+        return true;
       case 4:
         m->codec = ReadInt(r, t);
-        break;
+        return true;
       case 5:
         m->num_values = ReadLong(r, t);
-        break;
+        return true;
       case 6:
         m->total_uncompressed_size = ReadLong(r, t);
-        break;
+        return true;
       case 7:
         m->total_compressed_size = ReadLong(r, t);
-        break;
+        return true;
       case 9:
         m->data_page_offset = ReadLong(r, t);
-        break;
+        return true;
       case 11:
         m->dictionary_page_offset = ReadLong(r, t);
-        break;
+        return true;
       case 12:
         ExpectStruct(r, t);
-        m->statistics.emplace();
-        ParseStatistics(r, &*m->statistics);
-        break;
+        ParseStatistics(r, &m->statistics.emplace());
+        return true;
       default:
-        r.Skip(t);
+        return false;
     }
-  }
-  r.LeaveStruct();
+  });
 }
 
 void ParseColumnChunk(ThriftReader& r, ColumnChunk* c) {
-  r.EnterStruct();
-  int16_t id;
-  uint8_t t;
-  while (r.NextField(&id, &t)) {
+  ReadStruct(r, [&](int16_t id, uint8_t t) {
     switch (id) {
       case 1:
         c->file_path = ReadString(r, t);
-        break;
+        return true;
       case 2:
         c->file_offset = ReadLong(r, t);
-        break;
+        return true;
       case 3:
         ExpectStruct(r, t);
-        c->meta_data.emplace();
-        ParseColumnMetaData(r, &*c->meta_data);
-        break;
+        ParseColumnMetaData(r, &c->meta_data.emplace());
+        return true;
       default:
-        r.Skip(t);
+        return false;
     }
-  }
-  r.LeaveStruct();
+  });
 }
 
 void ParseRowGroup(ThriftReader& r, RowGroup* g) {
-  r.EnterStruct();
-  int16_t id;
-  uint8_t t;
-  while (r.NextField(&id, &t)) {
+  ReadStruct(r, [&](int16_t id, uint8_t t) {
     switch (id) {
       case 1:
-        ParseList(r, t, thrift::kStruct, [&] {
-          g->columns.emplace_back();
-          ParseColumnChunk(r, &g->columns.back());
-        });
-        break;
+        ParseList(r, t, thrift::kStruct, [&] { ParseColumnChunk(r, &g->columns.emplace_back()); });
+        return true;
       case 2:
         g->total_byte_size = ReadLong(r, t);
-        break;
+        return true;
       case 3:
         g->num_rows = ReadLong(r, t);
-        break;
+        return true;
       case 5:
         g->file_offset = ReadLong(r, t);
-        break;
+        return true;
       case 6:
         g->total_compressed_size = ReadLong(r, t);
-        break;
+        return true;
       case 7:
         g->ordinal = static_cast<int16_t>(ReadInt(r, t));
-        break;
+        return true;
       default:
-        r.Skip(t);
+        return false;
     }
-  }
-  r.LeaveStruct();
+  });
 }
 
 }  // namespace
@@ -411,57 +396,46 @@ Result<FileMetaData> ParseFileMetaData(std::string_view bytes) {
   FileMetaData md;
   md.version = 0;
   bool have_schema = false, have_rows = false, have_groups = false;
-  int16_t id;
-  uint8_t t;
-  while (r.NextField(&id, &t)) {
+  ReadFields(r, [&](int16_t id, uint8_t t) {
     switch (id) {
       case 1:
         md.version = ReadInt(r, t);
-        break;
+        return true;
       case 2:
         have_schema = true;
-        ParseList(r, t, thrift::kStruct, [&] {
-          md.schema.emplace_back();
-          ParseSchemaElement(r, &md.schema.back());
-        });
-        break;
+        ParseList(r, t, thrift::kStruct, [&] { ParseSchemaElement(r, &md.schema.emplace_back()); });
+        return true;
       case 3:
         have_rows = true;
         md.num_rows = ReadLong(r, t);
-        break;
+        return true;
       case 4:
         have_groups = true;
-        ParseList(r, t, thrift::kStruct, [&] {
-          md.row_groups.emplace_back();
-          ParseRowGroup(r, &md.row_groups.back());
-        });
-        break;
+        ParseList(r, t, thrift::kStruct, [&] { ParseRowGroup(r, &md.row_groups.emplace_back()); });
+        return true;
       case 5:
         ParseList(r, t, thrift::kStruct, [&] {
-          r.EnterStruct();
           std::string k, v;
-          int16_t fid;
-          uint8_t ft;
-          while (r.NextField(&fid, &ft)) {
+          ReadStruct(r, [&](int16_t fid, uint8_t ft) {
             if (fid == 1) {
               k = ReadString(r, ft);
             } else if (fid == 2) {
               v = ReadString(r, ft);
             } else {
-              r.Skip(ft);
+              return false;
             }
-          }
-          r.LeaveStruct();
+            return true;
+          });
           md.key_value_metadata.emplace_back(std::move(k), std::move(v));
         });
-        break;
+        return true;
       case 6:
         md.created_by = ReadString(r, t);
-        break;
+        return true;
       default:
-        r.Skip(t);
+        return false;
     }
-  }
+  });
   if (!r.ok()) return Status::Corruption("parquet footer: " + r.error());
   if (!have_schema || !have_rows || !have_groups) {
     return Status::Corruption(
@@ -473,111 +447,94 @@ Result<FileMetaData> ParseFileMetaData(std::string_view bytes) {
 Status ParsePageHeader(std::string_view bytes, PageHeader* h, size_t* header_size) {
   ThriftReader r(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   *h = PageHeader();
-  int16_t id;
-  uint8_t t;
-  while (r.NextField(&id, &t)) {
+  ReadFields(r, [&](int16_t id, uint8_t t) {
     switch (id) {
       case 1:
         h->type = ReadInt(r, t);
-        break;
+        return true;
       case 2:
         h->uncompressed_page_size = ReadInt(r, t);
-        break;
+        return true;
       case 3:
         h->compressed_page_size = ReadInt(r, t);
-        break;
+        return true;
       case 5: {
         ExpectStruct(r, t);
         auto& d = h->data_page_header.emplace();
-        r.EnterStruct();
-        int16_t fid;
-        uint8_t ft;
-        while (r.NextField(&fid, &ft)) {
+        ReadStruct(r, [&](int16_t fid, uint8_t ft) {
           switch (fid) {
             case 1:
               d.num_values = ReadInt(r, ft);
-              break;
+              return true;
             case 2:
               d.encoding = ReadInt(r, ft);
-              break;
+              return true;
             case 3:
               d.definition_level_encoding = ReadInt(r, ft);
-              break;
+              return true;
             case 4:
               d.repetition_level_encoding = ReadInt(r, ft);
-              break;
+              return true;
             default:
-              r.Skip(ft);
+              return false;
           }
-        }
-        r.LeaveStruct();
-        break;
+        });
+        return true;
       }
       case 7: {
         ExpectStruct(r, t);
         auto& d = h->dictionary_page_header.emplace();
-        r.EnterStruct();
-        int16_t fid;
-        uint8_t ft;
-        while (r.NextField(&fid, &ft)) {
+        ReadStruct(r, [&](int16_t fid, uint8_t ft) {
           switch (fid) {
             case 1:
               d.num_values = ReadInt(r, ft);
-              break;
+              return true;
             case 2:
               d.encoding = ReadInt(r, ft);
-              break;
+              return true;
             default:
-              r.Skip(ft);
+              return false;
           }
-        }
-        r.LeaveStruct();
-        break;
+        });
+        return true;
       }
       case 8: {
         ExpectStruct(r, t);
         auto& d = h->data_page_header_v2.emplace();
-        r.EnterStruct();
-        int16_t fid;
-        uint8_t ft;
-        while (r.NextField(&fid, &ft)) {
+        ReadStruct(r, [&](int16_t fid, uint8_t ft) {
           switch (fid) {
             case 1:
               d.num_values = ReadInt(r, ft);
-              break;
+              return true;
             case 2:
               d.num_nulls = ReadInt(r, ft);
-              break;
+              return true;
             case 3:
               d.num_rows = ReadInt(r, ft);
-              break;
+              return true;
             case 4:
               d.encoding = ReadInt(r, ft);
-              break;
+              return true;
             case 5:
               d.definition_levels_byte_length = ReadInt(r, ft);
-              break;
+              return true;
             case 6:
               d.repetition_levels_byte_length = ReadInt(r, ft);
-              break;
+              return true;
             case 7:
-              if (ft == thrift::kBoolTrue || ft == thrift::kBoolFalse) {
-                d.is_compressed = r.ReadBool(ft);
-              } else {
-                r.Skip(ft);
-              }
-              break;
+              if (!IsBool(ft)) return false;
+              d.is_compressed = r.ReadBool(ft);
+              return true;
             default:
-              r.Skip(ft);
+              return false;
           }
-        }
-        r.LeaveStruct();
-        break;
+        });
+        return true;
       }
       default:
-        r.Skip(t);
+        return false;
     }
-  }
+  });
   if (!r.ok()) return Status::Corruption("parquet page header: " + r.error());
   *header_size = r.position();
   return Status::OK();
