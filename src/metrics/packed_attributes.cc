@@ -195,12 +195,10 @@ void CanonicalAttributes::FilterFrom(const CanonicalAttributes& source,
 }
 
 bool CanonicalAttributes::HasDuplicateKeys() const noexcept {
-  // Keys are compared only when their length was seen before (as in Scan):
-  // linear for the usual lists of keys of distinct lengths.
+  // As in Scan: linear for the usual lists of keys of distinct lengths.
   uint32_t lengths_seen = 0;
   for (size_t i = 0; i < size_; ++i) {
-    const size_t key_length = items_[i].key.size();
-    const uint32_t length_bit = uint32_t{1} << (key_length < 31 ? key_length : 31);
+    const uint32_t length_bit = KeyLengthBit(items_[i].key.size());
     if ((lengths_seen & length_bit) && HasKeyBefore(items_, items_ + i)) return true;
     lengths_seen |= length_bit;
   }

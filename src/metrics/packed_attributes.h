@@ -167,6 +167,12 @@ void LongWords(const AttributeView& item, AttributeWords* w) noexcept;
     LongWords(item, w);
 }
 
+// The duplicate-key checks compare keys only when their length was seen
+// before: one bit per key length, lengths of 31 and more sharing one.
+inline uint32_t KeyLengthBit(size_t key_length) {
+  return uint32_t{1} << (key_length < 31 ? key_length : 31);
+}
+
 // True when an entry of [begin, item) has item's key. Out of line: rare.
 bool HasKeyBefore(const AttributeView* begin, const AttributeView* item) noexcept;
 
@@ -247,8 +253,7 @@ class CanonicalAttributes {
     AttributeWords* w = inline_words_;
     for (const AttributeView* p = data; p != data + n; ++p, ++w) {
       if constexpr (kCheckKeys) {
-        const size_t key_length = p->key.size();
-        const uint32_t length_bit = uint32_t{1} << (key_length < 31 ? key_length : 31);
+        const uint32_t length_bit = KeyLengthBit(p->key.size());
         if ((lengths_seen & length_bit) && HasKeyBefore(data, p)) [[unlikely]] {
           return false;
         }

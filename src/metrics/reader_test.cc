@@ -185,23 +185,39 @@ class BlockingExporter final : public MetricExporter {
 
 // Regression: ForceFlush(timeout) waited for a running export for the
 // reader's export timeout (here an hour) instead of the caller's timeout.
+// A provider whose periodic reader (1 ms interval, `export_timeout`) has its
+// thread stuck in BlockingExporter::Export; a releaser thread lets the export
+// return when told to (at the latest after 20 s).
+struct StuckExport {
+  explicit StuckExport(std::chrono::milliseconds export_timeout) {
+    PeriodicExportingReaderOptions o;
+    o.interval = std::chrono::milliseconds(1);
+    o.timeout = export_timeout;
+    reader = std::make_shared<PeriodicExportingReader>(exporter, o);
+    SdkMeterProviderOptions options;
+    options.readers = {reader};
+    provider = std::make_shared<SdkMeterProvider>(std::move(options));
+    provider->GetMeter("m")->CreateInt64Counter("c").Add(1);
+    exporter->WaitUntilEntered();
+    releaser = std::thread([this] { exporter->ReleaseWhenToldOr(std::chrono::seconds(20)); });
+  }
+  void Release() {
+    exporter->RequestRelease();
+    releaser.join();
+  }
+
+  std::shared_ptr<BlockingExporter> exporter = std::make_shared<BlockingExporter>();
+  std::shared_ptr<PeriodicExportingReader> reader;
+  std::shared_ptr<SdkMeterProvider> provider;
+  std::thread releaser;
+};
+
 TEST(PeriodicReaderTest, ForceFlushHonoursItsTimeoutWhileAnExportRuns) {
-  auto exporter = std::make_shared<BlockingExporter>();
-  PeriodicExportingReaderOptions o;
-  o.interval = std::chrono::milliseconds(1);
-  o.timeout = std::chrono::hours(1);
-  auto reader = std::make_shared<PeriodicExportingReader>(exporter, o);
-  SdkMeterProviderOptions options;
-  options.readers = {reader};
-  auto provider = std::make_shared<SdkMeterProvider>(std::move(options));
-  provider->GetMeter("m")->CreateInt64Counter("c").Add(1);
-  exporter->WaitUntilEntered();  // The reader thread is now stuck in Export.
-  std::thread releaser([&] { exporter->ReleaseWhenToldOr(std::chrono::seconds(20)); });
-  const Status flushed = reader->ForceFlush(std::chrono::milliseconds(10));
-  exporter->RequestRelease();
-  releaser.join();
+  StuckExport stuck(std::chrono::hours(1));
+  const Status flushed = stuck.reader->ForceFlush(std::chrono::milliseconds(10));
+  stuck.Release();
   EXPECT_TRUE(flushed.IsTimeout()) << flushed.ToString();
-  EXPECT_TRUE(provider->Shutdown().ok());
+  EXPECT_TRUE(stuck.provider->Shutdown().ok());
 }
 
 // An exporter that ignores its timeout must not hang Shutdown or the
@@ -209,27 +225,16 @@ TEST(PeriodicReaderTest, ForceFlushHonoursItsTimeoutWhileAnExportRuns) {
 // while the export is still stuck, and the export returns afterwards into
 // state that is still alive (ASan/TSan runs of this test check that).
 TEST(PeriodicReaderTest, ShutdownDoesNotWaitForAnExportThatIgnoresItsTimeout) {
-  auto exporter = std::make_shared<BlockingExporter>();
-  PeriodicExportingReaderOptions o;
-  o.interval = std::chrono::milliseconds(1);
-  o.timeout = std::chrono::milliseconds(20);
-  auto reader = std::make_shared<PeriodicExportingReader>(exporter, o);
-  SdkMeterProviderOptions options;
-  options.readers = {reader};
-  auto provider = std::make_shared<SdkMeterProvider>(std::move(options));
-  provider->GetMeter("m")->CreateInt64Counter("c").Add(1);
-  exporter->WaitUntilEntered();  // The reader thread is now stuck in Export.
-  std::thread releaser([&] { exporter->ReleaseWhenToldOr(std::chrono::seconds(20)); });
-  const Status down = provider->Shutdown(std::chrono::milliseconds(20));
+  StuckExport stuck(std::chrono::milliseconds(20));
+  const Status down = stuck.provider->Shutdown(std::chrono::milliseconds(20));
   EXPECT_TRUE(down.IsTimeout()) << down.ToString();
-  provider.reset();
-  reader.reset();  // Destroyed with the export still running.
-  exporter->RequestRelease();
-  releaser.join();
+  stuck.provider.reset();
+  stuck.reader.reset();  // Destroyed with the export still running.
+  stuck.Release();
   // The detached thread returns from Export and then updates the shared
   // state; a use of the destroyed reader there would be caught by the
   // sanitizer runs. The short sleep lets it get that far before the test ends.
-  EXPECT_TRUE(exporter->WaitUntilReturned(std::chrono::seconds(20)));
+  EXPECT_TRUE(stuck.exporter->WaitUntilReturned(std::chrono::seconds(20)));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 

@@ -47,13 +47,8 @@ class SeriesTable {
       const uint64_t word = a->slots()[i].load(std::memory_order_seq_cst);
       if (word == 0) return nullptr;
       if (word == kTombstone) continue;
-      S* s;
-      if (a->tagged) [[likely]] {
-        if ((word >> kTagShift) != want) continue;  // Another series: not read.
-        s = Untag(word);
-      } else {
-        s = reinterpret_cast<S*>(static_cast<uintptr_t>(word));
-      }
+      if (a->tagged && (word >> kTagShift) != want) continue;  // Another series: not read.
+      S* s = a->Pointer(word);
       if (s->hash == hash && s->attributes().Equals(attributes)) return s;
     }
   }
