@@ -266,14 +266,20 @@ void WritePoint(JsonWriter& w, const NumberDataPoint& p) {
   w.Raw('}');
 }
 
+// The fields both histogram point kinds start with, in their OTLP order.
+template <typename HistogramPoint>
+void WriteHistogramHead(JsonWriter& w, const HistogramPoint& p, bool* first) {
+  WriteAttributes(w, p.attributes, first);
+  WriteTimes(w, p.start_time_unix_nano, p.time_unix_nano, first);
+  w.Key("count", first);
+  w.Uint64AsString(p.count);
+  WriteOptionalDouble(w, "sum", p.sum, first);
+}
+
 void WritePoint(JsonWriter& w, const HistogramDataPoint& p) {
   bool first = true;
   w.Raw('{');
-  WriteAttributes(w, p.attributes, &first);
-  WriteTimes(w, p.start_time_unix_nano, p.time_unix_nano, &first);
-  w.Key("count", &first);
-  w.Uint64AsString(p.count);
-  WriteOptionalDouble(w, "sum", p.sum, &first);
+  WriteHistogramHead(w, p, &first);
   w.Key("bucketCounts", &first);
   WriteUint64Array(w, p.bucket_counts);
   w.Key("explicitBounds", &first);
@@ -301,11 +307,7 @@ void WriteBuckets(JsonWriter& w, std::string_view key, const ExponentialHistogra
 void WritePoint(JsonWriter& w, const ExponentialHistogramDataPoint& p) {
   bool first = true;
   w.Raw('{');
-  WriteAttributes(w, p.attributes, &first);
-  WriteTimes(w, p.start_time_unix_nano, p.time_unix_nano, &first);
-  w.Key("count", &first);
-  w.Uint64AsString(p.count);
-  WriteOptionalDouble(w, "sum", p.sum, &first);
+  WriteHistogramHead(w, p, &first);
   w.Key("scale", &first);
   w.Integer(p.scale);
   w.Key("zeroCount", &first);
