@@ -17,7 +17,7 @@ for arg in "$@"; do
 done
 
 runtime_pkgs=(build-essential cmake ninja-build ccache pkg-config git ca-certificates
-  libzstd-dev libsnappy-dev libdeflate-dev libssl-dev libcurl4-openssl-dev
+  libzstd-dev libsnappy-dev libdeflate-dev libisal-dev libssl-dev libcurl4-openssl-dev
   libfast-float-dev nlohmann-json3-dev libcli11-dev zip unzip)
 # cpp-httplib: loopback HTTP servers inside tests (archive mirror, S3 listing semantics).
 

@@ -74,6 +74,20 @@ Status ValidateDiscoveryQuery(const DiscoveryQuery& q) {
   if (IsKlineClass(q.data_type) && q.interval.empty()) {
     return Status::InvalidArgument(q.data_type + " needs an interval (e.g. 1m, 1h, 1d)");
   }
+  if (IsKlineClass(q.data_type)) {
+    // The intervals the archive publishes kline-class files for (1s: spot klines only).
+    static constexpr std::string_view kIntervals[] = {"1m",  "3m", "5m", "15m", "30m",
+                                                      "1h",  "2h", "4h", "6h",  "8h",
+                                                      "12h", "1d", "3d", "1w",  "1mo"};
+    bool known =
+        std::find(std::begin(kIntervals), std::end(kIntervals), q.interval) != std::end(kIntervals);
+    if (q.interval == "1s") known = q.market == Market::kSpot && q.data_type == "klines";
+    if (!known) {
+      return Status::InvalidArgument(
+          "interval \"" + q.interval + "\" is not one the archive has for " + q.data_type +
+          " (1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1mo; 1s for spot klines)");
+    }
+  }
   if (!IsKlineClass(q.data_type) && !q.interval.empty()) {
     return Status::InvalidArgument(q.data_type + " has no intervals, but interval \"" + q.interval +
                                    "\" was given");

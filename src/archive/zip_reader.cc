@@ -79,11 +79,9 @@ Result<size_t> FindEndOfCentralDir(std::string_view zip) {
   return Bad("no end-of-central-directory record (not a zip file, or truncated)");
 }
 
-// Extracts into the buffer that alloc(n) returns (n bytes, the member's size;
-// nullptr with *alloc_status set when it cannot); the member's name and
-// verified CRC-32 go to *name and *crc_out when non-null.
-template <typename Alloc>
-Status Extract(std::string_view zip, Alloc alloc, std::string* name, uint32_t* crc_out) {
+}  // namespace
+
+Result<ZipMemberLocation> LocateSingleMember(std::string_view zip) {
   CL_ASSIGN_OR_RETURN(size_t eocd, FindEndOfCentralDir(zip));
   const char* e = zip.data() + eocd;
   uint16_t disk = Load16(e + 4);
@@ -147,13 +145,35 @@ Status Extract(std::string_view zip, Alloc alloc, std::string* name, uint32_t* c
   if (data_start + compressed_size > cd_offset) {
     return Bad("member data runs past the central directory (truncated file?)");
   }
-  const char* data = zip.data() + data_start;
+  ZipMemberLocation m;
+  m.name = member_name;
+  m.deflated = method == kMethodDeflate;
+  m.data = zip.substr(data_start, compressed_size);
+  m.uncompressed_size = uncompressed_size;
+  m.crc32 = crc;
 
   if (method == kMethodStored) {
     if (compressed_size != uncompressed_size) return Bad("stored member sizes disagree");
   } else if (uncompressed_size > static_cast<uint64_t>(compressed_size) * kMaxDeflateRatio + 64) {
     return Bad("declared uncompressed size is impossible for its compressed size");
   }
+  return m;
+}
+
+namespace {
+
+// Extracts into the buffer that alloc(n) returns (n bytes, the member's size;
+// nullptr with *alloc_status set when it cannot); the member's name and
+// verified CRC-32 go to *name and *crc_out when non-null.
+template <typename Alloc>
+Status Extract(std::string_view zip, Alloc alloc, std::string* name, uint32_t* crc_out) {
+  CL_ASSIGN_OR_RETURN(ZipMemberLocation m, LocateSingleMember(zip));
+  const char* data = m.data.data();
+  const uint32_t compressed_size = static_cast<uint32_t>(m.data.size());
+  const uint32_t uncompressed_size = static_cast<uint32_t>(m.uncompressed_size);
+  const uint32_t crc = m.crc32;
+  const uint16_t method = m.deflated ? kMethodDeflate : kMethodStored;
+  std::string_view member_name = m.name;
   Status alloc_status;
   char* out = alloc(uncompressed_size, &alloc_status);
   if (out == nullptr) return alloc_status;

@@ -14,6 +14,7 @@
 #include "cryptolake/archive/checksum.h"
 #include "cryptolake/archive/discovery.h"
 #include "cryptolake/archive/zip_reader.h"
+#include "cryptolake/lake/data_type_schema.h"
 #include "cryptolake/lake/ledger.h"
 #include "cryptolake/lake/partition.h"
 #include "cryptolake/parquet/file_writer.h"
@@ -26,8 +27,6 @@ using archive::ArchiveFile;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kBronzePrefix = "bronze/";
-// CSVs smaller than this are never sliced: thread start-up would cost more than it saves.
-constexpr size_t kMinSliceBytes = 4 << 20;
 
 double SecondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -41,25 +40,6 @@ std::string UtcNowIso() {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
-
-// One encoded Parquet file (or rejects file) ready to publish.
-struct PendingObject {
-  std::string key;
-  std::string bytes;
-  int64_t rows = 0;
-};
-
-// Result of converting one slice (or the whole CSV) and encoding its partitions.
-struct SliceOutput {
-  Status status;
-  SilverConversion conversion;  // batches are released after encoding
-  std::vector<PendingObject> parquet_files;
-  // Time column range and unique-key monotonicity, for the cross-slice checks.
-  bool has_rows = false;
-  int64_t first_time = 0, last_time = 0;
-  bool key_strictly_increasing = true;
-  int64_t first_key = 0, last_key = 0;
-};
 
 struct RunContext {
   const IngestOptions& options;
@@ -82,357 +62,255 @@ parquet::WriterOptions ParquetOptionsFor(const IngestOptions& o, const std::stri
   return w;
 }
 
-// Converts `csv` and encodes every partition into Parquet bytes; slice >= 0 names slice files.
-SliceOutput ConvertAndEncode(const ArchiveFile& file, const std::string& csv_name,
-                             std::string_view csv, const ConvertOptions& convert_options,
-                             const parquet::WriterOptions& writer_options,
-                             const std::string& sha256, int slice) {
-  SliceOutput out;
-  Result<SilverConversion> conv = ConvertCsvToSilver(file, csv_name, csv, convert_options);
-  if (!conv.ok()) {
-    out.status = conv.status();
-    return out;
-  }
-  out.conversion = std::move(conv).value();
-  const DataTypeSchema& schema = *out.conversion.schema;
-  const int time_col = schema.silver_schema.FindColumn(schema.rules.time_column);
-  const int key_col = schema.rules.unique_key.empty()
-                          ? -1
-                          : schema.silver_schema.FindColumn(schema.rules.unique_key);
-  bool first = true;
-  for (SilverPartition& p : out.conversion.partitions) {
-    const parquet::ColumnBatch& b = p.batch;
-    if (b.num_rows() > 0) {
-      if (time_col >= 0) {
-        const auto& t = b.Int64(time_col);
-        if (first) out.first_time = t.front();
-        out.last_time = t.back();
-      }
-      if (key_col >= 0) {
-        const auto& k = b.Int64(key_col);
-        if (first)
-          out.first_key = k.front();
-        else if (k.front() <= out.last_key)
-          out.key_strictly_increasing = false;
-        for (size_t i = 1; i < k.size() && out.key_strictly_increasing; ++i) {
-          if (k[i] <= k[i - 1]) out.key_strictly_increasing = false;
-        }
-        out.last_key = k.back();
-      }
-      first = false;
-      out.has_rows = true;
-    }
-    parquet::FileWriter writer(schema.silver_schema, writer_options);
-    writer.Append(b);
-    Result<std::string> bytes = writer.Finish();
-    if (!bytes.ok()) {
-      out.status = bytes.status().WithContext("encoding " + p.partition_dir);
-      return out;
-    }
-    out.parquet_files.push_back(PendingObject{p.partition_dir + SilverPartFileName(sha256, slice),
-                                              std::move(bytes).value(),
-                                              static_cast<int64_t>(b.num_rows())});
-    p.batch = parquet::ColumnBatch();  // release memory early
-  }
-  return out;
+// The member name a zip declares (for the Parquet metadata), without inflating.
+std::string CsvNameOf(std::string_view zip) {
+  Result<archive::ZipMemberLocation> m = archive::LocateSingleMember(zip);
+  return m.ok() ? std::string(m->name) : std::string();
 }
 
-// Cuts `csv` into up to `n` pieces at line starts (piece 0 keeps the header).
-std::vector<std::string_view> SliceAtLines(std::string_view csv, int n) {
-  std::vector<std::string_view> slices;
-  size_t begin = 0;
-  for (int i = 1; i < n; ++i) {
-    size_t target = csv.size() * i / n;
-    if (target <= begin) continue;
-    size_t nl = csv.find('\n', target);
-    if (nl == std::string_view::npos || nl + 1 >= csv.size()) break;
-    slices.push_back(csv.substr(begin, nl + 1 - begin));
-    begin = nl + 1;
+// Ingests one archive file. The steps, in this order, are what makes a crash at
+// any point safe (docs/lake-layout.md, "Crash consistency"):
+//   FetchChecksum -> SkipIfCommitted -> FetchZip -> Verify -> Convert (temp objects only)
+//   -> PublishSilver -> StoreBronze -> Commit (ledger) -> RemoveSuperseded.
+class FileIngest {
+ public:
+  FileIngest(RunContext& ctx, const ArchiveFile& file, int threads)
+      : ctx_(ctx), file_(file), threads_(threads) {
+    r_.archive_path = file.ZipPath();
   }
-  slices.push_back(csv.substr(begin));
-  return slices;
-}
 
-// Converts the CSV with up to `threads` threads. Slicing is only an optimisation: whenever a
-// slice reports a problem (bad row, rejects, or a cross-slice ordering/uniqueness question the
-// slices cannot answer alone) the whole file is converted again in one piece, so errors,
-// line numbers and rejects are exactly those of a sequential run.
-std::vector<SliceOutput> ConvertFile(const ArchiveFile& file, const std::string& csv_name,
-                                     std::string_view csv, const ConvertOptions& convert_options,
-                                     const parquet::WriterOptions& writer_options,
-                                     const std::string& sha256, int threads) {
-  if (threads > 1 && csv.size() >= kMinSliceBytes) {
-    std::vector<std::string_view> slices = SliceAtLines(csv, threads);
-    if (slices.size() > 1) {
-      std::vector<SliceOutput> outs(slices.size());
-      std::vector<std::thread> helpers;
-      for (size_t i = 1; i < slices.size(); ++i) {
-        helpers.emplace_back([&, i] {
-          outs[i] = ConvertAndEncode(file, csv_name, slices[i], convert_options, writer_options,
-                                     sha256, static_cast<int>(i));
-        });
-      }
-      outs[0] =
-          ConvertAndEncode(file, csv_name, slices[0], convert_options, writer_options, sha256, 0);
-      for (auto& t : helpers) t.join();
-      bool usable = true;
-      const DataTypeSchema* schema = nullptr;
-      const SliceOutput* prev = nullptr;
-      for (const SliceOutput& s : outs) {
-        if (!s.status.ok() || s.conversion.rows_rejected > 0 || !s.has_rows) {
-          usable = false;
-          break;
-        }
-        schema = s.conversion.schema;
-        if (s.conversion.time_unit != outs[0].conversion.time_unit) usable = false;
-        if (!schema->rules.unique_key.empty() && !s.key_strictly_increasing) usable = false;
-        if (prev != nullptr) {
-          if (schema->rules.time_non_decreasing && s.first_time < prev->last_time) usable = false;
-          if (!schema->rules.unique_key.empty() && s.first_key <= prev->last_key) usable = false;
-        }
-        prev = &s;
-      }
-      if (usable) return outs;
+  FileReport Run() {
+    Status st = RunSteps();
+    if (!st.ok()) {
+      r_.outcome = FileOutcome::kFailed;
+      r_.error = std::move(st);
     }
+    return std::move(r_);
   }
-  std::vector<SliceOutput> outs;
-  outs.push_back(
-      ConvertAndEncode(file, csv_name, csv, convert_options, writer_options, sha256, -1));
-  return outs;
-}
 
-// `csv_buffer` is the worker's inflate buffer, reused from file to file (its pages stay mapped,
-// so only the first file of a worker pays the page faults of a fresh buffer).
-FileReport ProcessFile(RunContext& ctx, const ArchiveFile& file, int threads,
-                       archive::InflateBuffer& csv_buffer) {
-  const IngestOptions& o = ctx.options;
-  FileReport r;
-  r.archive_path = file.ZipPath();
-  const std::string zip_path = file.ZipPath();
-  const std::string sum_path = file.ChecksumPath();
-  auto fail = [&](Status s) {
-    r.outcome = FileOutcome::kFailed;
-    r.error = std::move(s);
-    return r;
-  };
+ private:
+  Status RunSteps() {
+    CL_RETURN_IF_ERROR(FetchChecksum());
+    CL_ASSIGN_OR_RETURN(bool committed, SkipIfCommitted());
+    if (committed) {
+      r_.outcome = FileOutcome::kSkipped;
+      return Status::OK();
+    }
+    CL_RETURN_IF_ERROR(FetchZip());
+    CL_RETURN_IF_ERROR(Verify());
+    CL_RETURN_IF_ERROR(Convert());
+    CL_RETURN_IF_ERROR(PublishSilver());
+    CL_RETURN_IF_ERROR(StoreBronze());
+    CL_RETURN_IF_ERROR(Commit());
+    CL_RETURN_IF_ERROR(RemoveSuperseded());
+    r_.outcome = FileOutcome::kIngested;
+    return Status::OK();
+  }
+
+  std::string ZipPath() const { return file_.ZipPath(); }
 
   // 1. The sidecar decides everything else, so it is the only thing fetched for a file the
   // ledger already holds at this digest.
-  auto t_fetch = Clock::now();
-  Result<std::string> sum = ctx.source.Fetch(sum_path);
-  ctx.metrics.RecordDownload(SecondsSince(t_fetch), sum.ok());
-  if (!sum.ok()) {
-    if (sum.status().IsNotFound()) {
-      return fail(Status::NotFound("missing day: " + zip_path +
-                                   " has no .CHECKSUM in the archive (" + sum.status().message() +
-                                   ")"));
+  Status FetchChecksum() {
+    const std::string sum_path = file_.ChecksumPath();
+    auto t0 = Clock::now();
+    Result<std::string> sum = ctx_.source.Fetch(sum_path);
+    ctx_.metrics.RecordDownload(SecondsSince(t0), sum.ok());
+    if (!sum.ok()) {
+      if (sum.status().IsNotFound()) {
+        return Status::NotFound("missing day: " + ZipPath() + " has no .CHECKSUM in the archive (" +
+                                sum.status().message() + ")");
+      }
+      return sum.status().WithContext(sum_path);
     }
-    return fail(sum.status().WithContext(sum_path));
+    checksum_file_ = std::move(sum).value();
+    r_.bytes_downloaded += static_cast<int64_t>(checksum_file_.size());
+    Result<std::string> expected = archive::ParseChecksumFile(checksum_file_, file_.ZipName());
+    if (!expected.ok()) return expected.status().WithContext(sum_path);
+    r_.sha256 = *expected;
+    return Status::OK();
   }
-  r.bytes_downloaded += static_cast<int64_t>(sum->size());
-  Result<std::string> expected = archive::ParseChecksumFile(*sum, file.ZipName());
-  if (!expected.ok()) return fail(expected.status().WithContext(sum_path));
-  r.sha256 = *expected;
 
-  // 2. Ledger: same digest and all recorded files still there => nothing to do.
-  Result<std::optional<LedgerEntry>> previous = ctx.ledger.Lookup(zip_path);
-  if (!previous.ok()) return fail(previous.status());
-  if (previous->has_value() && (*previous)->sha256 == r.sha256) {
-    bool complete = true;
-    for (const std::string& key : (*previous)->AllFiles()) {
-      Result<bool> exists = ctx.lake.Exists(key);
-      if (!exists.ok()) return fail(exists.status());
-      if (!*exists) {
-        complete = false;
-        break;
+  // 2. Ledger: same digest and all recorded files still there => nothing to do, except
+  // finishing the removal of superseded files a crash interrupted.
+  Result<bool> SkipIfCommitted() {
+    CL_ASSIGN_OR_RETURN(previous_, ctx_.ledger.Lookup(ZipPath()));
+    if (!previous_.has_value() || previous_->sha256 != r_.sha256) return false;
+    for (const std::string& key : previous_->AllFiles()) {
+      CL_ASSIGN_OR_RETURN(bool exists, ctx_.lake.Exists(key));
+      if (!exists) return false;
+    }
+    for (const std::string& key : previous_->superseded_files) {
+      CL_ASSIGN_OR_RETURN(bool exists, ctx_.lake.Exists(key));
+      if (exists) {
+        CL_RETURN_IF_ERROR(
+            ctx_.lake.Delete(key).WithContext("removing the superseded file " + key));
       }
     }
-    if (complete) {
-      // A crash between recording this entry and deleting the files it superseded leaves those
-      // behind; finish the job now (reads only, unless such a leftover exists).
-      for (const std::string& key : (*previous)->superseded_files) {
-        Result<bool> exists = ctx.lake.Exists(key);
-        if (!exists.ok()) return fail(exists.status());
-        if (*exists) {
-          if (Status s = ctx.lake.Delete(key); !s.ok()) {
-            return fail(s.WithContext("removing the superseded file " + key));
-          }
-        }
-      }
-      r.outcome = FileOutcome::kSkipped;
-      r.rows = (*previous)->rows;
-      r.rejected_rows = (*previous)->rejected_rows;
-      r.silver_files = (*previous)->silver_files;
-      r.reject_files = (*previous)->reject_files;
-      return r;
-    }
+    r_.rows = previous_->rows;
+    r_.rejected_rows = previous_->rejected_rows;
+    r_.silver_files = previous_->silver_files;
+    r_.reject_files = previous_->reject_files;
+    return true;
   }
 
   // 3. The zip: from bronze when the lake already holds this exact file, else downloaded.
-  const std::string bronze_zip = std::string(kBronzePrefix) + zip_path;
-  const std::string bronze_sum = std::string(kBronzePrefix) + sum_path;
-  std::string zip;
-  std::string actual;
-  bool zip_in_bronze = false;
-  if (Result<std::string> b = ctx.lake.Get(bronze_zip); b.ok()) {
-    std::string digest = archive::Sha256Hex(*b);
-    if (digest == r.sha256) {
-      zip = std::move(b).value();
-      actual = std::move(digest);
-      zip_in_bronze = true;
+  Status FetchZip() {
+    if (Result<std::string> b = ctx_.lake.Get(BronzeZipKey()); b.ok()) {
+      std::string digest = archive::Sha256Hex(*b);
+      if (digest == r_.sha256) {
+        zip_ = std::move(b).value();
+        zip_in_bronze_ = true;
+        return Status::OK();
+      }
     }
-  }
-  if (!zip_in_bronze) {
-    t_fetch = Clock::now();
-    Result<std::string> z = ctx.source.Fetch(zip_path);
-    ctx.metrics.RecordDownload(SecondsSince(t_fetch), z.ok());
+    auto t0 = Clock::now();
+    Result<std::string> z = ctx_.source.Fetch(ZipPath());
+    ctx_.metrics.RecordDownload(SecondsSince(t0), z.ok());
     if (!z.ok()) {
       if (z.status().IsNotFound()) {
-        return fail(Status::NotFound("missing file: " + zip_path + " has a .CHECKSUM but no zip (" +
-                                     z.status().message() + ")"));
+        return Status::NotFound("missing file: " + ZipPath() + " has a .CHECKSUM but no zip (" +
+                                z.status().message() + ")");
       }
-      return fail(z.status().WithContext(zip_path));
+      return z.status().WithContext(ZipPath());
     }
-    zip = std::move(z).value();
-    r.bytes_downloaded += static_cast<int64_t>(zip.size());
+    zip_ = std::move(z).value();
+    r_.bytes_downloaded += static_cast<int64_t>(zip_.size());
+    return Status::OK();
   }
 
-  // 4. Verify before anything is written, 5. store bronze (byte-identical; skipped when the lake
-  // already holds it), 6. inflate. With a spare thread the hash and the bronze write overlap the
-  // inflate: the inflated bytes stay in memory and are discarded unless the digest matches.
-  // With one thread the bronze zip is written at once but published (fsync, rename, directory
-  // fsync) only after the conversion, so the disk writes it back while this thread inflates and
-  // parses instead of the thread waiting in fsync. It is still published before its .CHECKSUM
-  // and before any silver file or ledger entry, and on every path once verified, as before.
-  std::string csv_name;
-  Status extract_status;
-  bool extracted = false;
-  std::unique_ptr<storage::PendingPut> bronze_pending;
-  int64_t bronze_pending_bytes = 0;
-  auto store_bronze = [&]() -> Status {
-    if (bronze_pending != nullptr) {
-      Status published = bronze_pending->Publish();
-      bronze_pending.reset();
-      CL_RETURN_IF_ERROR(published);
-      r.bytes_written += bronze_pending_bytes;
-    }
-    if (Result<std::string> old = ctx.lake.Get(bronze_sum); !old.ok() || *old != *sum) {
-      CL_RETURN_IF_ERROR(ctx.lake.Put(bronze_sum, *sum));
-      r.bytes_written += static_cast<int64_t>(sum->size());
+  // 4. Nothing is written for a zip whose digest does not match its sidecar. The bronze copy
+  // starts its way to disk now (BeginPut: a temp file, published only in StoreBronze).
+  Status Verify() {
+    if (!zip_in_bronze_) {
+      const std::string actual = archive::Sha256Hex(zip_);
+      if (Status v = archive::CompareDigests(file_.ZipName(), r_.sha256, actual); !v.ok()) {
+        return Status::Corruption("checksum mismatch for " + ZipPath() + ": .CHECKSUM says " +
+                                  r_.sha256 + ", downloaded zip hashes to " + actual +
+                                  "; nothing was written for this file");
+      }
+      CL_ASSIGN_OR_RETURN(bronze_pending_, ctx_.lake.BeginPut(BronzeZipKey(), zip_));
     }
     return Status::OK();
-  };
-  if (!zip_in_bronze && threads > 1) {
-    bool verified = false;
-    Status bronze_status;
-    std::thread helper([&] {
-      actual = archive::Sha256Hex(zip);
-      verified = actual == r.sha256;
-      if (verified) bronze_status = ctx.lake.Put(bronze_zip, zip);
-    });
-    extract_status = archive::ExtractSingleMemberInto(zip, &csv_buffer, &csv_name);
-    helper.join();
-    extracted = true;
-    if (!verified) {
-      return fail(Status::Corruption("checksum mismatch for " + zip_path + ": .CHECKSUM says " +
-                                     r.sha256 + ", downloaded zip hashes to " + actual +
-                                     "; nothing was written for this file"));
-    }
-    if (!bronze_status.ok()) return fail(bronze_status);
-    r.bytes_written += static_cast<int64_t>(zip.size());
-  } else {
-    if (!zip_in_bronze) actual = archive::Sha256Hex(zip);
-    if (Status v = archive::CompareDigests(file.ZipName(), r.sha256, actual); !v.ok()) {
-      return fail(Status::Corruption("checksum mismatch for " + zip_path + ": .CHECKSUM says " +
-                                     r.sha256 + ", downloaded zip hashes to " + actual +
-                                     "; nothing was written for this file"));
-    }
-    if (!zip_in_bronze) {
-      Result<std::unique_ptr<storage::PendingPut>> pending = ctx.lake.BeginPut(bronze_zip, zip);
-      if (!pending.ok()) return fail(pending.status());
-      bronze_pending = std::move(pending).value();
-      bronze_pending_bytes = static_cast<int64_t>(zip.size());
-    }
-  }
-  if (bronze_pending == nullptr) {
-    if (Status s = store_bronze(); !s.ok()) return fail(s);
-  }
-  if (!extracted) extract_status = archive::ExtractSingleMemberInto(zip, &csv_buffer, &csv_name);
-  if (!extract_status.ok()) {
-    if (bronze_pending != nullptr) {
-      if (Status s = store_bronze(); !s.ok()) return fail(s);
-    }
-    return fail(extract_status.WithContext(zip_path));
-  }
-  std::string().swap(zip);
-  const std::string_view csv = csv_buffer.view();
-  r.csv_bytes = static_cast<int64_t>(csv.size());
-  ConvertOptions convert_options;
-  convert_options.on_bad_rows = o.on_bad_rows;
-  const parquet::WriterOptions writer_options = ParquetOptionsFor(o, zip_path, r.sha256, csv_name);
-  std::vector<SliceOutput> slices =
-      ConvertFile(file, csv_name, csv, convert_options, writer_options, r.sha256, threads);
-  if (bronze_pending != nullptr) {
-    if (Status s = store_bronze(); !s.ok()) return fail(s);
-  }
-  std::vector<PendingObject> objects;
-  for (SliceOutput& s : slices) {
-    if (!s.status.ok()) return fail(s.status.WithContext(zip_path));
-    r.rows += s.conversion.rows_out;
-    r.rejected_rows += s.conversion.rows_rejected;
-    for (PendingObject& p : s.parquet_files) {
-      r.silver_files.push_back(p.key);
-      objects.push_back(std::move(p));
-    }
-    if (!s.conversion.rejects_csv.empty()) {
-      std::string key =
-          s.conversion.rejects_partition_dir + "rejects-" + r.sha256.substr(0, 16) + ".csv";
-      r.reject_files.push_back(key);
-      objects.push_back(PendingObject{key, std::move(s.conversion.rejects_csv), 0});
-    }
   }
 
-  // 7. Publish the new files (each Put is atomic), 8. commit in the ledger, then drop files of
-  // an older version of this archive file that the new entry does not reference.
-  for (const PendingObject& p : objects) {
-    if (Status s = ctx.lake.Put(p.key, p.bytes); !s.ok()) return fail(s);
-    r.bytes_written += static_cast<int64_t>(p.bytes.size());
-  }
-  LedgerEntry entry;
-  entry.archive_path = zip_path;
-  entry.sha256 = r.sha256;
-  entry.silver_files = r.silver_files;
-  entry.reject_files = r.reject_files;
-  entry.rows = r.rows;
-  entry.rejected_rows = r.rejected_rows;
-  entry.ingested_at = UtcNowIso();
-  entry.tool_version = std::string(kCryptolakeVersion);
-  std::vector<std::string> to_delete;
-  if (previous->has_value()) {
-    std::vector<std::string> keep = entry.AllFiles();
-    std::set<std::string> keep_set(keep.begin(), keep.end());
-    for (const std::string& key : (*previous)->AllFiles()) {
-      if (keep_set.insert(key).second) entry.superseded_files.push_back(key);
+  // 5. Inflate, parse, validate and encode into temp objects (nothing visible yet).
+  Status Convert() {
+    CL_ASSIGN_OR_RETURN(PartitionKey key, PartitionKeyOf(file_));
+    silver_key_ = SilverObjectKey(key, file_);
+    rejects_key_ = SilverRejectsKey(key, file_);
+    CL_ASSIGN_OR_RETURN(silver_writer_, ctx_.lake.NewWriter(silver_key_));
+    if (ctx_.options.on_bad_rows == BadRowPolicy::kQuarantine) {
+      CL_ASSIGN_OR_RETURN(rejects_writer_, ctx_.lake.NewWriter(rejects_key_));
     }
-    to_delete = entry.superseded_files;
-    // Leftovers the previous entry superseded, in case a crash kept them (Delete of an absent
-    // object is OK); they are not carried into the new entry.
-    for (const std::string& key : (*previous)->superseded_files) {
-      if (keep_set.insert(key).second) to_delete.push_back(key);
-    }
+    ConvertOptions convert_options;
+    convert_options.on_bad_rows = ctx_.options.on_bad_rows;
+    convert_options.rows_per_row_group = ctx_.options.rows_per_row_group;
+    const parquet::WriterOptions writer_options =
+        ParquetOptionsFor(ctx_.options, ZipPath(), r_.sha256, CsvNameOf(zip_));
+    SilverSinks sinks;
+    sinks.parquet = silver_writer_.get();
+    sinks.rejects = rejects_writer_.get();
+    Result<ConversionStats> stats =
+        ConvertZipToSilver(file_, zip_, convert_options, writer_options, threads_, sinks);
+    if (!stats.ok()) return stats.status().WithContext(ZipPath());
+    r_.csv_bytes = stats->csv_bytes;
+    r_.rows = stats->rows_out;
+    r_.rejected_rows = stats->rows_rejected;
+    return Status::OK();
   }
-  const std::string entry_text = SerializeLedgerEntry(entry);
-  if (Status s = ctx.ledger.Record(entry); !s.ok()) return fail(s);
-  r.bytes_written += static_cast<int64_t>(entry_text.size());
-  for (const std::string& key : to_delete) {
-    if (Status s = ctx.lake.Delete(key); !s.ok()) {
-      return fail(s.WithContext("ingested, but removing the superseded file " + key +
-                                " failed (the next run removes it)"));
+
+  // 6. One atomic publish per object: the silver object replaces the previous version whole.
+  Status PublishSilver() {
+    if (rejects_writer_ != nullptr && r_.rejected_rows > 0) {
+      r_.bytes_written += static_cast<int64_t>(rejects_writer_->bytes_appended());
+      CL_RETURN_IF_ERROR(rejects_writer_->Publish());
+      r_.reject_files.push_back(rejects_key_);
     }
+    rejects_writer_.reset();  // unpublished: its temp file goes
+    r_.bytes_written += static_cast<int64_t>(silver_writer_->bytes_appended());
+    CL_RETURN_IF_ERROR(silver_writer_->Publish());
+    silver_writer_.reset();
+    r_.silver_files.push_back(silver_key_);
+    return Status::OK();
   }
-  r.outcome = FileOutcome::kIngested;
-  return r;
-}
+
+  // 7. Bronze changes only after silver holds the new version: a republished zip that fails
+  // conversion never replaces the bronze zip silver was built from.
+  Status StoreBronze() {
+    if (bronze_pending_ != nullptr) {
+      CL_RETURN_IF_ERROR(bronze_pending_->Publish());
+      bronze_pending_.reset();
+      r_.bytes_written += static_cast<int64_t>(zip_.size());
+    }
+    if (Result<std::string> old = ctx_.lake.Get(BronzeChecksumKey());
+        !old.ok() || *old != checksum_file_) {
+      CL_RETURN_IF_ERROR(ctx_.lake.Put(BronzeChecksumKey(), checksum_file_));
+      r_.bytes_written += static_cast<int64_t>(checksum_file_.size());
+    }
+    std::string().swap(zip_);
+    return Status::OK();
+  }
+
+  // 8. The ledger entry is the commit point.
+  Status Commit() {
+    LedgerEntry entry;
+    entry.archive_path = ZipPath();
+    entry.sha256 = r_.sha256;
+    entry.silver_files = r_.silver_files;
+    entry.reject_files = r_.reject_files;
+    entry.rows = r_.rows;
+    entry.rejected_rows = r_.rejected_rows;
+    entry.ingested_at = UtcNowIso();
+    entry.tool_version = std::string(kCryptolakeVersion);
+    if (previous_.has_value()) {
+      std::vector<std::string> keep = entry.AllFiles();
+      std::set<std::string> keep_set(keep.begin(), keep.end());
+      for (const std::string& key : previous_->AllFiles()) {
+        if (keep_set.insert(key).second) entry.superseded_files.push_back(key);
+      }
+      to_delete_ = entry.superseded_files;
+      // Leftovers the previous entry superseded, in case a crash kept them (Delete of an absent
+      // object is OK); they are not carried into the new entry.
+      for (const std::string& key : previous_->superseded_files) {
+        if (keep_set.insert(key).second) to_delete_.push_back(key);
+      }
+    }
+    CL_ASSIGN_OR_RETURN(int64_t entry_bytes, ctx_.ledger.Record(entry));
+    r_.bytes_written += entry_bytes;
+    return Status::OK();
+  }
+
+  // 9. Files of the previous version that the new entry does not list (e.g. a rejects file the
+  // new version does not have, or part files of an older lake layout).
+  Status RemoveSuperseded() {
+    for (const std::string& key : to_delete_) {
+      if (Status s = ctx_.lake.Delete(key); !s.ok()) {
+        return s.WithContext("ingested, but removing the superseded file " + key +
+                             " failed (the next run removes it)");
+      }
+    }
+    return Status::OK();
+  }
+
+  std::string BronzeZipKey() const { return std::string(kBronzePrefix) + file_.ZipPath(); }
+  std::string BronzeChecksumKey() const {
+    return std::string(kBronzePrefix) + file_.ChecksumPath();
+  }
+
+  RunContext& ctx_;
+  const ArchiveFile& file_;
+  const int threads_;
+  FileReport r_;
+  std::string checksum_file_;
+  std::optional<LedgerEntry> previous_;
+  std::string zip_;
+  bool zip_in_bronze_ = false;
+  std::unique_ptr<storage::PendingPut> bronze_pending_;
+  std::string silver_key_, rejects_key_;
+  std::unique_ptr<storage::ObjectWriter> silver_writer_, rejects_writer_;
+  std::vector<std::string> to_delete_;
+};
 
 std::string FormatCount(int64_t n) {
   std::string digits = std::to_string(n < 0 ? -n : n);
@@ -472,17 +350,6 @@ std::string_view FileOutcomeName(FileOutcome outcome) {
   return "unknown";
 }
 
-std::string SilverPartFileName(std::string_view sha256, int slice) {
-  std::string name = "part-";
-  name += sha256.substr(0, 16);
-  if (slice >= 0) {
-    name += '-';
-    name += std::to_string(slice);
-  }
-  name += ".parquet";
-  return name;
-}
-
 double IngestSummary::rows_per_second() const {
   return seconds > 0 ? static_cast<double>(rows) / seconds : 0.0;
 }
@@ -517,8 +384,12 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
   const auto t0 = Clock::now();
   if (o.lake == nullptr) return Status::InvalidArgument("IngestOptions.lake is not set");
   if (o.jobs < 1) return Status::InvalidArgument("--jobs must be at least 1");
-  CL_ASSIGN_OR_RETURN(const DataTypeSchema* schema, FindDataTypeSchema(o.data_type, o.market));
-  (void)schema;
+  if (o.rows_per_row_group < 1) return Status::InvalidArgument("rows_per_row_group must be >= 1");
+  CL_RETURN_IF_ERROR(FindDataTypeSchema(o.data_type, o.market).status());
+
+  // What killed runs left behind (temp objects of dead processes) goes first; live runs'
+  // writes are never touched.
+  CL_RETURN_IF_ERROR(o.lake->RemoveAbandonedWrites().WithContext("cleaning up after killed runs"));
 
   archive::DiscoveryQuery query;
   query.market = o.market;
@@ -559,10 +430,9 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
     int threads = 1;
     if (nfiles > 0 && nfiles < o.jobs)
       threads = o.jobs / nfiles + (worker < o.jobs % nfiles ? 1 : 0);
-    archive::InflateBuffer csv_buffer;
     for (int i = next.fetch_add(1); i < nfiles; i = next.fetch_add(1)) {
       ScopedActiveWorkflow active(metrics);
-      FileReport report = ProcessFile(ctx, files[i], threads, csv_buffer);
+      FileReport report = FileIngest(ctx, files[i], threads).Run();
       metrics.RecordFile(report);
       std::lock_guard<std::mutex> lock(progress_mu);
       progress.files_done++;

@@ -231,9 +231,11 @@ TEST(IngestPipelineTest, RepublishedFileReplacesItsPartition) {
   EXPECT_EQ(second->rows, 40);
   ASSERT_EQ(second->files[0].silver_files.size(), 1u);
   const std::string new_key = second->files[0].silver_files[0];
-  EXPECT_NE(new_key, old_key);
-  EXPECT_FALSE(*lake->Exists(old_key));
-  EXPECT_TRUE(*lake->Exists(new_key));
+  // The object's name depends only on the archive path: one atomic write replaced it.
+  EXPECT_EQ(new_key, old_key);
+  EXPECT_EQ(new_key,
+            "silver/klines/market=um/symbol=BTCUSDT/interval=1m/date=2024-03-01/"
+            "BTCUSDT-1m-2024-03-01.parquet");
   // Exactly one Parquet file in the partition, holding the new rows.
   auto parts = *lake->List("silver/klines/");
   ASSERT_EQ(parts.size(), 1u);
@@ -278,24 +280,29 @@ TEST(IngestPipelineTest, RepublishConvergesAfterACrashAtEveryPut) {
 
 TEST(IngestPipelineTest, LeftoverFromAFailedDeleteIsRemovedByTheNextRun) {
   fs::path src = MakeTempDir("src");
-  Publish(src, kKlines, KlinesCsv(30));
+  Publish(src, kKlines, KlinesCsv(30, "99.00"));  // one bad row: quarantined
   auto base = storage::NewMemoryObjectStore();
-  Result<IngestSummary> first = RunIngest(KlinesOptions(src, base.get()));
-  ASSERT_TRUE(first.ok() && first->ok());
-  const std::string old_key = first->files[0].silver_files[0];
-  Publish(src, kKlines, KlinesCsv(40));
+  IngestOptions o = KlinesOptions(src, base.get());
+  o.on_bad_rows = BadRowPolicy::kQuarantine;
+  Result<IngestSummary> first = RunIngest(o);
+  ASSERT_TRUE(first.ok() && first->ok()) << first->Format();
+  ASSERT_EQ(first->files[0].reject_files.size(), 1u);
+  const std::string old_rejects = first->files[0].reject_files[0];
+  Publish(src, kKlines, KlinesCsv(40));  // republished clean: the rejects file is superseded
   storage::FaultInjectingObjectStore faulty(base.get());
   faulty.FailNth(storage::FaultInjectingObjectStore::Op::kDelete, 1);
-  Result<IngestSummary> second = RunIngest(KlinesOptions(src, &faulty));
+  IngestOptions of = o;
+  of.lake = &faulty;
+  Result<IngestSummary> second = RunIngest(of);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->files_failed, 1);  // committed, but the old file could not be removed
   EXPECT_EQ((*Ledger(*base).Lookup(kKlines.ZipPath()))->rows, 40);
-  EXPECT_TRUE(*base->Exists(old_key));
+  EXPECT_TRUE(*base->Exists(old_rejects));
 
-  Result<IngestSummary> third = RunIngest(KlinesOptions(src, base.get()));
+  Result<IngestSummary> third = RunIngest(o);
   ASSERT_TRUE(third.ok() && third->ok()) << third->Format();
   EXPECT_EQ(third->files_skipped, 1);
-  EXPECT_FALSE(*base->Exists(old_key));
+  EXPECT_FALSE(*base->Exists(old_rejects));
   EXPECT_EQ(base->List("silver/")->size(), 1u);
   fs::remove_all(src);
 }
@@ -372,6 +379,7 @@ TEST(IngestPipelineTest, TwoJobsSplitOneBigFileIntoIdenticalRows) {
   ASSERT_TRUE(GenerateDemoArchive(src, demo_options).ok());
   parquet::ColumnBatch by_jobs[2];
   size_t files_by_jobs[2];
+  std::string bytes_by_jobs[2];
   for (int jobs = 1; jobs <= 2; ++jobs) {
     auto lake = storage::NewMemoryObjectStore();
     IngestOptions o;
@@ -383,14 +391,18 @@ TEST(IngestPipelineTest, TwoJobsSplitOneBigFileIntoIdenticalRows) {
     o.start_date = demo_options.first_day;
     o.end_date = demo_options.first_day;
     o.jobs = jobs;
+    o.rows_per_row_group = 10'000;  // 12 row groups, encoded in parallel with 2 jobs
     Result<IngestSummary> s = RunIngest(o);
     ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
     EXPECT_EQ(s->rows, 120000);
     files_by_jobs[jobs - 1] = s->files[0].silver_files.size();
+    bytes_by_jobs[jobs - 1] = *lake->Get(s->files[0].silver_files[0]);
     by_jobs[jobs - 1] = ReadAllSilver(*lake);
   }
   EXPECT_EQ(files_by_jobs[0], 1u);
-  EXPECT_EQ(files_by_jobs[1], 2u);  // one part per slice
+  EXPECT_EQ(files_by_jobs[1], 1u);  // one object per archive file, whatever --jobs
+  EXPECT_TRUE(bytes_by_jobs[0] == bytes_by_jobs[1]) << "the object must be byte-identical";
+  EXPECT_EQ((*parquet::FileReader::Open(bytes_by_jobs[1])).num_row_groups(), 12);
   EXPECT_EQ(by_jobs[0].num_rows(), 120000u);
   EXPECT_TRUE(by_jobs[0] == by_jobs[1]);
   fs::remove_all(src);
@@ -450,51 +462,69 @@ TEST(IngestPipelineTest, RecordsMetricsThroughTheGlobalProvider) {
 
 // Names of every file under `root` whose name marks an in-flight write.
 std::vector<std::string> TempFilesUnder(const fs::path& root) {
+  // Temp objects (not the run directories and lock files a live store keeps).
   std::vector<std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.path().filename().string().starts_with(storage::kTempFilePrefix)) {
+    if (!e.is_regular_file() || e.path().extension() == ".lock") continue;
+    if (e.path().string().find(storage::kTempFilePrefix) != std::string::npos) {
       out.push_back(e.path().string());
     }
   }
   return out;
 }
 
-// With one thread the bronze zip's publication is deferred until after the conversion
-// (ObjectStore::BeginPut); with two it is written beside the inflate. Either way a verified zip
-// and its .CHECKSUM end up in bronze even when the conversion fails, nothing else is written, and
-// no temp file is left in a local lake.
-TEST(IngestPipelineTest, VerifiedBronzeIsStoredWhateverTheConversionGivesAndNoTempFileStays) {
+// A republished zip that fails conversion changes nothing: bronze keeps the zip silver was built
+// from, silver and the ledger keep the previous version, and no temp file stays in a local lake.
+TEST(IngestPipelineTest, FailedRepublishKeepsTheGoodBronzeAndNoTempFileStays) {
   fs::path src = MakeTempDir("src");
+  auto read_zip = [&] {
+    std::ifstream in(src / kKlines.ZipPath(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
   for (int jobs : {1, 2}) {
     SCOPED_TRACE("jobs " + std::to_string(jobs));
     fs::path root = MakeTempDir("lake");
     auto lake = storage::NewLocalObjectStore(root);
-    Publish(src, kKlines, KlinesCsv(30, "99.00"));  // OHLC violation on line 7
+    Publish(src, kKlines, KlinesCsv(30));
     IngestOptions o = KlinesOptions(src, lake.get());
     o.jobs = jobs;
+    ASSERT_TRUE(RunIngest(o)->ok());
+    const std::string good_zip = read_zip();
+    const std::string silver_before = *lake->Get(lake->List("silver/")->front().key);
+
+    Publish(src, kKlines, KlinesCsv(35, "99.00"));  // republished with an OHLC violation
     Result<IngestSummary> bad = RunIngest(o);
     ASSERT_TRUE(bad.ok());
     EXPECT_EQ(bad->files_failed, 1);
-    std::ifstream zip_in(src / kKlines.ZipPath(), std::ios::binary);
-    std::stringstream zip;
-    zip << zip_in.rdbuf();
-    EXPECT_EQ(*lake->Get("bronze/" + kKlines.ZipPath()), zip.str());
-    EXPECT_TRUE(*lake->Exists("bronze/" + kKlines.ChecksumPath()));
-    EXPECT_TRUE(lake->List("silver/")->empty());
-    EXPECT_TRUE(lake->List("_ledger/")->empty());
+    EXPECT_EQ(*lake->Get("bronze/" + kKlines.ZipPath()), good_zip);
+    EXPECT_EQ((*Ledger(*lake).Lookup(kKlines.ZipPath()))->rows, 30);
+    EXPECT_EQ(*lake->Get(lake->List("silver/")->front().key), silver_before);
     EXPECT_EQ(TempFilesUnder(root), std::vector<std::string>{});
 
-    Publish(src, kKlines, KlinesCsv(30));  // fixed upstream: a new digest
+    Publish(src, kKlines, KlinesCsv(40));  // fixed upstream: a new digest
     Result<IngestSummary> good = RunIngest(o);
     ASSERT_TRUE(good.ok() && good->ok()) << good->Format();
-    EXPECT_EQ(good->rows, 30);
-    std::ifstream zip2_in(src / kKlines.ZipPath(), std::ios::binary);
-    std::stringstream zip2;
-    zip2 << zip2_in.rdbuf();
-    EXPECT_EQ(*lake->Get("bronze/" + kKlines.ZipPath()), zip2.str());
+    EXPECT_EQ(good->rows, 40);
+    EXPECT_EQ(*lake->Get("bronze/" + kKlines.ZipPath()), read_zip());
     EXPECT_EQ(TempFilesUnder(root), std::vector<std::string>{});
     fs::remove_all(root);
   }
+  fs::remove_all(src);
+}
+
+TEST(IngestPipelineTest, EmptyCsvFailsAndIsNotCommitted) {
+  fs::path src = MakeTempDir("src");
+  Publish(src, kKlines, "");
+  auto lake = storage::NewMemoryObjectStore();
+  Result<IngestSummary> s = RunIngest(KlinesOptions(src, lake.get()));
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->files_failed, 1);
+  EXPECT_NE(s->files[0].error.ToString().find("has no data rows"), std::string::npos)
+      << s->files[0].error.ToString();
+  EXPECT_TRUE(lake->List("silver/")->empty());
+  EXPECT_TRUE(lake->List("_ledger/")->empty());
   fs::remove_all(src);
 }
 
@@ -509,6 +539,12 @@ TEST(IngestPipelineTest, InvalidOptionsAreRejectedUpFront) {
   o = KlinesOptions(testing::TempDir(), lake.get());
   o.jobs = 0;
   EXPECT_TRUE(RunIngest(o).status().IsInvalidArgument());
+  for (const char* interval : {"7m", "../x", "1s"}) {  // 1s exists for spot klines only
+    o = KlinesOptions(testing::TempDir(), lake.get());
+    o.interval = interval;
+    Status st = RunIngest(o).status();
+    EXPECT_TRUE(st.IsInvalidArgument()) << interval << ": " << st.ToString();
+  }
 }
 
 }  // namespace

@@ -109,12 +109,14 @@ Result<std::optional<LedgerEntry>> Ledger::Lookup(std::string_view archive_path)
   return std::optional<LedgerEntry>(std::move(entry));
 }
 
-Status Ledger::Record(const LedgerEntry& entry) {
+Result<int64_t> Ledger::Record(const LedgerEntry& entry) {
   if (entry.archive_path.empty() || !IsLowerHex64(entry.sha256)) {
     return Status::InvalidArgument("ledger entry needs an archive path and a lowercase SHA-256: '" +
                                    entry.archive_path + "' '" + entry.sha256 + "'");
   }
-  return lake_.Put(LedgerKey(entry.archive_path), SerializeLedgerEntry(entry));
+  const std::string text = SerializeLedgerEntry(entry);
+  CL_RETURN_IF_ERROR(lake_.Put(LedgerKey(entry.archive_path), text));
+  return static_cast<int64_t>(text.size());
 }
 
 Result<std::vector<LedgerEntry>> Ledger::ListAll() const {

@@ -89,7 +89,7 @@ TEST(LedgerTest, RecordValidatesTheEntry) {
   Ledger ledger(*store);
   LedgerEntry e = SampleEntry();
   e.sha256 = "short";
-  EXPECT_TRUE(ledger.Record(e).IsInvalidArgument());
+  EXPECT_TRUE(ledger.Record(e).status().IsInvalidArgument());
 }
 
 }  // namespace

@@ -65,9 +65,54 @@ Status ValidatePartitionKey(const PartitionKey& key) {
   if (!IsSafeComponent(key.market)) return bad("market", key.market);
   if (!IsSafeComponent(key.symbol)) return bad("symbol", key.symbol);
   if (!key.interval.empty() && !IsSafeComponent(key.interval)) return bad("interval", key.interval);
+  if (key.date.size() == 7) {  // a monthly archive file's partition
+    auto month = ParseDate(key.date + "-01");
+    if (!month.ok()) {
+      return Status::InvalidArgument("month \"" + key.date + "\" is not YYYY-MM");
+    }
+    return Status::OK();
+  }
   auto date = ParseDate(key.date);
   if (!date.ok()) return date.status();
   return Status::OK();
+}
+
+Result<PartitionKey> PartitionKeyOf(const archive::ArchiveFile& file) {
+  PartitionKey key;
+  key.data_type = file.data_type;
+  key.market = std::string(archive::MarketName(file.market));
+  key.symbol = file.symbol;
+  if (archive::IsKlineClass(file.data_type)) {
+    if (file.interval.empty()) {
+      return Status::InvalidArgument(file.data_type + " file " + file.ZipName() +
+                                     " has no interval");
+    }
+    key.interval = file.interval;
+  }
+  if (!archive::IsValidArchiveDate(file.period, file.date)) {
+    return Status::InvalidArgument("archive file " + file.ZipName() + " has bad date \"" +
+                                   file.date + "\"");
+  }
+  key.date = file.date;
+  CL_RETURN_IF_ERROR(ValidatePartitionKey(key));
+  return key;
+}
+
+namespace {
+std::string ZipStem(const archive::ArchiveFile& file) {
+  std::string name = file.ZipName();
+  if (name.size() > 4 && name.compare(name.size() - 4, 4, ".zip") == 0)
+    name.resize(name.size() - 4);
+  return name;
+}
+}  // namespace
+
+std::string SilverObjectKey(const PartitionKey& key, const archive::ArchiveFile& file) {
+  return SilverPartitionDir(key) + ZipStem(file) + ".parquet";
+}
+
+std::string SilverRejectsKey(const PartitionKey& key, const archive::ArchiveFile& file) {
+  return SilverPartitionDir(key) + ZipStem(file) + ".rejects.csv";
 }
 
 std::string SilverPartitionDir(const PartitionKey& key) {
@@ -81,7 +126,7 @@ std::string SilverPartitionDir(const PartitionKey& key) {
     dir += "/interval=";
     dir += key.interval;
   }
-  dir += "/date=";
+  dir += key.date.size() == 7 ? "/month=" : "/date=";
   dir += key.date;
   dir += '/';
   return dir;

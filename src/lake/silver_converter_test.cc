@@ -67,11 +67,9 @@ TEST(SilverConverterTest, UsdMKlinesWithHeader) {
   EXPECT_EQ(r->rows_out, 2);
   EXPECT_EQ(r->rows_rejected, 0);
   EXPECT_TRUE(r->rejects_csv.empty());
-  ASSERT_EQ(r->partitions.size(), 1u);
-  const SilverPartition& p = r->partitions[0];
-  EXPECT_EQ(p.date, "2022-09-05");
-  EXPECT_EQ(p.partition_dir, "silver/klines/market=um/symbol=BTCUSDT/interval=1m/date=2022-09-05/");
-  const parquet::ColumnBatch& b = p.batch;
+  EXPECT_EQ(r->partition_dir,
+            "silver/klines/market=um/symbol=BTCUSDT/interval=1m/date=2022-09-05/");
+  const parquet::ColumnBatch& b = r->batch;
   ASSERT_TRUE(b.Validate().ok()) << b.Validate().ToString();
   ASSERT_EQ(b.num_rows(), 2u);
   EXPECT_EQ(b.Int64(Col(b, "ts_event"))[0], INT64_C(1662336000000000));
@@ -101,8 +99,7 @@ TEST(SilverConverterTest, SpotKlinesWithoutHeaderInMicrosecondsAndCrlf) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_FALSE(r->had_header);
   EXPECT_EQ(r->time_unit, TimeUnit::kMicroseconds);
-  ASSERT_EQ(r->partitions.size(), 1u);
-  const auto& b = r->partitions[0].batch;
+  const auto& b = r->batch;
   EXPECT_EQ(b.Int64(Col(b, "ts_event"))[1], INT64_C(1778202000000000));
   EXPECT_EQ(b.Int64(Col(b, "close_time"))[0], INT64_C(1778201999999999));
   EXPECT_EQ(b.String(Col(b, "market"))[0], "spot");
@@ -116,7 +113,7 @@ TEST(SilverConverterTest, CoinMKlinesRelabelMislabeledColumns) {
                     "99.33183109,425,9916,50.69336469,0\n";
   auto r = Convert(f, csv);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  const auto& b = r->partitions[0].batch;
+  const auto& b = r->batch;
   EXPECT_DOUBLE_EQ(b.Double(Col(b, "volume"))[0], 19431);  // contracts
   EXPECT_DOUBLE_EQ(b.Double(Col(b, "base_volume"))[0], 99.33183109);
   EXPECT_TRUE(b.IsValid(Col(b, "base_volume"), 0));
@@ -124,7 +121,7 @@ TEST(SilverConverterTest, CoinMKlinesRelabelMislabeledColumns) {
   EXPECT_DOUBLE_EQ(b.Double(Col(b, "taker_buy_volume"))[0], 9916);
   EXPECT_DOUBLE_EQ(b.Double(Col(b, "taker_buy_base_volume"))[0], 50.69336469);
   EXPECT_FALSE(b.IsValid(Col(b, "taker_buy_quote_volume"), 0));
-  EXPECT_EQ(r->partitions[0].partition_dir,
+  EXPECT_EQ(r->partition_dir,
             "silver/klines/market=cm/symbol=BTCUSD_PERP/interval=1m/date=2022-10-24/");
 }
 
@@ -136,10 +133,8 @@ TEST(SilverConverterTest, SpotAggTradesTrueFalseCapitalisedAndSide) {
       "3800397497,87648.22000000,0.00023000,5723703863,5723703864,1767225600276733,false,false\n";
   auto r = Convert(f, csv);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->partitions.size(), 1u);
-  EXPECT_EQ(r->partitions[0].partition_dir,
-            "silver/aggTrades/market=spot/symbol=BTCUSDT/date=2026-01-01/");
-  const auto& b = r->partitions[0].batch;
+  EXPECT_EQ(r->partition_dir, "silver/aggTrades/market=spot/symbol=BTCUSDT/date=2026-01-01/");
+  const auto& b = r->batch;
   ASSERT_TRUE(b.Validate().ok());
   EXPECT_EQ(b.Int64(Col(b, "ts_event"))[0], INT64_C(1767225600039409));
   EXPECT_EQ(b.Int64(Col(b, "agg_trade_id"))[2], 3800397497);
@@ -164,7 +159,7 @@ TEST(SilverConverterTest, FuturesAggTradesLowercaseBoolsAndNullBestMatch) {
       "480537904,79972.9,1.0,1123474165,1123474165,1778198400024,true\n";
   auto r = Convert(f, csv);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  const auto& b = r->partitions[0].batch;
+  const auto& b = r->batch;
   EXPECT_EQ(b.Int64(Col(b, "ts_event"))[0], INT64_C(1778198400020000));
   EXPECT_EQ(b.String(Col(b, "side"))[0], "buy");
   EXPECT_EQ(b.String(Col(b, "side"))[1], "sell");
@@ -179,7 +174,7 @@ TEST(SilverConverterTest, CoinMTradesNameBaseQuantityCorrectly) {
       "1,79972.8,10,0.0125,1778198400020,true\n";
   auto r = Convert(f, csv);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  const auto& b = r->partitions[0].batch;
+  const auto& b = r->batch;
   EXPECT_DOUBLE_EQ(b.Double(Col(b, "base_size"))[0], 0.0125);
   EXPECT_TRUE(b.IsValid(Col(b, "base_size"), 0));
   EXPECT_FALSE(b.IsValid(Col(b, "quote_size"), 0));
@@ -197,16 +192,10 @@ TEST(SilverConverterTest, MonthlyFundingRateSplitsIntoDays) {
       "1777564800000,8,-0.00002904\n";  // 2026-04-30 16:00
   auto r = Convert(f, csv);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->partitions.size(), 3u);
-  EXPECT_EQ(r->partitions[0].date, "2026-04-01");
-  EXPECT_EQ(r->partitions[0].batch.num_rows(), 3u);
-  EXPECT_EQ(r->partitions[1].date, "2026-04-02");
-  EXPECT_EQ(r->partitions[2].date, "2026-04-30");
-  EXPECT_EQ(r->partitions[2].partition_dir,
-            "silver/fundingRate/market=um/symbol=BTCUSDT/date=2026-04-30/");
-  EXPECT_EQ(r->rejects_partition_dir,
-            "silver/fundingRate/market=um/symbol=BTCUSDT/date=2026-04-01/");
-  const auto& b = r->partitions[0].batch;
+  // A monthly archive file is one object in its month's partition.
+  EXPECT_EQ(r->batch.num_rows(), 5u);
+  EXPECT_EQ(r->partition_dir, "silver/fundingRate/market=um/symbol=BTCUSDT/month=2026-04/");
+  const auto& b = r->batch;
   EXPECT_DOUBLE_EQ(b.Double(Col(b, "funding_rate"))[0], -0.00003449);
   EXPECT_EQ(b.Int64(Col(b, "funding_interval_hours"))[0], 8);
   EXPECT_EQ(b.Int64(Col(b, "ts_event"))[2], INT64_C(1775059200004000));
@@ -224,7 +213,7 @@ TEST(SilverConverterTest, MetricsAreUnorderedWithEmptyValuesAsNull) {
       "2023-10-02 00:05:00,BTCUSDT,999.5,,1.2,1.3,,0.8\n";
   auto r = Convert(f, csv);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  const auto& b = r->partitions[0].batch;
+  const auto& b = r->batch;
   ASSERT_TRUE(b.Validate().ok()) << b.Validate().ToString();
   EXPECT_EQ(b.Int64(Col(b, "ts_event"))[1], (INT64_C(1696204800) + 300) * 1000000);
   EXPECT_TRUE(b.IsValid(Col(b, "open_interest_value"), 0));
@@ -241,7 +230,7 @@ TEST(SilverConverterTest, BookTickerAndBookDepthByDeclarationOnly) {
                    "3319366863672,27981.30000000,12.91100000,27981.40000000,7.25800000,"
                    "1696204800012,1696204800018\n");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  const auto& b = r->partitions[0].batch;
+  const auto& b = r->batch;
   EXPECT_EQ(b.Int64(Col(b, "update_id"))[0], 3319366863672);
   EXPECT_EQ(b.Int64(Col(b, "event_time"))[0], INT64_C(1696204800018000));
   EXPECT_DOUBLE_EQ(b.Double(Col(b, "ask_size"))[0], 7.258);
@@ -253,7 +242,7 @@ TEST(SilverConverterTest, BookTickerAndBookDepthByDeclarationOnly) {
                     "2023-10-02 00:00:01,-5.00,1000.5,27000000.25\n"
                     "2023-10-02 00:00:01,5,900,26000000\n");
   ASSERT_TRUE(dr.ok()) << dr.status().ToString();
-  const auto& db = dr->partitions[0].batch;
+  const auto& db = dr->batch;
   EXPECT_EQ(db.Int64(Col(db, "ts_event"))[0], (INT64_C(1696204800) + 1) * 1000000);
   EXPECT_DOUBLE_EQ(db.Double(Col(db, "percentage"))[0], -5.0);
 }
@@ -265,7 +254,7 @@ TEST(SilverConverterTest, PriceKlinesFamilyIsDeclared) {
                             "1662336000000,19992.70,20000.00,19988.10,19996.80,0,1662336059999,0,"
                             "60,0,0,0\n");
     ASSERT_TRUE(r.ok()) << type << ": " << r.status().ToString();
-    const auto& b = r->partitions[0].batch;
+    const auto& b = r->batch;
     EXPECT_EQ(b.Int64(Col(b, "basic_data_count"))[0], 60);
     EXPECT_EQ(b.String(Col(b, "interval"))[0], "1m");
   }
@@ -416,8 +405,9 @@ TEST(SilverConverterTest, RowsOutsideTheFilesDayAreRejectedUnlessDisabled) {
   o.check_file_period = false;
   auto r = ConvertCsvToSilver(agg, "x.csv", csv, o);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->partitions.size(), 2u);
-  EXPECT_EQ(r->partitions[1].date, "2022-09-06");
+  // One object per archive file: both rows stay in the file's own partition.
+  EXPECT_EQ(r->batch.num_rows(), 2u);
+  EXPECT_EQ(r->partition_dir, "silver/aggTrades/market=um/symbol=BTCUSDT/date=2022-09-05/");
 }
 
 TEST(SilverConverterTest, QuarantineCollectsBadRowsVerbatimAndKeepsGoodOnes) {
@@ -434,10 +424,9 @@ TEST(SilverConverterTest, QuarantineCollectsBadRowsVerbatimAndKeepsGoodOnes) {
   EXPECT_EQ(r->rows_in, 5);
   EXPECT_EQ(r->rows_out, 2);
   EXPECT_EQ(r->rows_rejected, 3);
-  ASSERT_EQ(r->partitions.size(), 1u);
-  EXPECT_EQ(r->partitions[0].batch.num_rows(), 2u);
-  EXPECT_TRUE(r->partitions[0].batch.Validate().ok());
-  EXPECT_EQ(r->rejects_partition_dir,
+  EXPECT_EQ(r->batch.num_rows(), 2u);
+  EXPECT_TRUE(r->batch.Validate().ok());
+  EXPECT_EQ(r->partition_dir,
             "silver/klines/market=um/symbol=BTCUSDT/interval=1m/date=2022-09-05/");
   std::string expected =
       "line,reason,row\n"
@@ -500,15 +489,18 @@ TEST(SilverConverterTest, FailPolicyIsTheDefault) {
   EXPECT_FALSE(ParseBadRowPolicy("drop").ok());
 }
 
-TEST(SilverConverterTest, EmptyAndHeaderOnlyFilesYieldNoPartitions) {
+TEST(SilverConverterTest, EmptyAndHeaderOnlyFilesFail) {
   auto empty = Convert(kUmKlines, "");
-  ASSERT_TRUE(empty.ok());
-  EXPECT_EQ(empty->rows_in, 0);
-  EXPECT_TRUE(empty->partitions.empty());
+  ASSERT_FALSE(empty.ok());
+  EXPECT_TRUE(empty.status().IsCorruption());
+  EXPECT_NE(empty.status().message().find("has no data rows (the file is empty)"),
+            std::string::npos)
+      << empty.status().ToString();
   auto header_only = Convert(kUmKlines, kKlinesHeader);
-  ASSERT_TRUE(header_only.ok());
-  EXPECT_TRUE(header_only->had_header);
-  EXPECT_TRUE(header_only->partitions.empty());
+  ASSERT_FALSE(header_only.ok());
+  EXPECT_NE(header_only.status().message().find("has no data rows (only a header)"),
+            std::string::npos)
+      << header_only.status().ToString();
 }
 
 TEST(SilverConverterTest, BadFileCoordinatesAreInvalidArgument) {

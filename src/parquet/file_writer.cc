@@ -129,21 +129,37 @@ size_t EstimateDeltaBytes(const int64_t* v, size_t n) {
 
 }  // namespace
 
+struct EncodedRowGroup::Rep {
+  std::string bytes;  // column chunks, offsets relative to a row group starting at 4
+  format::RowGroup meta;
+};
+
 class FileWriter::Impl {
  public:
-  Impl(Schema schema, WriterOptions options)
+  // `sink` null: the file accumulates in memory. `encoder_only`: no magic and
+  // no file around the row groups (RowGroupEncoder).
+  Impl(Schema schema, WriterOptions options, ByteSink* sink, bool encoder_only = false)
       : schema_(std::move(schema)),
         options_(std::move(options)),
+        sink_(sink),
         pending_(schema_),
         compressor_(options_.compression, options_.zstd_level) {
     if (options_.row_group_rows <= 0 || options_.page_bytes <= 0) {
       status_ = Status::InvalidArgument("row_group_rows and page_bytes must be positive");
     }
-    out_.append(kMagic);
+    if (encoder_only) {
+      // Offsets are recorded as if the row group followed the magic directly;
+      // AppendEncoded relocates them to where the row group really lands.
+      flushed_ = static_cast<int64_t>(kMagic.size());
+    } else {
+      out_.append(kMagic);
+    }
   }
 
   void Append(const ColumnBatch& batch);
   Result<std::string> Finish();
+  Result<EncodedRowGroup> EncodeRowGroup(const ColumnBatch& batch);
+  void AppendEncoded(EncodedRowGroup group);
   void Abandon() {
     state_ = State::kAbandoned;
     out_.clear();
@@ -188,7 +204,14 @@ class FileWriter::Impl {
   Status WritePages(const uint8_t* validity, size_t count, double value_bytes,
                     int32_t value_encoding, EncodeFn encode, format::ColumnMetaData* md);
 
+  // File offset of the next byte: what went to the sink plus what is buffered.
+  int64_t Pos() const { return flushed_ + static_cast<int64_t>(out_.size()); }
+  // With a sink: hands the buffered bytes over and forgets them.
+  Status FlushToSink();
+
   State state_ = State::kOpen;
+  ByteSink* sink_ = nullptr;
+  int64_t flushed_ = 0;  // bytes already handed to sink_ (encoder: the virtual start)
   std::string out_;
   ColumnBatch pending_;
   std::vector<format::RowGroup> row_groups_;
@@ -275,14 +298,77 @@ Result<std::string> FileWriter::Impl::Finish() {
   uint32_t footer_len = static_cast<uint32_t>(out_.size() - footer_start);
   out_.append(LittleEndianBytes(footer_len));
   out_.append(kMagic);
+  if (sink_ != nullptr) {
+    status_ = FlushToSink();
+    if (!status_.ok()) return status_;
+    return std::string();
+  }
   return std::move(out_);
+}
+
+Status FileWriter::Impl::FlushToSink() {
+  if (sink_ == nullptr || out_.empty()) return Status::OK();
+  Status st = sink_->Append(out_);
+  flushed_ += static_cast<int64_t>(out_.size());
+  out_.clear();
+  return st;
+}
+
+Result<EncodedRowGroup> FileWriter::Impl::EncodeRowGroup(const ColumnBatch& batch) {
+  if (!status_.ok()) return status_;
+  if (!(batch.schema() == schema_)) {
+    return Status::InvalidArgument("RowGroupEncoder: batch schema differs from the encoder's");
+  }
+  CL_RETURN_IF_ERROR(batch.Validate().WithContext("RowGroupEncoder"));
+  out_.clear();
+  row_groups_.clear();
+  CL_RETURN_IF_ERROR(WriteRowGroup(batch, 0, batch.num_rows()));
+  EncodedRowGroup g;
+  g.rep_ = std::make_unique<EncodedRowGroup::Rep>();
+  g.rep_->bytes.assign(out_);  // copy: out_ keeps its capacity for the next group
+  g.rep_->meta = std::move(row_groups_.front());
+  row_groups_.clear();
+  return g;
+}
+
+void FileWriter::Impl::AppendEncoded(EncodedRowGroup group) {
+  if (state_ != State::kOpen) {
+    if (status_.ok())
+      status_ = Status::FailedPrecondition("FileWriter: AppendEncoded after Finish/Abandon");
+    return;
+  }
+  if (!status_.ok()) return;
+  if (group.rep_ == nullptr) {
+    status_ = Status::InvalidArgument("FileWriter: empty EncodedRowGroup");
+    return;
+  }
+  if (pending_.num_rows() > 0) {
+    status_ = Status::FailedPrecondition(
+        "FileWriter: AppendEncoded while rows from Append wait for their row group");
+    return;
+  }
+  format::RowGroup& rg = group.rep_->meta;
+  const int64_t delta = Pos() - static_cast<int64_t>(kMagic.size());
+  if (rg.file_offset) *rg.file_offset += delta;
+  for (format::ColumnChunk& c : rg.columns) {
+    c.file_offset += delta;
+    if (c.meta_data) {
+      c.meta_data->data_page_offset += delta;
+      if (c.meta_data->dictionary_page_offset) *c.meta_data->dictionary_page_offset += delta;
+    }
+  }
+  rg.ordinal = static_cast<int16_t>(std::min<size_t>(row_groups_.size(), INT16_MAX));
+  rows_written_ += rg.num_rows;
+  row_groups_.push_back(std::move(rg));
+  out_.append(group.rep_->bytes);
+  status_ = FlushToSink();
 }
 
 Status FileWriter::Impl::WriteRowGroup(const ColumnBatch& batch, size_t begin, size_t count) {
   format::RowGroup rg;
   rg.num_rows = static_cast<int64_t>(count);
-  rg.file_offset = static_cast<int64_t>(out_.size());
-  const size_t group_start = out_.size();
+  rg.file_offset = Pos();
+  const int64_t group_start = Pos();
   for (size_t c = 0; c < schema_.columns.size(); ++c) {
     format::ColumnChunk chunk;
     CL_RETURN_IF_ERROR(WriteColumnChunk(batch, c, begin, count, &chunk)
@@ -290,10 +376,10 @@ Status FileWriter::Impl::WriteRowGroup(const ColumnBatch& batch, size_t begin, s
     rg.total_byte_size += chunk.meta_data->total_uncompressed_size;
     rg.columns.push_back(std::move(chunk));
   }
-  rg.total_compressed_size = static_cast<int64_t>(out_.size() - group_start);
+  rg.total_compressed_size = Pos() - group_start;
   rg.ordinal = static_cast<int16_t>(std::min<size_t>(row_groups_.size(), INT16_MAX));
   row_groups_.push_back(std::move(rg));
-  return Status::OK();
+  return FlushToSink();
 }
 
 template <typename T>
@@ -324,7 +410,7 @@ Status FileWriter::Impl::WriteColumnChunk(const ColumnBatch& batch, size_t col, 
   md.num_values = static_cast<int64_t>(count);
   md.statistics.emplace();
   md.statistics->null_count = static_cast<int64_t>(count - nvalues);
-  const int64_t chunk_start = static_cast<int64_t>(out_.size());
+  const int64_t chunk_start = Pos();
   Status st;
   switch (cs.type) {
     case ColumnType::kInt64:
@@ -667,7 +753,7 @@ Status FileWriter::Impl::EmitDictionaryPage(size_t num_values, format::ColumnMet
   h.dictionary_page_header->encoding = format::kPlain;
   header_.clear();
   format::SerializePageHeader(h, &header_);
-  md->dictionary_page_offset = static_cast<int64_t>(out_.size());
+  md->dictionary_page_offset = Pos();
   out_.append(header_);
   out_.append(compressed_);
   md->total_uncompressed_size += static_cast<int64_t>(header_.size() + page_.size());
@@ -721,7 +807,7 @@ Status FileWriter::Impl::EmitDataPage(const std::string& levels, size_t num_valu
   h.compressed_page_size = static_cast<int32_t>(compressed_.size());
   header_.clear();
   format::SerializePageHeader(h, &header_);
-  if (md->data_page_offset == 0) md->data_page_offset = static_cast<int64_t>(out_.size());
+  if (md->data_page_offset == 0) md->data_page_offset = Pos();
   out_.append(header_);
   out_.append(compressed_);
   md->total_uncompressed_size += static_cast<int64_t>(header_.size() + uncompressed);
@@ -731,8 +817,26 @@ Status FileWriter::Impl::EmitDataPage(const std::string& levels, size_t num_valu
 
 // ---- FileWriter --------------------------------------------------------------
 
-FileWriter::FileWriter(Schema schema, WriterOptions options)
-    : impl_(std::make_unique<Impl>(std::move(schema), std::move(options))) {}
+EncodedRowGroup::EncodedRowGroup() = default;
+EncodedRowGroup::~EncodedRowGroup() = default;
+EncodedRowGroup::EncodedRowGroup(EncodedRowGroup&&) noexcept = default;
+EncodedRowGroup& EncodedRowGroup::operator=(EncodedRowGroup&&) noexcept = default;
+int64_t EncodedRowGroup::num_rows() const { return rep_ ? rep_->meta.num_rows : 0; }
+size_t EncodedRowGroup::byte_size() const { return rep_ ? rep_->bytes.size() : 0; }
+
+RowGroupEncoder::RowGroupEncoder(Schema schema, WriterOptions options)
+    : impl_(std::make_unique<FileWriter::Impl>(std::move(schema), std::move(options), nullptr,
+                                               /*encoder_only=*/true)) {}
+RowGroupEncoder::~RowGroupEncoder() = default;
+RowGroupEncoder::RowGroupEncoder(RowGroupEncoder&&) noexcept = default;
+RowGroupEncoder& RowGroupEncoder::operator=(RowGroupEncoder&&) noexcept = default;
+Result<EncodedRowGroup> RowGroupEncoder::Encode(const ColumnBatch& batch) {
+  return impl_->EncodeRowGroup(batch);
+}
+
+FileWriter::FileWriter(Schema schema, WriterOptions options, ByteSink* sink)
+    : impl_(std::make_unique<Impl>(std::move(schema), std::move(options), sink)) {}
+void FileWriter::AppendEncoded(EncodedRowGroup group) { impl_->AppendEncoded(std::move(group)); }
 FileWriter::~FileWriter() = default;
 FileWriter::FileWriter(FileWriter&&) noexcept = default;
 FileWriter& FileWriter::operator=(FileWriter&&) noexcept = default;

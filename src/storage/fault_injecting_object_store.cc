@@ -138,6 +138,8 @@ Result<bool> FaultInjectingObjectStore::Exists(std::string_view key) {
   return base_->Exists(key);
 }
 
+Status FaultInjectingObjectStore::RemoveAbandonedWrites() { return base_->RemoveAbandonedWrites(); }
+
 std::string FaultInjectingObjectStore::Describe() const {
   return "fault-injecting(" + base_->Describe() + ")";
 }

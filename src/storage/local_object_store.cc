@@ -1,13 +1,20 @@
 // Local-filesystem ObjectStore: one file per key under a root directory.
 //
 // Put publishes by rename(2): the bytes go to a uniquely named temp file in
-// the key's own directory (same filesystem, so the rename is atomic), the
-// file is fsynced before the rename so the new name never points at
-// unwritten data after a crash, and the directory is fsynced after it so the
-// rename itself survives a crash. BeginPut() does the same in two steps: the
-// temp file is written (and its write-back started) at once, the fsync,
-// rename and directory fsync happen in Publish().
+// this store instance's run directory <root>/.cltmp-runs/<run>/ (under the
+// root, so on the same filesystem and the rename is atomic), the file is
+// fsynced before the rename so the new name never points at unwritten data
+// after a crash, and the key's directory is fsynced after it so the rename
+// itself survives a crash. BeginPut() and NewWriter() do the same in steps.
+//
+// Temp files never sit beside the objects, so no reader globbing the lake
+// ever sees one. A killed process leaves its run directory behind; the run's
+// <run>.lock file is flock(2)ed for the life of the store instance and the
+// kernel drops that lock when the process dies, so RemoveAbandonedWrites()
+// can tell a dead run (lock takeable) from a live one (lock held) and delete
+// only dead runs' directories.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +22,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <random>
 #include <string>
 #include <system_error>
@@ -102,9 +110,125 @@ bool HasTempComponent(const fs::path& relative) {
   return false;
 }
 
+constexpr std::string_view kRunsDir = ".cltmp-runs";
+
+// This store instance's run directory and the lock that says it is alive.
+// Created on the first write, so stores that only read leave no trace.
+class RunDirectory {
+ public:
+  explicit RunDirectory(fs::path runs) : runs_(std::move(runs)) {}
+  ~RunDirectory() {
+    if (lock_fd_ < 0) return;
+    std::error_code ec;
+    fs::remove_all(dir_, ec);  // empty unless a write failed half-way
+    ::unlink(LockPath(token_).c_str());
+    ::close(lock_fd_);
+  }
+  RunDirectory(const RunDirectory&) = delete;
+  RunDirectory& operator=(const RunDirectory&) = delete;
+
+  // The directory for this instance's temp files, created (and locked) on
+  // the first call.
+  Result<fs::path> Get() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (lock_fd_ >= 0) return dir_;
+    std::error_code ec;
+    fs::create_directories(runs_, ec);
+    if (ec) return IOErrorFor("cannot create directory", runs_, ec.value());
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      std::string token = std::to_string(::getpid()) + "-" + RandomSuffix();
+      fs::path lock_path = LockPath(token);
+      int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      if (fd < 0) {
+        if (errno == EEXIST) continue;
+        return IOErrorFor("cannot create", lock_path, errno);
+      }
+      if (::flock(fd, LOCK_EX) != 0) {
+        int err = errno;
+        ::close(fd);
+        return IOErrorFor("cannot lock", lock_path, err);
+      }
+      // A cleaner may have taken the lock before us, found no directory and
+      // unlinked the file: then our lock guards nothing. Start over.
+      struct stat by_path, by_fd;
+      if (::stat(lock_path.c_str(), &by_path) != 0 || ::fstat(fd, &by_fd) != 0 ||
+          by_path.st_ino != by_fd.st_ino || by_path.st_dev != by_fd.st_dev) {
+        ::close(fd);
+        continue;
+      }
+      fs::path dir = runs_ / token;
+      if (::mkdir(dir.c_str(), 0755) != 0) {
+        int err = errno;
+        ::unlink(lock_path.c_str());
+        ::close(fd);
+        return IOErrorFor("cannot create directory", dir, err);
+      }
+      lock_fd_ = fd;
+      token_ = std::move(token);
+      dir_ = std::move(dir);
+      return dir_;
+    }
+    return Status::IOError("cannot create a run directory under " + runs_.string());
+  }
+
+  // Deletes run directories (and stray lock files) whose lock is free.
+  Status RemoveAbandoned() {
+    std::error_code ec;
+    if (!fs::is_directory(runs_, ec)) return Status::OK();
+    std::vector<std::string> tokens;
+    for (fs::directory_iterator it(runs_, ec), end; !ec && it != end; it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (name.size() > 5 && name.compare(name.size() - 5, 5, ".lock") == 0) {
+        name.resize(name.size() - 5);
+      }
+      tokens.push_back(std::move(name));
+    }
+    if (ec) return IOErrorFor("cannot list", runs_, ec.value());
+    std::sort(tokens.begin(), tokens.end());
+    tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
+    for (const std::string& token : tokens) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (lock_fd_ >= 0 && token == token_) continue;
+      }
+      fs::path lock_path = LockPath(token);
+      int fd = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC);
+      if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);  // held: a live run
+        continue;
+      }
+      // Dead (or a directory that lost its lock file): remove the directory
+      // first, the lock last, so a directory never outlives its lock while
+      // its owner could still be alive.
+      fs::remove_all(runs_ / token, ec);
+      Status st = ec ? IOErrorFor("cannot remove", runs_ / token, ec.value()) : Status::OK();
+      if (fd >= 0) {
+        if (st.ok()) ::unlink(lock_path.c_str());
+        ::close(fd);
+      }
+      CL_RETURN_IF_ERROR(st);
+    }
+    return Status::OK();
+  }
+
+ private:
+  fs::path LockPath(const std::string& token) const { return runs_ / (token + ".lock"); }
+
+  const fs::path runs_;
+  std::mutex mu_;
+  int lock_fd_ = -1;
+  std::string token_;
+  fs::path dir_;
+};
+
 class LocalObjectStore final : public ObjectStore {
  public:
-  explicit LocalObjectStore(fs::path root) : root_(std::move(root)) {}
+  explicit LocalObjectStore(fs::path root)
+      : root_(std::move(root)), run_(root_ / std::string(kRunsDir)) {}
+
+  Status RemoveAbandonedWrites() override { return run_.RemoveAbandoned(); }
+
+  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) override;
 
   Status Put(std::string_view key, std::string_view data) override {
     return PutImpl(key, data, /*publish=*/true);
@@ -240,27 +364,36 @@ class LocalObjectStore final : public ObjectStore {
     int fd = -1;
   };
 
-  // Creates the key's directory and a temp file there holding `data`.
-  Status WriteTemp(std::string_view key, std::string_view data, TempFile* out) {
+  // Creates the key's directory and an empty temp file in the run directory.
+  Status OpenTemp(std::string_view key, TempFile* out) {
     CL_RETURN_IF_ERROR(ValidateObjectKey(key));
     fs::path path = PathOf(key);
     fs::path dir = path.parent_path();
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return IOErrorFor("cannot create directory", dir, ec.value());
-    fs::path temp =
-        dir / (std::string(kTempFilePrefix) + path.filename().string() + "." + RandomSuffix());
+    CL_ASSIGN_OR_RETURN(fs::path run_dir, run_.Get());
+    fs::path temp = run_dir / (RandomSuffix() + "-" + path.filename().string());
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return IOErrorFor("cannot create", temp, errno);
+    out->path = std::move(path);
+    out->temp = std::move(temp);
+    out->fd = fd;
+    return Status::OK();
+  }
+
+  // Creates the key's directory and a temp file holding `data`.
+  Status WriteTemp(std::string_view key, std::string_view data, TempFile* out) {
+    CL_RETURN_IF_ERROR(OpenTemp(key, out));
+    const int fd = out->fd;
+    const fs::path temp = out->temp;
     Status st = WriteAll(fd, data, temp);
     if (!st.ok()) {
       ::close(fd);
       ::unlink(temp.c_str());
+      out->fd = -1;
       return st;
     }
-    out->path = std::move(path);
-    out->temp = std::move(temp);
-    out->fd = fd;
     return Status::OK();
   }
 
@@ -321,8 +454,58 @@ class LocalObjectStore final : public ObjectStore {
   }
 
  private:
+  friend class LocalObjectWriter;
   const fs::path root_;
+  RunDirectory run_;
 };
+
+// Appends to a temp file in the run directory; write-back to disk starts
+// every few MiB so Publish()'s fsync finds little left to write.
+class LocalObjectWriter final : public ObjectWriter {
+ public:
+  explicit LocalObjectWriter(LocalObjectStore::TempFile t) : t_(std::move(t)) {}
+  ~LocalObjectWriter() override {
+    if (t_.fd >= 0) {
+      ::close(t_.fd);
+      ::unlink(t_.temp.c_str());
+    }
+  }
+  Status Append(std::string_view data) override {
+    if (!status_.ok()) return status_;
+    if (t_.fd < 0)
+      return status_ = Status::FailedPrecondition("ObjectWriter: Append after Publish");
+    status_ = WriteAll(t_.fd, data, t_.temp);
+    bytes_ += data.size();
+    if (bytes_ - synced_ >= kWriteBackBytes) {
+      // Only a hint (see BeginPut); Publish()'s fsync is what makes it durable.
+      ::sync_file_range(t_.fd, static_cast<off_t>(synced_), static_cast<off_t>(bytes_ - synced_),
+                        SYNC_FILE_RANGE_WRITE);
+      synced_ = bytes_;
+    }
+    return status_;
+  }
+  Status Publish() override {
+    if (t_.fd < 0) return Status::FailedPrecondition("ObjectWriter::Publish called twice");
+    if (!status_.ok()) return status_;  // the destructor removes the temp file
+    Status st = LocalObjectStore::FinishTemp(t_, /*publish=*/true);
+    t_.fd = -1;  // FinishTemp closed it (and removed the temp file on failure)
+    return st;
+  }
+  uint64_t bytes_appended() const override { return bytes_; }
+
+ private:
+  static constexpr uint64_t kWriteBackBytes = 8 << 20;
+  LocalObjectStore::TempFile t_;
+  Status status_;
+  uint64_t bytes_ = 0;
+  uint64_t synced_ = 0;
+};
+
+Result<std::unique_ptr<ObjectWriter>> LocalObjectStore::NewWriter(std::string_view key) {
+  TempFile t;
+  CL_RETURN_IF_ERROR(OpenTemp(key, &t));
+  return std::unique_ptr<ObjectWriter>(std::make_unique<LocalObjectWriter>(std::move(t)));
+}
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <thread>
@@ -199,8 +200,11 @@ TEST(LocalObjectStoreTest, BeginPutLeavesNoTempFileWhetherPublishedOrDropped) {
   auto dropped = store->BeginPut("d/dropped", "dropped bytes");
   ASSERT_TRUE(published.ok() && dropped.ok());
   size_t files = 0;
-  for (const auto& e : fs::directory_iterator(dir / "lake/d")) files += e.is_regular_file();
-  EXPECT_EQ(files, 2u);  // the two temp files, written at BeginPut
+  for (const auto& e : fs::recursive_directory_iterator(dir / "lake/.cltmp-runs")) {
+    files += e.is_regular_file() && e.path().extension() != ".lock";
+  }
+  EXPECT_EQ(files, 2u);  // the two temp files, written at BeginPut, in the store's run directory
+  EXPECT_FALSE(fs::exists(dir / "lake/d/kept"));
   ASSERT_TRUE((*published)->Publish().ok());
   EXPECT_TRUE((*published)->Publish().IsFailedPrecondition());
   dropped->reset();
@@ -268,11 +272,13 @@ TEST_F(FaultInjectionTest, CrashedPutLeavesOnlyAnInvisibleTempFile) {
   Status st = faulty_->Put("c/obj", "new content");
   EXPECT_TRUE(st.IsIOError()) << st.ToString();
   EXPECT_EQ(faulty_->Get("c/obj").value(), "old");
-  // The crash really left a temp file on disk...
-  auto files = FilesIn("c");
-  ASSERT_EQ(files.size(), 2u);
+  // The crash really left a temp file on disk, in the store's run directory, not beside
+  // the object...
+  EXPECT_EQ(FilesIn("c").size(), 1u);
   int temps = 0;
-  for (const auto& f : files) temps += f.rfind(std::string(kTempFilePrefix), 0) == 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir_ / "lake" / ".cltmp-runs")) {
+    temps += e.is_regular_file() && e.path().extension() != ".lock";
+  }
   EXPECT_EQ(temps, 1);
   // ...which no listing shows, through the wrapper or directly.
   auto list = local_->List("");
@@ -310,4 +316,53 @@ TEST_F(FaultInjectionTest, MemoryStoreCrashLeavesPreviousObject) {
 }
 
 }  // namespace
+
+// A killed process's temp files are removed by the next run; a live store's are not, even
+// while it is in the middle of a write.
+TEST(LocalObjectStoreTest, RemoveAbandonedWritesRemovesOnlyDeadRuns) {
+  fs::path dir = MakeTempDir();
+  fs::path runs = dir / "lake/.cltmp-runs";
+  fs::create_directories(runs / "4242-dead");
+  { std::ofstream(runs / "4242-dead/17-x.parquet") << "half a file"; }
+  { std::ofstream(runs / "4242-dead.lock") << ""; }  // no process holds its lock
+  fs::create_directories(runs / "4343-nolock");      // lost its lock file: dead too
+  auto live = NewLocalObjectStore(dir / "lake");
+  auto writer = live->NewWriter("s/obj.parquet");
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_TRUE((*writer)->Append("in flight").ok());
+
+  auto other = NewLocalObjectStore(dir / "lake");  // the next run
+  ASSERT_TRUE(other->RemoveAbandonedWrites().ok());
+  EXPECT_FALSE(fs::exists(runs / "4242-dead"));
+  EXPECT_FALSE(fs::exists(runs / "4242-dead.lock"));
+  EXPECT_FALSE(fs::exists(runs / "4343-nolock"));
+  // The live writer is untouched and still publishes.
+  ASSERT_TRUE((*writer)->Publish().ok());
+  EXPECT_EQ(*live->Get("s/obj.parquet"), "in flight");
+  writer->reset();
+  live.reset();  // a store that ends cleanly leaves no run directory
+  size_t left = 0;
+  for (const auto& e : fs::directory_iterator(runs)) left += !e.path().empty();
+  EXPECT_EQ(left, 0u);
+  fs::remove_all(dir);
+}
+
+TEST_P(ObjectStoreContractTest, WriterPublishesOnlyOnPublish) {
+  auto w = store_->NewWriter("w/obj");
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_TRUE((*w)->Append("hello ").ok());
+  ASSERT_TRUE((*w)->Append("world").ok());
+  EXPECT_EQ((*w)->bytes_appended(), 11u);
+  EXPECT_FALSE(*store_->Exists("w/obj"));
+  EXPECT_TRUE(store_->List("w/")->empty());
+  ASSERT_TRUE((*w)->Publish().ok());
+  EXPECT_EQ(*store_->Get("w/obj"), "hello world");
+  auto dropped = store_->NewWriter("w/dropped");
+  ASSERT_TRUE(dropped.ok());
+  ASSERT_TRUE((*dropped)->Append("x").ok());
+  dropped->reset();
+  EXPECT_FALSE(*store_->Exists("w/dropped"));
+  EXPECT_TRUE(store_->NewWriter("../escape").status().IsInvalidArgument());
+}
+
 }  // namespace cryptolake::storage

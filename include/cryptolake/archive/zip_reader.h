@@ -32,6 +32,17 @@ struct ZipMember {
 // the non-zip64 limit.
 inline constexpr uint64_t kMaxZipMemberSize = 0xFFFFFFFFull;
 
+// Where the single member of a zip lies, after every header check of
+// ExtractSingleMember() (the data itself is not inflated or verified).
+struct ZipMemberLocation {
+  std::string_view name;  // points into the zip
+  bool deflated = false;  // false: stored
+  std::string_view data;  // the compressed (or stored) bytes, inside the zip
+  uint64_t uncompressed_size = 0;
+  uint32_t crc32 = 0;  // as declared by the central directory
+};
+Result<ZipMemberLocation> LocateSingleMember(std::string_view zip_bytes);
+
 // Extracts the single member of `zip_bytes`.
 Result<ZipMember> ExtractSingleMember(std::string_view zip_bytes);
 

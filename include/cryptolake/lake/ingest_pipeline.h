@@ -1,39 +1,44 @@
 // IngestPipeline: archive -> bronze -> silver, for one `cryptolake ingest` invocation.
 //
-// For every archive file the query covers, RunIngest():
+// Before anything else, RunIngest() removes temp objects that killed runs left in the lake
+// (ObjectStore::RemoveAbandonedWrites; live runs' writes are left alone). Then, for every
+// archive file the query covers:
 //   1. fetches the .CHECKSUM sidecar (a 404 is a failed file: "missing day");
-//   2. looks the file up in the ledger: same digest and every recorded silver file present =>
-//      skipped, nothing else is read or written (this is what makes re-runs write nothing);
+//   2. looks the file up in the ledger: same digest and every recorded file present => skipped,
+//      nothing else is read or written (this is what makes re-runs write nothing);
 //   3. takes the zip from the lake's bronze copy when that copy matches the digest, otherwise
 //      downloads it;
 //   4. verifies SHA-256(zip) against the sidecar: a mismatch fails the file with an error naming
 //      it and both digests, and nothing is written for it;
-//   5. stores bronze/<archive path> (zip and .CHECKSUM, byte-identical; skipped when identical);
-//   6. inflates the CSV, converts it to silver rows (parse + validate; bad rows fail the file, or
-//      go to a rejects file with BadRowPolicy::kQuarantine);
-//   7. publishes each date partition's Parquet file atomically:
-//        silver/<type>/market=<m>/symbol=<S>/[interval=<i>/]date=YYYY-MM-DD/part-<sha16>[-<k>].parquet
-//      (<sha16> = first 16 hex digits of the zip's SHA-256; key-value metadata names the source
-//      archive path, its SHA-256 and the cryptolake version), plus rejects-<sha16>.csv beside it;
-//   8. records the ledger entry (the commit point), then deletes files of an older ingest of the
-//      same archive path that the new entry no longer references (republished archive files).
+//   5. streams the CSV out of the zip, converts it (parse + validate; bad rows fail the file, or
+//      go to a rejects file with BadRowPolicy::kQuarantine) and encodes it into a temp object;
+//      a file with no data rows fails;
+//   6. publishes the archive file's one silver object with one atomic write:
+//        silver/<type>/market=<m>/symbol=<S>/[interval=<i>/](date=YYYY-MM-DD|month=YYYY-MM)/<zip stem>.parquet
+//      (the name depends only on the archive path, so a republished file replaces it whole;
+//      key-value metadata names the source archive path, its SHA-256 and the cryptolake
+//      version), plus <zip stem>.rejects.csv beside it;
+//   7. stores bronze/<archive path> (zip and .CHECKSUM, byte-identical; skipped when identical)
+//      only now, so bronze keeps the zip silver was built from until a new version converted;
+//   8. records the ledger entry (the commit point), then deletes files of the previous version
+//      that the new entry no longer lists.
 // A failed file never stops the run; the summary lists it and ok() turns false.
 // docs/lake-layout.md explains the layout and the crash-consistency argument.
 //
 // Threads: `jobs` worker threads in total. With more files than jobs, each worker takes whole
 // files. When the run has fewer files than jobs, the idle workers help convert the big files:
-// a CSV is cut at line boundaries into slices that are parsed, validated and Parquet-encoded in
-// parallel (each slice becomes its own part file; ordering and uniqueness rules are checked
-// across slice boundaries as well).
+// row groups are parsed and encoded in parallel and written in order into the one object, which
+// is byte-identical whatever `jobs` is.
 //
 // Metrics (through the cryptolake metrics API only, the global MeterProvider): counters
 // cryptolake.ingest.records, cryptolake.ingest.bytes{direction}, cryptolake.ingest.files{outcome},
 // histogram cryptolake.ingest.download.duration (s), updowncounter
 // cryptolake.ingest.active_workflows.
 //
-// Thread-safety: RunIngest() may be called concurrently for different lakes. Two concurrent runs
-// over the same lake and the same archive files are safe for readers (every object is published
-// atomically) but may redo each other's work.
+// Thread-safety: RunIngest() may be called concurrently, from threads or processes, also on one
+// lake and the same archive files (with any `jobs`): every object is published atomically under
+// a name that does not depend on the run, so readers never see a partial or duplicated file;
+// concurrent runs may redo each other's work.
 #ifndef CRYPTOLAKE_LAKE_INGEST_PIPELINE_H_
 #define CRYPTOLAKE_LAKE_INGEST_PIPELINE_H_
 
@@ -89,6 +94,8 @@ struct IngestOptions {
   int jobs = 1;  // Worker threads in total. REQUIRES: >= 1.
   BadRowPolicy on_bad_rows = BadRowPolicy::kFail;
   parquet::WriterOptions parquet;  // key_value_metadata is filled per file by the pipeline.
+  // CSV lines per Parquet row group; bounds memory (about this many rows per thread in flight).
+  int64_t rows_per_row_group = 262'144;
 
   // Called from worker threads (serialised by the pipeline) after each file finishes.
   std::function<void(const IngestProgress&)> on_progress;
@@ -139,10 +146,6 @@ struct IngestSummary {
 // Runs the ingest. Returns an error only when the run cannot start (invalid options, source
 // cannot be opened, listing fails); per-file problems are in the summary.
 Result<IngestSummary> RunIngest(const IngestOptions& options);
-
-// The file name of a silver part inside its partition directory: "part-<sha16>[-<slice>].parquet",
-// <sha16> being the first 16 hex digits of the source zip's SHA-256. slice < 0: no slice suffix.
-std::string SilverPartFileName(std::string_view sha256, int slice);
 
 }  // namespace cryptolake::lake
 

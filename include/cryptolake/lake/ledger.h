@@ -71,7 +71,8 @@ class Ledger {
 
   // Publishes `entry` atomically under LedgerKey(entry.archive_path), replacing any older one.
   // REQUIRES: entry.archive_path is non-empty and entry.sha256 is 64 hex characters.
-  Status Record(const LedgerEntry& entry);
+  // Returns the bytes written.
+  Result<int64_t> Record(const LedgerEntry& entry);
 
   // Every entry, in key order.
   Result<std::vector<LedgerEntry>> ListAll() const;

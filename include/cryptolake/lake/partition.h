@@ -8,8 +8,12 @@
 // The data type is a plain directory, not a `data_type=` key: every data type
 // has its own schema, so one query reads one data type's tree. `interval=` is
 // present only for kline-class types (klines, indexPriceKlines,
-// markPriceKlines, premiumIndexKlines). Monthly archive files are split into
-// day partitions. See docs/silver-schema.md.
+// markPriceKlines, premiumIndexKlines). The partition is the archive file's
+// own day; a monthly archive file (fundingRate, or --period monthly) has one
+// `month=YYYY-MM` partition instead of `date=`, so that each archive file is
+// exactly one silver object (see docs/lake-layout.md for why). The object is
+// named after the archive file: <zip name without .zip>.parquet.
+// See docs/silver-schema.md.
 //
 // Thread-safety: stateless functions and plain values.
 #ifndef CRYPTOLAKE_LAKE_PARTITION_H_
@@ -19,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "cryptolake/archive/archive_file.h"
 #include "cryptolake/common/status.h"
 
 namespace cryptolake::lake {
@@ -63,17 +68,29 @@ struct PartitionKey {
   std::string market;     // "spot", "um" or "cm"
   std::string symbol;     // "BTCUSDT"
   std::string interval;   // kline-class types only ("1m"); empty otherwise
-  std::string date;       // "YYYY-MM-DD"
+  std::string date;       // "YYYY-MM-DD" (daily file), or "YYYY-MM" (monthly file)
 };
 
-// "silver/<data_type>/market=<m>/symbol=<S>/[interval=<i>/]date=<d>/" (trailing '/').
+// "silver/<data_type>/market=<m>/symbol=<S>/[interval=<i>/]date=<d>/" (trailing '/'),
+// "month=<YYYY-MM>/" in place of "date=" for a monthly key.
 // REQUIRES: the key passed ValidatePartitionKey.
 std::string SilverPartitionDir(const PartitionKey& key);
 
 // InvalidArgument unless every part is a safe path component: data_type,
 // market, symbol and interval consist of [A-Za-z0-9_-] (interval may be empty)
-// and date is a valid "YYYY-MM-DD".
+// and date is a valid "YYYY-MM-DD" or "YYYY-MM".
 Status ValidatePartitionKey(const PartitionKey& key);
+
+// The partition of an archive file's silver object. InvalidArgument when the
+// file's names are unsafe as path components or its date is invalid.
+Result<PartitionKey> PartitionKeyOf(const archive::ArchiveFile& file);
+
+// "<SilverPartitionDir(key)><zip name without .zip>.parquet": the one silver
+// object of `file`. The name does not depend on the file's digest or on the
+// run's threads, so a republished file replaces it with one atomic write.
+std::string SilverObjectKey(const PartitionKey& key, const archive::ArchiveFile& file);
+// The same with ".rejects.csv": quarantined rows (--on-bad-rows quarantine).
+std::string SilverRejectsKey(const PartitionKey& key, const archive::ArchiveFile& file);
 
 }  // namespace cryptolake::lake
 

@@ -1,5 +1,5 @@
-// ConvertCsvToSilver: turns one archive CSV (already extracted from its zip)
-// into typed silver rows, validated and grouped by the UTC date of ts_event.
+// Silver conversion: one archive CSV -> typed silver rows, validated, into
+// one Parquet object per archive file.
 //
 // The conversion is driven entirely by the data type's declaration
 // (data_type_schema.h). Per file it:
@@ -12,19 +12,27 @@
 //  - parses every cell and validates every row: column count, cell syntax,
 //    the declared rules (OHLC sanity, > 0, >= 0, non-decreasing time,
 //    duplicate keys, rows inside the file's day/month);
-//  - appends good rows to one parquet::ColumnBatch per UTC date.
+//  - cuts the rows into row groups of ConvertOptions::rows_per_row_group CSV
+//    lines each, so the Parquet bytes depend only on the input, never on the
+//    number of threads.
 // Error messages name the file, line (1-based, header counted), column and
 // value, e.g. `BTCUSDT-1m-2022-09-05.csv line 17 column "high": value "abc" is
-// not a number`.
+// not a number`. A file without data rows is an error (Corruption).
 //
 // Bad rows: with BadRowPolicy::kFail the conversion returns the first error
 // (Corruption). With kQuarantine, each bad row is copied verbatim with its line
-// number and reason into SilverConversion::rejects_csv and counted, and the
-// good rows continue. A file-level problem (wrong header, unknown type) fails
-// under both policies.
+// number and reason into the rejects CSV and counted, and the good rows
+// continue. A file-level problem (wrong header, unknown type) fails under both
+// policies.
 //
-// Thread-safety: ConvertCsvToSilver is reentrant; concurrent calls on
-// different inputs are safe.
+// ConvertZipToSilver streams: the zip member is inflated, parsed and encoded a
+// row group at a time, and the Parquet bytes go to a ByteSink as each group
+// completes, so memory is bounded by threads x one row group whatever the
+// file's size. With threads > 1, row groups are parsed and encoded in
+// parallel and written in order; the output is byte-identical to threads = 1.
+//
+// Thread-safety: both functions are reentrant; concurrent calls on different
+// inputs are safe.
 #ifndef CRYPTOLAKE_LAKE_SILVER_CONVERTER_H_
 #define CRYPTOLAKE_LAKE_SILVER_CONVERTER_H_
 
@@ -34,9 +42,11 @@
 #include <vector>
 
 #include "cryptolake/archive/archive_file.h"
+#include "cryptolake/common/byte_sink.h"
 #include "cryptolake/common/status.h"
 #include "cryptolake/lake/data_type_schema.h"
 #include "cryptolake/parquet/column_batch.h"
+#include "cryptolake/parquet/file_writer.h"
 
 namespace cryptolake::lake {
 
@@ -52,36 +62,62 @@ struct ConvertOptions {
   // (daily) or month (monthly) are errors. Switch off only for synthetic inputs
   // that deliberately span days.
   bool check_file_period = true;
+  // CSV data lines per row group (the last group may be shorter; quarantined
+  // lines leave a group shorter). Bounds memory: about this many rows per
+  // thread are held at once. REQUIRES: > 0.
+  int64_t rows_per_row_group = 262'144;
 };
 
 enum class TimeUnit { kMilliseconds, kMicroseconds };
 
-// The silver rows of one UTC date.
-struct SilverPartition {
-  std::string date;            // "YYYY-MM-DD"
-  std::string partition_dir;   // SilverPartitionDir(...), ends in '/'
-  parquet::ColumnBatch batch;  // schema = the data type's silver schema
-};
-
-struct SilverConversion {
+// What converting one file found.
+struct ConversionStats {
   const DataTypeSchema* schema = nullptr;
-  std::vector<SilverPartition> partitions;  // ascending date; no empty partition
-  int64_t rows_in = 0;                      // data lines read (header excluded)
-  int64_t rows_out = 0;                     // rows in partitions
-  int64_t rows_rejected = 0;                // rows_in - rows_out
-  // Quarantined rows as CSV: header "line,reason,row", then one record per bad
-  // row (reason and row quoted, '"' doubled). Empty when nothing was rejected.
-  std::string rejects_csv;
-  // Where the rejects file belongs: the partition dir of the archive file's
-  // date (first day of the month for monthly files).
-  std::string rejects_partition_dir;
+  std::string csv_name;       // the zip member's name
+  int64_t csv_bytes = 0;      // uncompressed CSV bytes
+  int64_t rows_in = 0;        // data lines read (header excluded)
+  int64_t rows_out = 0;       // rows written to silver
+  int64_t rows_rejected = 0;  // rows_in - rows_out
+  int64_t row_groups = 0;
   bool had_header = false;
   TimeUnit time_unit = TimeUnit::kMilliseconds;  // of the epoch columns, when any
 };
 
+// Where a file's silver rows go.
+struct SilverSinks {
+  // The Parquet file. REQUIRED.
+  ByteSink* parquet = nullptr;
+  // Quarantined rows as CSV: header "line,reason,row", then one record per bad
+  // row (reason and row quoted, '"' doubled). Nothing is appended when no row
+  // is rejected. REQUIRED under kQuarantine; unused under kFail.
+  ByteSink* rejects = nullptr;
+};
+
+// Inflates the single CSV member of `zip` and converts it (see above) into
+// one Parquet file written to sinks.parquet with `writer_options` (whose
+// row_group_rows is not used: options.rows_per_row_group decides). On error
+// the sinks hold partial output that the caller must discard.
+// Errors: InvalidArgument for an unknown data type or unsafe partition names;
+// Corruption for a damaged zip or bad content.
+Result<ConversionStats> ConvertZipToSilver(const archive::ArchiveFile& file, std::string_view zip,
+                                           const ConvertOptions& options,
+                                           const parquet::WriterOptions& writer_options,
+                                           int threads, const SilverSinks& sinks);
+
+// The in-memory form, for tests and tools: every row of the CSV in one batch.
+struct SilverConversion {
+  ConversionStats stats;
+  const DataTypeSchema* schema = nullptr;
+  parquet::ColumnBatch batch;  // schema = the data type's silver schema
+  std::string rejects_csv;     // as SilverSinks::rejects; empty when nothing was rejected
+  std::string partition_dir;   // SilverPartitionDir() of the file
+  int64_t rows_in = 0, rows_out = 0, rows_rejected = 0;
+  bool had_header = false;
+  TimeUnit time_unit = TimeUnit::kMilliseconds;
+};
+
 // Converts `csv_bytes` (the member named `csv_name`, used in messages) of
-// archive file `file`. Errors: InvalidArgument for an unknown data type or
-// unsafe partition names; Corruption for bad content (see above).
+// archive file `file`. Same rules and errors as ConvertZipToSilver.
 Result<SilverConversion> ConvertCsvToSilver(const archive::ArchiveFile& file,
                                             std::string_view csv_name, std::string_view csv_bytes,
                                             const ConvertOptions& options = {});

@@ -17,8 +17,20 @@
 // max_value, null_count; legacy min/max where their sort order is the same;
 // doubles ignore NaN), pages are compressed with options.compression.
 //
-// Thread-safety: a FileWriter is used by one thread at a time. Distinct writers
-// are independent and may run concurrently.
+// Streaming: given a ByteSink, the writer hands every completed row group to
+// the sink and forgets it, so memory holds at most one row group (plus the
+// footer metadata) whatever the file's size; Finish() then appends the footer
+// to the sink and returns "".
+//
+// Parallel encoding: RowGroupEncoder turns one batch into an EncodedRowGroup
+// independently of any file (one encoder per thread); FileWriter::
+// AppendEncoded() places encoded groups into the file in the order appended.
+// A file built from encoded groups is byte-identical to one built by Append()
+// with row_group_rows equal to each batch's size.
+//
+// Thread-safety: a FileWriter or RowGroupEncoder is used by one thread at a
+// time. Distinct writers and encoders are independent and may run
+// concurrently.
 #ifndef CRYPTOLAKE_PARQUET_FILE_WRITER_H_
 #define CRYPTOLAKE_PARQUET_FILE_WRITER_H_
 
@@ -28,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include "cryptolake/common/byte_sink.h"
 #include "cryptolake/common/status.h"
 #include "cryptolake/parquet/column_batch.h"
 #include "cryptolake/parquet/schema.h"
@@ -61,9 +74,33 @@ struct WriterOptions {
   std::string created_by = "cryptolake version 0.1.0";
 };
 
+class FileWriter;
+class RowGroupEncoder;
+
+// One row group encoded by a RowGroupEncoder, waiting for its place in a file.
+// Move-only.
+class EncodedRowGroup {
+ public:
+  EncodedRowGroup();
+  ~EncodedRowGroup();
+  EncodedRowGroup(EncodedRowGroup&&) noexcept;
+  EncodedRowGroup& operator=(EncodedRowGroup&&) noexcept;
+
+  int64_t num_rows() const;
+  size_t byte_size() const;  // encoded (compressed) bytes of its column chunks
+
+ private:
+  friend class FileWriter;
+  friend class RowGroupEncoder;
+  struct Rep;
+  std::unique_ptr<Rep> rep_;
+};
+
 class FileWriter {
  public:
-  FileWriter(Schema schema, WriterOptions options);
+  // `sink` null: the file is returned by Finish(). Otherwise bytes go to
+  // `sink` as row groups complete; REQUIRES: `sink` outlives the writer.
+  FileWriter(Schema schema, WriterOptions options, ByteSink* sink = nullptr);
   ~FileWriter();
   FileWriter(const FileWriter&) = delete;
   FileWriter& operator=(const FileWriter&) = delete;
@@ -74,6 +111,11 @@ class FileWriter {
   // writer's, or that fails ColumnBatch::Validate(), makes status() non-OK;
   // after that every call is a no-op and Finish() returns the error.
   void Append(const ColumnBatch& batch);
+
+  // Appends a row group encoded by a RowGroupEncoder built with this
+  // writer's schema and options. REQUIRES: no rows from Append() are waiting
+  // for their row group (keep to one of the two ways per file).
+  void AppendEncoded(EncodedRowGroup group);
 
   // First error seen, or OK.
   Status status() const;
@@ -91,8 +133,25 @@ class FileWriter {
   const Schema& schema() const;
 
  private:
+  friend class RowGroupEncoder;
   class Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+// Encodes whole batches as row groups, for FileWriter::AppendEncoded. Keeps
+// its scratch buffers from batch to batch.
+class RowGroupEncoder {
+ public:
+  RowGroupEncoder(Schema schema, WriterOptions options);
+  ~RowGroupEncoder();
+  RowGroupEncoder(RowGroupEncoder&&) noexcept;
+  RowGroupEncoder& operator=(RowGroupEncoder&&) noexcept;
+
+  // The whole batch as one row group (options.row_group_rows is not used).
+  Result<EncodedRowGroup> Encode(const ColumnBatch& batch);
+
+ private:
+  std::unique_ptr<FileWriter::Impl> impl_;
 };
 
 }  // namespace cryptolake::parquet

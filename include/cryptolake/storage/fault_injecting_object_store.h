@@ -61,6 +61,9 @@ class FaultInjectingObjectStore : public ObjectStore {
   Status Delete(std::string_view key) override;
   Result<bool> Exists(std::string_view key) override;
   std::string Describe() const override;
+  // Forwarded unchanged. NewWriter() is the default (bytes collected, then
+  // this->Put() in Publish()), so Put faults apply to streamed objects too.
+  Status RemoveAbandonedWrites() override;
 
  private:
   enum class Action { kPass, kFail, kCrash };

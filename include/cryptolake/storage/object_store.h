@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cryptolake/common/byte_sink.h"
 #include "cryptolake/common/status.h"
 
 namespace cryptolake::storage {
@@ -48,6 +49,20 @@ class PendingPut {
   virtual Status Publish() = 0;
 };
 
+// An object written piece by piece and published atomically: readers and
+// List() see nothing of it until Publish() returns OK, then the whole object
+// (replacing any previous one under the key). Destroyed without a successful
+// Publish() -- or the process killed -- nothing of it becomes visible; what a
+// killed process left behind is removed by the next
+// ObjectStore::RemoveAbandonedWrites() (never while its writer lives).
+class ObjectWriter : public ByteSink {
+ public:
+  // Append(): see ByteSink. After an error, Publish() fails.
+  // Completes the object. REQUIRES: called at most once.
+  virtual Status Publish() = 0;
+  virtual uint64_t bytes_appended() const = 0;
+};
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
@@ -68,6 +83,21 @@ class ObjectStore {
   // like Put().
   // REQUIRES: the store outlives the PendingPut.
   virtual Result<std::unique_ptr<PendingPut>> BeginPut(std::string_view key, std::string_view data);
+
+  // Starts a streamed object under `key` (see ObjectWriter).
+  // Default: collects the bytes in memory and Put()s them in Publish().
+  // Local: appends to a temp file of this store instance (see
+  // RemoveAbandonedWrites), renamed over the key in Publish() after fsync.
+  // REQUIRES: the store outlives the writer.
+  virtual Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key);
+
+  // Removes what writers of processes that died (kill -9, power loss) left
+  // behind, without touching writes of live processes or of this one.
+  // Local: temp files live in <root>/.cltmp-runs/<run>/, one directory per
+  // store instance, guarded by an flock(2)ed <run>.lock that the kernel
+  // releases when its process dies; a run directory whose lock can be taken
+  // is abandoned and is deleted. Default: nothing to do.
+  virtual Status RemoveAbandonedWrites() { return Status::OK(); }
 
   // The whole object. NotFound (naming the key) if absent.
   virtual Result<std::string> Get(std::string_view key) = 0;
