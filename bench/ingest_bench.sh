@@ -71,16 +71,17 @@ time_best() {
   best=""; best_cpu=""
   for _ in $(seq "$runs"); do
     [ -n "${before_each:-}" ] && eval "$before_each"
-    /usr/bin/time -f "%e %U %S" -o "$work/time.txt" "$@" > "$work/last.log" 2>&1 || {
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$@" > "$work/last.log" 2>&1 || {
       echo "$label failed:"; cat "$work/last.log"; return 1; }
     local dt cpu
-    read -r dt u s < "$work/time.txt"
+    read -r dt u s rss_kb < "$work/time.txt"
     cpu=$(echo "$u + $s" | bc -l)
-    if [ -z "$best" ] || [ "$(echo "$dt < $best" | bc -l)" = 1 ]; then best=$dt; best_cpu=$cpu; fi
+    if [ -z "$best" ] || [ "$(echo "$dt < $best" | bc -l)" = 1 ]; then
+      best=$dt; best_cpu=$cpu; best_sys=$s; best_rss_mb=$(( rss_kb / 1024 )); fi
   done
 }
 
-declare -A secs size cpu
+declare -A secs size cpu sys rss
 for j in 1 2; do
   # Every timed run starts from an empty lake (otherwise the second run would skip the file).
   before_each="rm -rf '$work/lake$j'"
@@ -88,7 +89,7 @@ for j in 1 2; do
     --market cm --data-type aggTrades --symbols BTCUSD_PERP --start 2026-05-08 --end 2026-05-08 \
     --jobs "$j" --compression zstd --quiet
   before_each=""
-  secs[cl$j]=$best; cpu[cl$j]=$best_cpu
+  secs[cl$j]=$best; cpu[cl$j]=$best_cpu; sys[cl$j]=$best_sys; rss[cl$j]=$best_rss_mb
   size[cl$j]=$(find "$work/lake$j/silver" -name '*.parquet' -printf '%s\n' | awk '{s += $1} END {print s}')
 done
 
@@ -121,7 +122,7 @@ have_duck=1; have_polars=1
 for t in 1 2; do
   if [ $have_duck = 1 ]; then
     if time_best "duckdb threads=$t" node "$here/peers/duck.mjs" "$csv" "$work/duck$t.parquet" "$t"; then
-      secs[duck$t]=$best; cpu[duck$t]=$best_cpu; size[duck$t]=$(stat -c %s "$work/duck$t.parquet")
+      secs[duck$t]=$best; cpu[duck$t]=$best_cpu; sys[duck$t]=$best_sys; rss[duck$t]=$best_rss_mb; size[duck$t]=$(stat -c %s "$work/duck$t.parquet")
     else have_duck=0; fi
   fi
   if [ $have_polars = 1 ]; then
@@ -141,10 +142,10 @@ if [ "${ONLY_CRYPTOLAKE:-0}" != 1 ]; then
 fi
 
 echo
-printf '%-28s %10s %10s %14s %14s\n' "run (best of $runs)" "wall s" "cpu s" "rows/s (wall)" "output bytes"
+printf '%-28s %10s %10s %8s %10s %14s %14s\n' "run (best of $runs)" "wall s" "cpu s" "sys s" "peak MB" "rows/s (wall)" "output bytes"
 for k in cl1 cl2 duck1 duck2 polars1 polars2; do
   [ -n "${secs[$k]:-}" ] || { printf '%-28s %10s\n' "$k" "n/a"; continue; }
-  printf '%-28s %10.3f %10.3f %14.0f %14d\n' "$k" "${secs[$k]}" "${cpu[$k]}" "$(echo "$rows / ${secs[$k]}" | bc -l)" "${size[$k]}"
+  printf '%-28s %10.3f %10.3f %8s %10s %14.0f %14d\n' "$k" "${secs[$k]}" "${cpu[$k]}" "${sys[$k]:--}" "${rss[$k]:--}" "$(echo "$rows / ${secs[$k]}" | bc -l)" "${size[$k]}"
 done
 echo
 if [ -n "${secs[duck1]:-}" ]; then
