@@ -46,7 +46,7 @@ ArchiveFile FileFor(const DiscoveryQuery& q, const std::string& symbol, std::str
   f.period = q.period;
   f.data_type = q.data_type;
   f.symbol = symbol;
-  f.interval = IsKlineClass(q.data_type) ? q.interval : "";
+  f.interval = q.interval;
   f.date = std::move(date);
   return f;
 }
@@ -71,12 +71,10 @@ Status ValidateDiscoveryQuery(const DiscoveryQuery& q) {
       return Status::InvalidArgument("invalid data type \"" + q.data_type + "\"");
     }
   }
-  if (IsKlineClass(q.data_type) && q.interval.empty()) {
-    return Status::InvalidArgument(q.data_type + " needs an interval (e.g. 1m, 1h, 1d)");
-  }
-  if (!IsKlineClass(q.data_type) && !q.interval.empty()) {
-    return Status::InvalidArgument(q.data_type + " has no intervals, but interval \"" + q.interval +
-                                   "\" was given");
+  for (char c : q.interval) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+      return Status::InvalidArgument("invalid interval \"" + q.interval + "\"");
+    }
   }
   if (!IsValidArchiveDate(Period::kDaily, q.start_date)) {
     return Status::InvalidArgument("start date \"" + q.start_date + "\" is not a YYYY-MM-DD date");
@@ -129,9 +127,7 @@ Result<std::vector<ArchiveFile>> DiscoverFiles(ArchiveSource& source, const Disc
       if (!parsed.ok()) continue;  // Not a data file of this folder's grammar.
       const ArchiveFile& f = *parsed;
       if (f.market != query.market || f.period != query.period || f.data_type != query.data_type ||
-          f.symbol != symbol ||
-          f.interval != (IsKlineClass(query.data_type) ? query.interval : "") ||
-          !InRange(f, query)) {
+          f.symbol != symbol || f.interval != query.interval || !InRange(f, query)) {
         continue;
       }
       if (keys.count(f.ChecksumPath()) == 0) {

@@ -518,7 +518,7 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
   if (o.lake == nullptr) return Status::InvalidArgument("IngestOptions.lake is not set");
   if (o.jobs < 1) return Status::InvalidArgument("--jobs must be at least 1");
   CL_ASSIGN_OR_RETURN(const DataTypeSchema* schema, FindDataTypeSchema(o.data_type, o.market));
-  (void)schema;
+  CL_RETURN_IF_ERROR(schema->CheckInterval(o.interval));
 
   archive::DiscoveryQuery query;
   query.market = o.market;

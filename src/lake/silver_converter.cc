@@ -14,6 +14,10 @@
 #include "cryptolake/lake/partition.h"
 #include "lake/field_parsers.h"
 
+// Switches over CsvFieldKind / SilverFill have no `default:`: a new kind fails to compile
+// until each one handles it.
+#pragma GCC diagnostic error "-Wswitch"
+
 namespace cryptolake::lake {
 
 std::string_view BadRowPolicyName(BadRowPolicy policy) {
@@ -53,6 +57,7 @@ struct Plan {
   std::vector<CompiledColumn> cols;
   std::vector<int> mapped;  // CSV indices with silver >= 0, in CSV order
   int time_csv = -1;
+  int hour_csv = -1;  // a kHourOfDay column, added to the time column
   int unique_csv = -1;
   int open_csv = -1, high_csv = -1, low_csv = -1, close_csv = -1;
   std::vector<int> positive_csv;
@@ -71,6 +76,7 @@ Plan Compile(const DataTypeSchema& schema, const std::vector<CsvColumnSpec>& csv
   for (const CsvColumnSpec& c : csv) {
     CompiledColumn cc;
     cc.spec = &c;
+    if (c.kind == CsvFieldKind::kHourOfDay) plan.hour_csv = static_cast<int>(plan.cols.size());
     if (!c.silver_name.empty()) {
       cc.silver = schema.silver_schema.FindColumn(c.silver_name);
       cc.silver_nullable = schema.silver_schema.columns[cc.silver].nullable;
@@ -313,6 +319,12 @@ bool Converter::FailField(int col, const char* field_start, const char* line_end
     case CsvFieldKind::kIgnore:
       what = " is not valid";
       break;
+    case CsvFieldKind::kDateText:
+      what = " is not a date YYYY-MM-DD";
+      break;
+    case CsvFieldKind::kHourOfDay:
+      what = " is not an hour of the day (0..23)";
+      break;
   }
   return FailColumn(col, "value " + Quoted(value) + what);
 }
@@ -397,6 +409,12 @@ bool Converter::ParseRow(std::string_view line) {
         row_.texts[c] = std::string_view(p, q - p);
         break;
       }
+      case CsvFieldKind::kDateText:
+        q = internal::ParseDateText(p, end, &row_.ints[c]);
+        break;
+      case CsvFieldKind::kHourOfDay:
+        q = internal::ParseHourOfDay(p, end, &row_.ints[c]);
+        break;
     }
     if (q == nullptr) return FailField(c, field_start, end);
     if (c + 1 < n) {
@@ -412,6 +430,7 @@ bool Converter::ParseRow(std::string_view line) {
       return FailField(c, field_start, end);
     }
   }
+  if (plan_.hour_csv >= 0) row_.ints[plan_.time_csv] += row_.ints[plan_.hour_csv];
   return true;
 }
 
@@ -519,6 +538,7 @@ PartitionBuilder* Converter::PartitionFor(int64_t day) {
       case CsvFieldKind::kInt64:
       case CsvFieldKind::kEpochTime:
       case CsvFieldKind::kDateTimeText:
+      case CsvFieldKind::kDateText:
         part->ints.push_back({c, &part->batch.Int64(cc.silver), nullptr});
         break;
       case CsvFieldKind::kDecimal:
@@ -531,6 +551,7 @@ PartitionBuilder* Converter::PartitionFor(int64_t day) {
         part->strings.push_back({c, &part->batch.String(cc.silver), nullptr});
         break;
       case CsvFieldKind::kIgnore:
+      case CsvFieldKind::kHourOfDay:  // added to the time column, stored nowhere else
         break;
     }
   }
@@ -579,7 +600,7 @@ void Converter::FinishPartition(PartitionBuilder* part) {
     filled_by_csv[plan_.cols[c].silver] = 1;
     if (plan_.cols[c].spec->empty_is_null) csv_nullable_cells[plan_.cols[c].silver] = 1;
   }
-  const bool kline_class = archive::IsKlineClass(file_.data_type);
+  const bool kline_class = plan_.schema->has_interval;
   for (size_t i = 0; i < silver.size(); ++i) {
     const SilverColumnSpec& spec = silver[i];
     const bool nullable = spec.column.nullable;
@@ -709,7 +730,7 @@ Result<SilverConversion> Converter::Run(std::string_view bytes) {
   key.data_type = file_.data_type;
   key.market = std::string(archive::MarketName(file_.market));
   key.symbol = file_.symbol;
-  if (archive::IsKlineClass(file_.data_type)) key.interval = file_.interval;
+  if (plan_.schema->has_interval) key.interval = file_.interval;
   key.date = FormatDate(period_begin_ / kMicrosPerDay);
   out_.rejects_partition_dir = SilverPartitionDir(key);
   for (auto& part : parts_) {
@@ -739,7 +760,7 @@ Result<SilverConversion> ConvertCsvToSilver(const archive::ArchiveFile& file,
   key.data_type = file.data_type;
   key.market = std::string(archive::MarketName(file.market));
   key.symbol = file.symbol;
-  if (archive::IsKlineClass(file.data_type)) {
+  if (schema->has_interval) {
     if (file.interval.empty()) {
       return Status::InvalidArgument(file.data_type + " file " + std::string(csv_name) +
                                      " has no interval");
