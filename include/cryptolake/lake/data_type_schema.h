@@ -20,8 +20,8 @@
 //
 // A new CsvFieldKind or SilverFill must be handled by every switch over it
 // (data_type_schema.cc, silver_converter.cc); those switches have no
-// `default:` and their files compile with -Werror=switch, so a forgotten case
-// does not build.
+// `default:` and their files turn -Wswitch into an error (a #pragma at the
+// top of each), so a forgotten case does not build.
 //
 // A silver schema is shared by every market of a data type: columns that one
 // market's archive does not carry (is_best_match outside spot, quote_volume
