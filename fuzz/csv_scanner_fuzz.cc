@@ -34,6 +34,8 @@ ArchiveFile PickFile(uint8_t selector) {
       {Market::kUsdM, Period::kMonthly, "fundingRate", "", "2026-04"},
       {Market::kUsdM, Period::kDaily, "metrics", "", "2023-10-02"},
       {Market::kUsdM, Period::kDaily, "bookDepth", "", "2023-10-02"},
+      {Market::kOption, Period::kDaily, "BVOLIndex", "", "2023-09-25"},
+      {Market::kOption, Period::kDaily, "EOHSummary", "", "2023-10-23"},
   };
   const Choice& c = kChoices[selector % (sizeof(kChoices) / sizeof(kChoices[0]))];
   ArchiveFile f;

@@ -1,15 +1,35 @@
 // Archive path grammar: building and parsing data/.../X.zip paths.
 #include "cryptolake/archive/archive_file.h"
 
-#include <array>
 #include <string>
 #include <vector>
+
+// Every switch over Market names every market (no `default:`), so adding one
+// fails to compile until each switch handles it.
+#pragma GCC diagnostic error "-Wswitch"
 
 namespace cryptolake::archive {
 namespace {
 
-constexpr std::array<std::string_view, 4> kKlineClassTypes = {
-    "klines", "indexPriceKlines", "markPriceKlines", "premiumIndexKlines"};
+constexpr bool MarketsInEnumOrder() {
+  for (size_t i = 0; i < kAllMarkets.size(); ++i) {
+    if (static_cast<size_t>(kAllMarkets[i]) != i) return false;
+  }
+  return true;
+}
+static_assert(MarketsInEnumOrder(), "kAllMarkets must list every Market in enum order");
+
+// "spot, um, cm or option" (names) / "spot, futures/um, ..." (path folders).
+std::string ListMarkets(bool folders) {
+  std::string out;
+  for (size_t i = 0; i < kAllMarkets.size(); ++i) {
+    if (i > 0) out += i + 1 == kAllMarkets.size() ? " or " : ", ";
+    std::string_view name = folders ? MarketPathPrefix(kAllMarkets[i]).substr(5)  // "data/"
+                                    : MarketName(kAllMarkets[i]);
+    out += name;
+  }
+  return out;
+}
 
 bool AllDigits(std::string_view s) {
   for (char c : s) {
@@ -74,16 +94,32 @@ std::string_view MarketName(Market market) {
       return "um";
     case Market::kCoinM:
       return "cm";
+    case Market::kOption:
+      return "option";
+  }
+  return "?";
+}
+
+std::string_view MarketDescription(Market market) {
+  switch (market) {
+    case Market::kSpot:
+      return "spot";
+    case Market::kUsdM:
+      return "USD-M futures";
+    case Market::kCoinM:
+      return "COIN-M futures";
+    case Market::kOption:
+      return "options";
   }
   return "?";
 }
 
 Result<Market> ParseMarket(std::string_view name) {
-  if (name == "spot") return Market::kSpot;
-  if (name == "um") return Market::kUsdM;
-  if (name == "cm") return Market::kCoinM;
-  return Status::InvalidArgument("unknown market \"" + std::string(name) +
-                                 "\" (expected spot, um or cm)");
+  for (Market m : kAllMarkets) {
+    if (name == MarketName(m)) return m;
+  }
+  return Status::InvalidArgument("unknown market \"" + std::string(name) + "\" (expected " +
+                                 ListMarkets(false) + ")");
 }
 
 std::string_view MarketPathPrefix(Market market) {
@@ -94,6 +130,8 @@ std::string_view MarketPathPrefix(Market market) {
       return "data/futures/um";
     case Market::kCoinM:
       return "data/futures/cm";
+    case Market::kOption:
+      return "data/option";
   }
   return "?";
 }
@@ -107,13 +145,6 @@ Result<Period> ParsePeriod(std::string_view name) {
   if (name == "monthly") return Period::kMonthly;
   return Status::InvalidArgument("unknown period \"" + std::string(name) +
                                  "\" (expected daily or monthly)");
-}
-
-bool IsKlineClass(std::string_view data_type) {
-  for (std::string_view t : kKlineClassTypes) {
-    if (t == data_type) return true;
-  }
-  return false;
 }
 
 bool IsValidArchiveDate(Period period, std::string_view date) {
@@ -138,7 +169,7 @@ std::string ArchiveFile::DirPath() const {
   out += '/';
   out += symbol;
   out += '/';
-  if (IsKlineClass(data_type)) {
+  if (!interval.empty()) {
     out += interval;
     out += '/';
   }
@@ -148,7 +179,7 @@ std::string ArchiveFile::DirPath() const {
 std::string ArchiveFile::ZipName() const {
   std::string out = symbol;
   out += '-';
-  out += IsKlineClass(data_type) ? interval : data_type;
+  out += interval.empty() ? data_type : interval;
   out += '-';
   out += date;
   out += ".zip";
@@ -166,42 +197,39 @@ Result<ArchiveFile> ArchiveFile::Parse(std::string_view zip_path) {
     return Status::InvalidArgument("not an archive zip path \"" + std::string(zip_path) +
                                    "\": " + std::string(why));
   };
-  std::vector<std::string_view> parts = SplitPath(path);
-  if (parts.empty() || parts[0] != "data") return bad("does not start with data/");
   ArchiveFile f;
-  size_t i = 1;
-  if (parts.size() > 1 && parts[1] == "spot") {
-    f.market = Market::kSpot;
-    i = 2;
-  } else if (parts.size() > 2 && parts[1] == "futures") {
-    if (parts[2] == "um") {
-      f.market = Market::kUsdM;
-    } else if (parts[2] == "cm") {
-      f.market = Market::kCoinM;
-    } else {
-      return bad("unknown futures market (expected um or cm)");
+  bool known_market = false;
+  for (Market m : kAllMarkets) {
+    std::string_view prefix = MarketPathPrefix(m);
+    if (path.size() > prefix.size() && path.substr(0, prefix.size()) == prefix &&
+        path[prefix.size()] == '/') {
+      f.market = m;
+      path.remove_prefix(prefix.size() + 1);
+      known_market = true;
+      break;
     }
-    i = 3;
-  } else {
-    return bad("unknown market folder (expected spot, futures/um or futures/cm)");
+  }
+  if (!known_market) {
+    if (path.substr(0, 5) != "data/") return bad("does not start with data/");
+    return bad("unknown market folder (expected " + ListMarkets(true) + ")");
   }
   // period / type / symbol / [interval /] file
-  if (parts.size() < i + 4) return bad("too few path components");
-  auto period = ParsePeriod(parts[i]);
-  if (!period.ok()) return bad("unknown period folder \"" + std::string(parts[i]) + "\"");
+  std::vector<std::string_view> parts = SplitPath(path);
+  if (parts.size() < 4) return bad("too few path components");
+  if (parts.size() > 5) return bad("unexpected number of path components");
+  auto period = ParsePeriod(parts[0]);
+  if (!period.ok()) return bad("unknown period folder \"" + std::string(parts[0]) + "\"");
   f.period = *period;
-  if (!IsValidName(parts[i + 1])) return bad("invalid data type folder");
-  f.data_type = std::string(parts[i + 1]);
-  if (!IsValidSymbol(parts[i + 2])) return bad("invalid symbol folder");
-  f.symbol = std::string(parts[i + 2]);
-  size_t file_index = i + 3;
-  if (IsKlineClass(f.data_type)) {
-    if (parts.size() < i + 5) return bad("kline-class path lacks an interval folder");
-    if (!IsValidName(parts[i + 3])) return bad("invalid interval folder");
-    f.interval = std::string(parts[i + 3]);
-    file_index = i + 4;
+  if (!IsValidName(parts[1])) return bad("invalid data type folder");
+  f.data_type = std::string(parts[1]);
+  if (!IsValidSymbol(parts[2])) return bad("invalid symbol folder");
+  f.symbol = std::string(parts[2]);
+  size_t file_index = 3;
+  if (parts.size() == 5) {
+    if (!IsValidName(parts[3])) return bad("invalid interval folder");
+    f.interval = std::string(parts[3]);
+    file_index = 4;
   }
-  if (parts.size() != file_index + 1) return bad("unexpected number of path components");
   std::string_view name = parts[file_index];
   const std::string_view kZip = ".zip";
   if (name.size() <= kZip.size() || name.substr(name.size() - kZip.size()) != kZip) {

@@ -50,12 +50,12 @@ TEST(ArchiveFileTest, ParseIsTheInverseOfZipPathForEveryFixture) {
 TEST(ArchiveFileTest, ParseRejectsPathsOutsideTheGrammar) {
   for (const char* bad : {
            "",
-           "spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2020-01-01.zip",        // no data/
-           "data/option/daily/BVOLIndex/X/X-BVOLIndex-2023-09-25.zip",      // no such market
-           "data/futures/xm/daily/trades/A/A-trades-2020-01-01.zip",        // bad futures market
-           "data/spot/weekly/trades/A/A-trades-2020-01-01.zip",             // bad period
-           "data/spot/daily/klines/BTCUSDT/BTCUSDT-klines-2020-01-01.zip",  // kline w/o interval
-           "data/spot/daily/trades/BTCUSDT/1m/BTCUSDT-1m-2020-01-01.zip",   // extra level
+           "spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2020-01-01.zip",           // no data/
+           "data/options/daily/BVOLIndex/X/X-BVOLIndex-2023-09-25.zip",        // no such market
+           "data/futures/xm/daily/trades/A/A-trades-2020-01-01.zip",           // bad futures market
+           "data/spot/weekly/trades/A/A-trades-2020-01-01.zip",                // bad period
+           "data/spot/daily/klines/BTCUSDT/1m/BTCUSDT-klines-2020-01-01.zip",  // name w/o interval
+           "data/spot/daily/trades/BTCUSDT/1m/x/BTCUSDT-1m-2020-01-01.zip",    // extra level
            "data/spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2020-01-01.zip.CHECKSUM",
            "data/spot/daily/klines/BTCUSDT/1m/ETHUSDT-1m-2020-01-01.zip",    // name mismatch
            "data/spot/daily/klines/BTCUSDT/1m/BTCUSDT-5m-2020-01-01.zip",    // interval mismatch
@@ -74,19 +74,48 @@ TEST(ArchiveFileTest, ParseRejectsPathsOutsideTheGrammar) {
   }
 }
 
-TEST(ArchiveFileTest, MarketsPeriodsAndTypeClasses) {
+// The archive layer reads the interval level from the path's shape; whether a
+// data type should have one is the lake's data-type table's call
+// (data_type_schema_test.cc checks klines without, and trades with, an interval).
+TEST(ArchiveFileTest, ParseReadsTheIntervalLevelFromThePathShape) {
+  auto with = ArchiveFile::Parse("data/spot/daily/trades/BTCUSDT/1m/BTCUSDT-1m-2020-01-01.zip");
+  ASSERT_TRUE(with.ok()) << with.status().ToString();
+  EXPECT_EQ(with->interval, "1m");
+  auto without = ArchiveFile::Parse("data/spot/daily/klines/BTCUSDT/BTCUSDT-klines-2020-01-01.zip");
+  ASSERT_TRUE(without.ok()) << without.status().ToString();
+  EXPECT_EQ(without->interval, "");
+}
+
+TEST(ArchiveFileTest, OptionPathsLiveUnderDataOption) {
+  ArchiveFile bvol{Market::kOption, Period::kDaily, "BVOLIndex", "BTCBVOLUSDT", "", "2023-09-25"};
+  EXPECT_EQ(bvol.ZipPath(),
+            "data/option/daily/BVOLIndex/BTCBVOLUSDT/BTCBVOLUSDT-BVOLIndex-2023-09-25.zip");
+  auto parsed = ArchiveFile::Parse(bvol.ZipPath());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(*parsed, bvol);
+  auto eoh =
+      ArchiveFile::Parse("data/option/daily/EOHSummary/BTCUSDT/BTCUSDT-EOHSummary-2023-10-23.zip");
+  ASSERT_TRUE(eoh.ok()) << eoh.status().ToString();
+  EXPECT_EQ(eoh->market, Market::kOption);
+  EXPECT_EQ(eoh->data_type, "EOHSummary");
+  EXPECT_EQ(eoh->symbol, "BTCUSDT");
+  EXPECT_EQ(eoh->date, "2023-10-23");
+}
+
+TEST(ArchiveFileTest, MarketsAndPeriods) {
   EXPECT_EQ(MarketName(Market::kUsdM), "um");
   EXPECT_EQ(MarketPathPrefix(Market::kCoinM), "data/futures/cm");
   EXPECT_EQ(ParseMarket("cm").value(), Market::kCoinM);
-  EXPECT_TRUE(ParseMarket("futures").status().IsInvalidArgument());
+  EXPECT_EQ(MarketName(Market::kOption), "option");
+  EXPECT_EQ(MarketPathPrefix(Market::kOption), "data/option");
+  EXPECT_EQ(ParseMarket("option").value(), Market::kOption);
+  for (Market m : kAllMarkets) EXPECT_EQ(ParseMarket(MarketName(m)).value(), m);
+  auto bad = ParseMarket("futures");
+  EXPECT_TRUE(bad.status().IsInvalidArgument());
+  EXPECT_NE(bad.status().message().find("spot, um, cm or option"), std::string::npos)
+      << bad.status().ToString();
   EXPECT_EQ(ParsePeriod("monthly").value(), Period::kMonthly);
   EXPECT_FALSE(ParsePeriod("weekly").ok());
-  for (const char* t : {"klines", "indexPriceKlines", "markPriceKlines", "premiumIndexKlines"}) {
-    EXPECT_TRUE(IsKlineClass(t)) << t;
-  }
-  for (const char* t : {"trades", "aggTrades", "fundingRate", "bookTicker", "Klines", ""}) {
-    EXPECT_FALSE(IsKlineClass(t)) << t;
-  }
   EXPECT_TRUE(IsValidArchiveDate(Period::kDaily, "2024-02-29"));
   EXPECT_FALSE(IsValidArchiveDate(Period::kDaily, "2023-02-29"));
   EXPECT_FALSE(IsValidArchiveDate(Period::kDaily, "2023-13-01"));

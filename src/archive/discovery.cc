@@ -46,7 +46,7 @@ ArchiveFile FileFor(const DiscoveryQuery& q, const std::string& symbol, std::str
   f.period = q.period;
   f.data_type = q.data_type;
   f.symbol = symbol;
-  f.interval = IsKlineClass(q.data_type) ? q.interval : "";
+  f.interval = q.interval;
   f.date = std::move(date);
   return f;
 }
@@ -71,26 +71,10 @@ Status ValidateDiscoveryQuery(const DiscoveryQuery& q) {
       return Status::InvalidArgument("invalid data type \"" + q.data_type + "\"");
     }
   }
-  if (IsKlineClass(q.data_type) && q.interval.empty()) {
-    return Status::InvalidArgument(q.data_type + " needs an interval (e.g. 1m, 1h, 1d)");
-  }
-  if (IsKlineClass(q.data_type)) {
-    // The intervals the archive publishes kline-class files for (1s: spot klines only).
-    static constexpr std::string_view kIntervals[] = {"1m",  "3m", "5m", "15m", "30m",
-                                                      "1h",  "2h", "4h", "6h",  "8h",
-                                                      "12h", "1d", "3d", "1w",  "1mo"};
-    bool known =
-        std::find(std::begin(kIntervals), std::end(kIntervals), q.interval) != std::end(kIntervals);
-    if (q.interval == "1s") known = q.market == Market::kSpot && q.data_type == "klines";
-    if (!known) {
-      return Status::InvalidArgument(
-          "interval \"" + q.interval + "\" is not one the archive has for " + q.data_type +
-          " (1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1mo; 1s for spot klines)");
+  for (char c : q.interval) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+      return Status::InvalidArgument("invalid interval \"" + q.interval + "\"");
     }
-  }
-  if (!IsKlineClass(q.data_type) && !q.interval.empty()) {
-    return Status::InvalidArgument(q.data_type + " has no intervals, but interval \"" + q.interval +
-                                   "\" was given");
   }
   if (!IsValidArchiveDate(Period::kDaily, q.start_date)) {
     return Status::InvalidArgument("start date \"" + q.start_date + "\" is not a YYYY-MM-DD date");
@@ -143,9 +127,7 @@ Result<std::vector<ArchiveFile>> DiscoverFiles(ArchiveSource& source, const Disc
       if (!parsed.ok()) continue;  // Not a data file of this folder's grammar.
       const ArchiveFile& f = *parsed;
       if (f.market != query.market || f.period != query.period || f.data_type != query.data_type ||
-          f.symbol != symbol ||
-          f.interval != (IsKlineClass(query.data_type) ? query.interval : "") ||
-          !InRange(f, query)) {
+          f.symbol != symbol || f.interval != query.interval || !InRange(f, query)) {
         continue;
       }
       if (keys.count(f.ChecksumPath()) == 0) {

@@ -10,6 +10,10 @@
 #include "cryptolake/lake/partition.h"
 #include "lake/field_parsers.h"
 
+// Switches over CsvFieldKind / SilverFill have no `default:`: a new kind fails to compile
+// until each one handles it.
+#pragma GCC diagnostic error "-Wswitch"
+
 namespace cryptolake::lake::internal {
 namespace {
 
@@ -113,6 +117,7 @@ ChunkConverter::ChunkConverter(const SilverPlan& plan, const archive::ArchiveFil
       case CsvFieldKind::kInt64:
       case CsvFieldKind::kEpochTime:
       case CsvFieldKind::kDateTimeText:
+      case CsvFieldKind::kDateText:
         ints_sinks_.push_back({c, &batch_.Int64(cc.silver), nullptr});
         break;
       case CsvFieldKind::kDecimal:
@@ -125,6 +130,7 @@ ChunkConverter::ChunkConverter(const SilverPlan& plan, const archive::ArchiveFil
         string_sinks_.push_back({c, &batch_.String(cc.silver), nullptr});
         break;
       case CsvFieldKind::kIgnore:
+      case CsvFieldKind::kHourOfDay:  // added to the time column, stored nowhere else
         break;
     }
   }
@@ -188,6 +194,12 @@ bool ChunkConverter::FailField(int col, const char* field_start, const char* lin
     case CsvFieldKind::kText:
     case CsvFieldKind::kIgnore:
       what = " is not valid";
+      break;
+    case CsvFieldKind::kDateText:
+      what = " is not a date YYYY-MM-DD";
+      break;
+    case CsvFieldKind::kHourOfDay:
+      what = " is not an hour of the day (0..23)";
       break;
   }
   return FailColumn(col, "value " + Quoted(value) + what);
@@ -276,6 +288,12 @@ bool ChunkConverter::ParseRow(std::string_view line) {
         texts_[c] = std::string_view(p, q - p);
         break;
       }
+      case CsvFieldKind::kDateText:
+        q = internal::ParseDateText(p, end, &ints_[c]);
+        break;
+      case CsvFieldKind::kHourOfDay:
+        q = internal::ParseHourOfDay(p, end, &ints_[c]);
+        break;
     }
     if (q == nullptr) return FailField(c, field_start, end);
     if (c + 1 < n) {
@@ -291,6 +309,7 @@ bool ChunkConverter::ParseRow(std::string_view line) {
       return FailField(c, field_start, end);
     }
   }
+  if (plan_.hour_csv >= 0) ints_[plan_.time_csv] += ints_[plan_.hour_csv];
   return true;
 }
 
@@ -377,7 +396,7 @@ void ChunkConverter::FillDerivedColumns() {
     filled_by_csv[plan_.cols[c].silver] = 1;
     if (plan_.cols[c].spec->empty_is_null) csv_nullable_cells[plan_.cols[c].silver] = 1;
   }
-  const bool kline_class = archive::IsKlineClass(file_.data_type);
+  const bool kline_class = schema.has_interval;
   for (size_t i = 0; i < silver.size(); ++i) {
     const SilverColumnSpec& spec = silver[i];
     const bool nullable = spec.column.nullable;

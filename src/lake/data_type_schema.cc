@@ -4,6 +4,10 @@
 #include <string>
 #include <utility>
 
+// Every switch over CsvFieldKind / SilverFill names every enumerator (no
+// `default:`), so a new kind fails to compile until each switch handles it.
+#pragma GCC diagnostic error "-Wswitch"
+
 namespace cryptolake::lake {
 
 namespace {
@@ -17,6 +21,9 @@ constexpr CsvFieldKind kBoolKind = CsvFieldKind::kBool;
 constexpr CsvFieldKind kEpoch = CsvFieldKind::kEpochTime;
 constexpr CsvFieldKind kDateTime = CsvFieldKind::kDateTimeText;
 constexpr CsvFieldKind kSkip = CsvFieldKind::kIgnore;
+constexpr CsvFieldKind kTextKind = CsvFieldKind::kText;
+constexpr CsvFieldKind kDate = CsvFieldKind::kDateText;
+constexpr CsvFieldKind kHour = CsvFieldKind::kHourOfDay;
 
 SilverColumnSpec Col(std::string name, ColumnType type, bool nullable = false,
                      SilverFill fill = SilverFill::kCsv) {
@@ -29,6 +36,7 @@ SilverColumnSpec F64(std::string name, bool nullable = false) {
 SilverColumnSpec I64(std::string name, bool nullable = false) {
   return Col(std::move(name), ColumnType::kInt64, nullable);
 }
+SilverColumnSpec Str(std::string name) { return Col(std::move(name), ColumnType::kString); }
 
 // exchange, market, symbol, interval: on every silver row of every type.
 void AppendConstantColumns(std::vector<SilverColumnSpec>* cols) {
@@ -53,6 +61,7 @@ CsvColumnSpec Csv(std::string name, CsvFieldKind kind, std::string silver = "",
 DataTypeSchema Klines() {
   DataTypeSchema s;
   s.data_type = "klines";
+  s.has_interval = true;
   s.silver_columns = {Ts("ts_event"),
                       Ts("close_time"),
                       F64("open"),
@@ -96,6 +105,7 @@ DataTypeSchema Klines() {
 DataTypeSchema PriceKlines(std::string data_type, bool prices_positive) {
   DataTypeSchema s;
   s.data_type = std::move(data_type);
+  s.has_interval = true;
   s.silver_columns = {Ts("ts_event"), Ts("close_time"),       F64("open"), F64("high"), F64("low"),
                       F64("close"),   I64("basic_data_count")};
   AppendConstantColumns(&s.silver_columns);
@@ -185,6 +195,7 @@ DataTypeSchema AggTrades() {
 DataTypeSchema FundingRate() {
   DataTypeSchema s;
   s.data_type = "fundingRate";
+  s.daily = false;
   s.silver_columns = {Ts("ts_event"), F64("funding_rate"), I64("funding_interval_hours"),
                       F64("mark_price", true)};
   AppendConstantColumns(&s.silver_columns);
@@ -218,6 +229,7 @@ DataTypeSchema BookTicker() {
 DataTypeSchema BookDepth() {
   DataTypeSchema s;
   s.data_type = "bookDepth";
+  s.monthly = false;
   s.silver_columns = {Ts("ts_event"), F64("percentage"), F64("depth"), F64("notional")};
   AppendConstantColumns(&s.silver_columns);
   s.variants.push_back(
@@ -235,6 +247,7 @@ DataTypeSchema BookDepth() {
 DataTypeSchema Metrics() {
   DataTypeSchema s;
   s.data_type = "metrics";
+  s.monthly = false;
   s.silver_columns = {Ts("ts_event"),
                       F64("open_interest", true),
                       F64("open_interest_value", true),
@@ -263,6 +276,102 @@ DataTypeSchema Metrics() {
   return s;
 }
 
+// BVOLIndex (options market, daily files): Binance's implied-volatility index,
+// about one row a second, per index symbol (BTCBVOLUSDT). The `symbol` cell
+// repeats the archive symbol, which the constant `symbol` column holds.
+// No real file is among the fixtures, so row order and "inside the file's
+// day" are not enforced (as for bookDepth).
+DataTypeSchema BvolIndex() {
+  DataTypeSchema s;
+  s.data_type = "BVOLIndex";
+  s.monthly = false;
+  s.silver_columns = {Ts("ts_event"), F64("index_value"), Str("base_asset"), Str("quote_asset")};
+  AppendConstantColumns(&s.silver_columns);
+  s.variants.push_back(CsvVariant{
+      {Market::kOption},
+      {Csv("calc_time", kEpoch, "ts_event"), Csv("symbol", kSkip),
+       Csv("base_asset", kTextKind, "base_asset"), Csv("quote_asset", kTextKind, "quote_asset"),
+       Csv("index_value", kDec, "index_value")}});
+  s.rules.time_non_decreasing = false;
+  s.rules.time_within_file_period = false;
+  s.rules.non_negative = {"index_value"};
+  return s;
+}
+
+// EOHSummary (options market, daily files, one per underlying): an hourly
+// summary row per option. The event time is `date` plus `hour`. `symbol` is
+// the option (BTC-231027-33000-C) while the archive symbol (the constant
+// `symbol` column) is the underlying, so the option goes to `option_symbol`.
+// `strike` is kept verbatim: readers of the archive report values such as
+// "231027-205". Every numeric cell may be empty (null). Readers also report
+// tiny negative values (-1E-8) in price, volume and greek columns, so no sign
+// rule applies; rows of many options share an hour, so there is no order or
+// key rule either.
+DataTypeSchema EohSummary() {
+  DataTypeSchema s;
+  s.data_type = "EOHSummary";
+  s.monthly = false;
+  s.silver_columns = {Ts("ts_event"),
+                      Str("option_symbol"),
+                      Str("underlying"),
+                      Str("option_type"),
+                      Str("strike"),
+                      F64("open", true),
+                      F64("high", true),
+                      F64("low", true),
+                      F64("close", true),
+                      F64("volume", true),
+                      F64("quote_volume", true),
+                      F64("bid_price", true),
+                      F64("ask_price", true),
+                      F64("bid_size", true),
+                      F64("ask_size", true),
+                      F64("bid_iv", true),
+                      F64("ask_iv", true),
+                      F64("mark_price", true),
+                      F64("mark_iv", true),
+                      F64("delta", true),
+                      F64("gamma", true),
+                      F64("vega", true),
+                      F64("theta", true),
+                      F64("open_interest", true),
+                      F64("open_interest_value", true)};
+  AppendConstantColumns(&s.silver_columns);
+  auto num = [](std::string csv, std::string silver) {
+    return Csv(std::move(csv), kDec, std::move(silver), /*empty_is_null=*/true);
+  };
+  s.variants.push_back(CsvVariant{{Market::kOption},
+                                  {Csv("date", kDate, "ts_event"),
+                                   Csv("hour", kHour),
+                                   Csv("symbol", kTextKind, "option_symbol"),
+                                   Csv("underlying", kTextKind, "underlying"),
+                                   Csv("type", kTextKind, "option_type"),
+                                   Csv("strike", kTextKind, "strike"),
+                                   num("open", "open"),
+                                   num("high", "high"),
+                                   num("low", "low"),
+                                   num("close", "close"),
+                                   num("volume_contracts", "volume"),
+                                   num("volume_usdt", "quote_volume"),
+                                   num("best_bid_price", "bid_price"),
+                                   num("best_ask_price", "ask_price"),
+                                   num("best_bid_qty", "bid_size"),
+                                   num("best_ask_qty", "ask_size"),
+                                   num("best_buy_iv", "bid_iv"),
+                                   num("best_sell_iv", "ask_iv"),
+                                   num("mark_price", "mark_price"),
+                                   num("mark_iv", "mark_iv"),
+                                   num("delta", "delta"),
+                                   num("gamma", "gamma"),
+                                   num("vega", "vega"),
+                                   num("theta", "theta"),
+                                   num("openinterest_contracts", "open_interest"),
+                                   num("openinterest_usdt", "open_interest_value")}});
+  s.rules.time_non_decreasing = false;
+  s.rules.time_within_file_period = false;
+  return s;
+}
+
 std::vector<DataTypeSchema> BuildTable() {
   std::vector<DataTypeSchema> table;
   table.push_back(Klines());
@@ -275,58 +384,90 @@ std::vector<DataTypeSchema> BuildTable() {
   table.push_back(PriceKlines("indexPriceKlines", true));
   table.push_back(PriceKlines("markPriceKlines", true));
   table.push_back(PriceKlines("premiumIndexKlines", false));
+  table.push_back(BvolIndex());
+  table.push_back(EohSummary());
   for (DataTypeSchema& s : table) {
     for (const SilverColumnSpec& c : s.silver_columns) s.silver_schema.columns.push_back(c.column);
   }
   return table;
 }
 
-bool KindFitsType(CsvFieldKind kind, ColumnType type) {
+// What each field kind is called and which silver column type it fills
+// (none: the kind fills no silver column of its own). The one switch over
+// CsvFieldKind in this file; CsvFieldKindName and the consistency check
+// derive from it.
+struct FieldKindTraits {
+  std::string_view name;
+  bool fills_column;
+  ColumnType silver_type;
+};
+
+constexpr FieldKindTraits Traits(CsvFieldKind kind) {
   switch (kind) {
     case CsvFieldKind::kInt64:
-      return type == ColumnType::kInt64;
+      return {"int64", true, ColumnType::kInt64};
     case CsvFieldKind::kDecimal:
-      return type == ColumnType::kDouble;
+      return {"decimal", true, ColumnType::kDouble};
     case CsvFieldKind::kBool:
-      return type == ColumnType::kBoolean;
+      return {"bool", true, ColumnType::kBoolean};
     case CsvFieldKind::kEpochTime:
+      return {"epoch time", true, ColumnType::kTimestampMicros};
     case CsvFieldKind::kDateTimeText:
-      return type == ColumnType::kTimestampMicros;
+      return {"datetime text", true, ColumnType::kTimestampMicros};
     case CsvFieldKind::kText:
-      return type == ColumnType::kString;
+      return {"text", true, ColumnType::kString};
     case CsvFieldKind::kIgnore:
-      return false;
+      return {"ignored", false, ColumnType::kString};
+    case CsvFieldKind::kDateText:
+      return {"date text", true, ColumnType::kTimestampMicros};
+    case CsvFieldKind::kHourOfDay:
+      return {"hour of day", false, ColumnType::kInt64};
   }
-  return false;
+  return {"unknown", false, ColumnType::kString};
+}
+
+bool KindFitsType(CsvFieldKind kind, ColumnType type) {
+  return Traits(kind).fills_column && Traits(kind).silver_type == type;
 }
 
 }  // namespace
 
-std::string_view CsvFieldKindName(CsvFieldKind kind) {
-  switch (kind) {
-    case CsvFieldKind::kInt64:
-      return "int64";
-    case CsvFieldKind::kDecimal:
-      return "decimal";
-    case CsvFieldKind::kBool:
-      return "bool";
-    case CsvFieldKind::kEpochTime:
-      return "epoch time";
-    case CsvFieldKind::kDateTimeText:
-      return "datetime text";
-    case CsvFieldKind::kText:
-      return "text";
-    case CsvFieldKind::kIgnore:
-      return "ignored";
-  }
-  return "unknown";
-}
+std::string_view CsvFieldKindName(CsvFieldKind kind) { return Traits(kind).name; }
 
 const std::vector<CsvColumnSpec>* DataTypeSchema::CsvColumns(archive::Market market) const {
   for (const CsvVariant& v : variants) {
     if (std::find(v.markets.begin(), v.markets.end(), market) != v.markets.end()) return &v.columns;
   }
   return nullptr;
+}
+
+bool DataTypeSchema::HasPeriod(archive::Period period) const {
+  return period == archive::Period::kDaily ? daily : monthly;
+}
+
+Status DataTypeSchema::CheckInterval(std::string_view interval) const {
+  if (has_interval && interval.empty()) {
+    return Status::InvalidArgument(data_type + " needs an interval (e.g. 1m, 1h, 1d)");
+  }
+  if (!has_interval && !interval.empty()) {
+    return Status::InvalidArgument(data_type + " has no intervals, but interval \"" +
+                                   std::string(interval) + "\" was given");
+  }
+  if (has_interval) {
+    // The intervals the archive publishes kline-class files for (1s: klines only, on spot).
+    static constexpr std::string_view kIntervals[] = {"1m",  "3m", "5m", "15m", "30m",
+                                                      "1h",  "2h", "4h", "6h",  "8h",
+                                                      "12h", "1d", "3d", "1w",  "1mo"};
+    bool known =
+        std::find(std::begin(kIntervals), std::end(kIntervals), interval) != std::end(kIntervals);
+    if (interval == "1s") known = data_type == "klines";
+    if (!known) {
+      return Status::InvalidArgument(
+          "interval \"" + std::string(interval) + "\" is not one the archive has for " + data_type +
+          " (1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1mo; 1s for spot klines)");
+    }
+  }
+  return Status::OK();
 }
 
 const std::vector<DataTypeSchema>& AllDataTypeSchemas() {
@@ -359,9 +500,16 @@ Result<const parquet::Schema*> SilverSchema(std::string_view data_type, archive:
 }
 
 Status CheckDataTypeSchemas() {
+  std::vector<std::string_view> names;
   for (const DataTypeSchema& s : AllDataTypeSchemas()) {
     const std::string where = "data type " + s.data_type + ": ";
     auto find = [&](std::string_view name) { return s.silver_schema.FindColumn(name); };
+    if (std::find(names.begin(), names.end(), s.data_type) != names.end()) {
+      return Status::Internal(where + "declared twice");
+    }
+    names.push_back(s.data_type);
+    if (!s.daily && !s.monthly) return Status::Internal(where + "neither daily nor monthly");
+    if (s.variants.empty()) return Status::Internal(where + "exists on no market");
     for (size_t i = 0; i < s.silver_columns.size(); ++i) {
       if (find(s.silver_columns[i].column.name) != static_cast<int>(i)) {
         return Status::Internal(where + "duplicate silver column " +
@@ -375,7 +523,11 @@ Status CheckDataTypeSchemas() {
     }
     for (const CsvVariant& v : s.variants) {
       std::vector<int> filled(s.silver_columns.size(), 0);
+      int hours = 0;
+      const CsvColumnSpec* time_source = nullptr;
       for (const CsvColumnSpec& c : v.columns) {
+        if (c.kind == CsvFieldKind::kHourOfDay) ++hours;
+        if (c.silver_name == s.rules.time_column) time_source = &c;
         if (c.silver_name.empty()) continue;
         int col = find(c.silver_name);
         if (col < 0) return Status::Internal(where + "unknown silver column " + c.silver_name);
@@ -398,6 +550,9 @@ Status CheckDataTypeSchemas() {
         }
       }
       if (filled[time_col] == 0) return Status::Internal(where + "time column not filled");
+      if (hours > 1 || (hours == 1 && time_source->kind != CsvFieldKind::kDateText)) {
+        return Status::Internal(where + "an hour column needs exactly one date column as time");
+      }
     }
     auto numeric = [&](const std::string& name) {
       int col = find(name);

@@ -9,6 +9,7 @@ namespace cryptolake::lake {
 namespace {
 
 using archive::Market;
+using archive::Period;
 using parquet::ColumnType;
 
 TEST(DataTypeSchemaTest, DeclarationsAreConsistent) {
@@ -19,10 +20,52 @@ TEST(DataTypeSchemaTest, DeclarationsAreConsistent) {
 TEST(DataTypeSchemaTest, EveryArchiveTypeIsDeclared) {
   std::set<std::string> names;
   for (const DataTypeSchema& s : AllDataTypeSchemas()) names.insert(s.data_type);
-  for (const char* t : {"klines", "trades", "aggTrades", "fundingRate", "bookTicker", "bookDepth",
-                        "metrics", "indexPriceKlines", "markPriceKlines", "premiumIndexKlines"}) {
+  for (const char* t :
+       {"klines", "trades", "aggTrades", "fundingRate", "bookTicker", "bookDepth", "metrics",
+        "indexPriceKlines", "markPriceKlines", "premiumIndexKlines", "BVOLIndex", "EOHSummary"}) {
     EXPECT_EQ(names.count(t), 1u) << t;
   }
+  // Every market has data types.
+  for (Market m : archive::kAllMarkets) {
+    int types = 0;
+    for (const DataTypeSchema& s : AllDataTypeSchemas()) types += s.CsvColumns(m) != nullptr;
+    EXPECT_GT(types, 0) << archive::MarketName(m);
+  }
+}
+
+// The table is the one place that says which types carry an interval in their archive paths
+// (the archive layer only reads the path's shape).
+TEST(DataTypeSchemaTest, KlineClassTypesAreDeclaredInTheTable) {
+  std::set<std::string> kline_class;
+  for (const DataTypeSchema& s : AllDataTypeSchemas()) {
+    if (s.has_interval) kline_class.insert(s.data_type);
+  }
+  EXPECT_EQ(kline_class, (std::set<std::string>{"klines", "indexPriceKlines", "markPriceKlines",
+                                                "premiumIndexKlines"}));
+  const DataTypeSchema& klines = **FindDataTypeSchema("klines", Market::kSpot);
+  EXPECT_TRUE(klines.CheckInterval("1m").ok());
+  Status missing = klines.CheckInterval("");
+  EXPECT_TRUE(missing.IsInvalidArgument());
+  EXPECT_EQ(missing.message(), "klines needs an interval (e.g. 1m, 1h, 1d)");
+  const DataTypeSchema& trades = **FindDataTypeSchema("trades", Market::kSpot);
+  EXPECT_TRUE(trades.CheckInterval("").ok());
+  Status extra = trades.CheckInterval("1m");
+  EXPECT_TRUE(extra.IsInvalidArgument());
+  EXPECT_EQ(extra.message(), "trades has no intervals, but interval \"1m\" was given");
+}
+
+TEST(DataTypeSchemaTest, PeriodsFollowTheArchive) {
+  auto has = [](const char* type, Market m, Period p) {
+    return (*FindDataTypeSchema(type, m))->HasPeriod(p);
+  };
+  EXPECT_TRUE(has("klines", Market::kSpot, Period::kDaily));
+  EXPECT_TRUE(has("klines", Market::kSpot, Period::kMonthly));
+  EXPECT_FALSE(has("fundingRate", Market::kUsdM, Period::kDaily));
+  EXPECT_TRUE(has("fundingRate", Market::kUsdM, Period::kMonthly));
+  EXPECT_FALSE(has("metrics", Market::kUsdM, Period::kMonthly));
+  EXPECT_FALSE(has("bookDepth", Market::kCoinM, Period::kMonthly));
+  EXPECT_TRUE(has("bookTicker", Market::kCoinM, Period::kMonthly));
+  EXPECT_FALSE(has("EOHSummary", Market::kOption, Period::kMonthly));
 }
 
 TEST(DataTypeSchemaTest, SpotHasTheExtraBestMatchColumn) {

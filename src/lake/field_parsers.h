@@ -1,5 +1,6 @@
-// Field parsers for the archive's CSV cells: integers, decimals, booleans and
-// "YYYY-MM-DD HH:MM:SS" datetimes. Internal to src/lake.
+// Field parsers for the archive's CSV cells: integers, decimals, booleans,
+// "YYYY-MM-DD HH:MM:SS" datetimes, "YYYY-MM-DD" dates and hours of the day.
+// Internal to src/lake.
 //
 // Each parser starts at `p`, consumes the longest valid prefix of the cell and
 // returns the position just after it, or nullptr when the cell does not start
@@ -208,6 +209,30 @@ inline const char* ParseDateTimeText(const char* p, const char* end, int64_t* ou
   *out_micros =
       ((days * 24 + hour) * 60 + minute) * INT64_C(60'000'000) + second * INT64_C(1'000'000);
   return p + kLen;
+}
+
+// "YYYY-MM-DD" (UTC) -> µs of that midnight.
+inline const char* ParseDateText(const char* p, const char* end, int64_t* out_micros) {
+  constexpr int kLen = 10;
+  if (end - p < kLen) return nullptr;
+  int y_hi, y_lo, month, day;
+  if (!TwoDigits(p, &y_hi) || !TwoDigits(p + 2, &y_lo) || p[4] != '-' ||
+      !TwoDigits(p + 5, &month) || p[7] != '-' || !TwoDigits(p + 8, &day)) {
+    return nullptr;
+  }
+  int year = y_hi * 100 + y_lo;
+  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) return nullptr;
+  *out_micros = DaysFromCivil(year, month, day) * kMicrosPerDay;
+  return p + kLen;
+}
+
+// An hour of the day, 0..23 (one or two digits) -> µs since midnight.
+inline const char* ParseHourOfDay(const char* p, const char* end, int64_t* out_micros) {
+  int64_t hour = 0;
+  const char* q = ParseInt64(p, end, &hour);
+  if (q == nullptr || *p == '-' || q - p > 2 || hour > 23) return nullptr;
+  *out_micros = hour * INT64_C(3'600'000'000);
+  return q;
 }
 
 }  // namespace cryptolake::lake::internal

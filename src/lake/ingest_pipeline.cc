@@ -385,7 +385,11 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
   if (o.lake == nullptr) return Status::InvalidArgument("IngestOptions.lake is not set");
   if (o.jobs < 1) return Status::InvalidArgument("--jobs must be at least 1");
   if (o.rows_per_row_group < 1) return Status::InvalidArgument("rows_per_row_group must be >= 1");
-  CL_RETURN_IF_ERROR(FindDataTypeSchema(o.data_type, o.market).status());
+  CL_ASSIGN_OR_RETURN(const DataTypeSchema* schema, FindDataTypeSchema(o.data_type, o.market));
+  CL_RETURN_IF_ERROR(schema->CheckInterval(o.interval));
+  if (o.interval == "1s" && o.market != archive::Market::kSpot) {
+    return Status::InvalidArgument("interval \"1s\" exists for spot klines only");
+  }
 
   // What killed runs left behind (temp objects of dead processes) goes first; live runs'
   // writes are never touched.

@@ -82,13 +82,7 @@ Result<PartitionKey> PartitionKeyOf(const archive::ArchiveFile& file) {
   key.data_type = file.data_type;
   key.market = std::string(archive::MarketName(file.market));
   key.symbol = file.symbol;
-  if (archive::IsKlineClass(file.data_type)) {
-    if (file.interval.empty()) {
-      return Status::InvalidArgument(file.data_type + " file " + file.ZipName() +
-                                     " has no interval");
-    }
-    key.interval = file.interval;
-  }
+  key.interval = file.interval;  // present exactly for types with intervals (the table says)
   if (!archive::IsValidArchiveDate(file.period, file.date)) {
     return Status::InvalidArgument("archive file " + file.ZipName() + " has bad date \"" +
                                    file.date + "\"");

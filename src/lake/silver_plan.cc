@@ -16,6 +16,7 @@ SilverPlan CompileSilverPlan(const DataTypeSchema& schema, const std::vector<Csv
   for (const CsvColumnSpec& c : csv) {
     CompiledColumn cc;
     cc.spec = &c;
+    if (c.kind == CsvFieldKind::kHourOfDay) plan.hour_csv = static_cast<int>(plan.cols.size());
     if (!c.silver_name.empty()) {
       cc.silver = schema.silver_schema.FindColumn(c.silver_name);
       plan.mapped.push_back(static_cast<int>(plan.cols.size()));

@@ -24,6 +24,7 @@ struct SilverPlan {
   std::vector<CompiledColumn> cols;  // one per CSV column
   std::vector<int> mapped;           // CSV indices with silver >= 0, in CSV order
   int time_csv = -1;                 // the rules' time column
+  int hour_csv = -1;                 // a kHourOfDay column, added to the time column
   int unique_csv = -1;               // the rules' unique key, -1 when none
   int open_csv = -1, high_csv = -1, low_csv = -1, close_csv = -1;  // OHLC rule
   std::vector<int> positive_csv;

@@ -99,7 +99,7 @@ for i in $(seq 1 8); do points+=("delay:0.$(printf '%03d' $(( (i * 7919) % (took
 n=0
 interrupted=0  # kills that really cut a run short (the test would prove nothing otherwise)
 count_interrupted() {
-  local entries; entries=$(find "$1/_ledger" -name '*.json' 2>/dev/null | wc -l)
+  local entries; entries=$( (find "$1/_ledger" -name '*.json' 2>/dev/null || true) | wc -l)
   if [ "$entries" -lt 2 ] || ! cmp -s <(digest_lake "$1") "$2"; then interrupted=$((interrupted + 1)); fi
 }
 # Phase 1: first ingest, killed; re-run with the other --jobs.

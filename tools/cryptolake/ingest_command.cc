@@ -4,9 +4,13 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "commands.h"
 #include "cryptolake/archive/archive_file.h"
+#include "cryptolake/lake/data_type_schema.h"
 #include "cryptolake/storage/object_store.h"
 #include "run_metrics.h"
 
@@ -31,6 +35,93 @@ std::string HumanBytes(double bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
   return buf;
+}
+
+// "a, b or c".
+std::string JoinChoices(const std::vector<std::string>& items, const char* last_sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? last_sep : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+// Appends `items` to `out` as a comma-separated list wrapped at about 88 columns, each
+// continuation line starting with `indent`.
+void AppendWrapped(std::string* out, const std::vector<std::string>& items, size_t column,
+                   const std::string& indent) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    std::string item = items[i] + (i + 1 < items.size() ? "," : "");
+    if (i > 0 && column + 1 + item.size() > 88) {
+      *out += "\n" + indent;
+      column = indent.size();
+    } else if (i > 0) {
+      *out += ' ';
+      ++column;
+    }
+    *out += item;
+    column += item.size();
+  }
+}
+
+std::vector<std::string> MarketNames() {
+  std::vector<std::string> names;
+  for (archive::Market m : archive::kAllMarkets) names.emplace_back(archive::MarketName(m));
+  return names;
+}
+
+// "--market" help: every market with its description, from archive::kAllMarkets.
+std::string MarketHelp() {
+  std::vector<std::string> items;
+  for (archive::Market m : archive::kAllMarkets) {
+    std::string name(archive::MarketName(m));
+    std::string_view description = archive::MarketDescription(m);
+    items.push_back(description == name ? name : name + " (" + std::string(description) + ")");
+  }
+  return "Market: " + JoinChoices(items, " or ");
+}
+
+// "--data-type" help: the declared data types per market (markets with the same list share a
+// line), generated from the data-type table.
+std::string DataTypeHelp() {
+  std::vector<std::pair<std::string, std::vector<std::string>>> lines;  // markets -> types
+  for (archive::Market m : archive::kAllMarkets) {
+    std::vector<std::string> types;
+    for (const lake::DataTypeSchema& s : lake::AllDataTypeSchemas()) {
+      if (s.CsvColumns(m) == nullptr) continue;
+      std::string t = s.data_type;
+      if (!s.daily) t += " (monthly only)";
+      if (!s.monthly) t += " (daily only)";
+      types.push_back(std::move(t));
+    }
+    std::string market(archive::MarketName(m));
+    if (!lines.empty() && lines.back().second == types) {
+      lines.back().first += ", " + market;
+    } else {
+      lines.emplace_back(market, std::move(types));
+    }
+  }
+  std::string help = "Archive data type, by the archive's own name:";
+  for (const auto& [markets, types] : lines) {
+    help += "\n  " + markets + ": ";
+    AppendWrapped(&help, types, 4 + markets.size(), std::string(4 + markets.size(), ' '));
+  }
+  return help;
+}
+
+// "--interval" help, naming the kline-class types of the data-type table.
+std::string IntervalHelp() {
+  std::vector<std::string> kline_class;
+  for (const lake::DataTypeSchema& s : lake::AllDataTypeSchemas()) {
+    if (s.has_interval) kline_class.push_back(s.data_type);
+  }
+  std::string help =
+      "Kline interval: 1s (spot) 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1mo.\n"
+      "Required for ";
+  AppendWrapped(&help, kline_class, 13, "");
+  help += ";\nnot allowed for other types";
+  return help;
 }
 
 }  // namespace
@@ -77,18 +168,11 @@ CLI::App* AddIngestCommand(CLI::App& app, IngestFlags& f, int* exit_code) {
                   "Archive to read: a local directory mirroring the archive (contains data/...),\n"
                   "or an http(s) base URL. Default: https://data.binance.vision");
   cmd->add_option("--lake", f.lake, "Lake directory to write (created if missing)")->required();
-  cmd->add_option("--market", f.market, "Market: spot, um (USD-M futures) or cm (COIN-M futures)")
+  cmd->add_option("--market", f.market, MarketHelp())
       ->required()
-      ->check(CLI::IsMember({"spot", "um", "cm"}));
-  cmd->add_option("--data-type", f.data_type,
-                  "Archive data type, by the archive's own name: klines, trades, aggTrades,\n"
-                  "fundingRate (monthly only), bookTicker, bookDepth, metrics, indexPriceKlines,\n"
-                  "markPriceKlines, premiumIndexKlines")
-      ->required();
-  cmd->add_option(
-      "--interval", f.interval,
-      "Kline interval for kline-class types: 1s (spot) 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h\n"
-      "12h 1d 3d 1w 1mo");
+      ->check(CLI::IsMember(MarketNames()));
+  cmd->add_option("--data-type", f.data_type, DataTypeHelp())->required();
+  cmd->add_option("--interval", f.interval, IntervalHelp());
   auto* symbols =
       cmd->add_option("--symbols", f.symbols, "Comma-separated symbols, e.g. BTCUSDT,ETHUSDT")
           ->delimiter(',');

@@ -25,8 +25,12 @@ namespace cryptolake::archive {
 struct DiscoveryQuery {
   Market market = Market::kSpot;
   Period period = Period::kDaily;
-  std::string data_type;             // "klines", "aggTrades", ...
-  std::string interval;              // REQUIRED for kline-class types; else must be empty.
+  std::string data_type;  // "klines", "aggTrades", ...
+  // The interval level of kline-class types ("1m"); empty for every other
+  // type. Which types have one is the caller's knowledge (the lake's
+  // DataTypeSchema::CheckInterval); here a non-empty interval simply adds the
+  // path level.
+  std::string interval;
   std::vector<std::string> symbols;  // Explicit symbols, or...
   bool all_symbols = false;          // ...every symbol found under the type's folder.
   // Inclusive range, both "YYYY-MM-DD". Monthly: every month overlapping it.
@@ -35,7 +39,8 @@ struct DiscoveryQuery {
 };
 
 // InvalidArgument if the query is inconsistent (bad dates, start > end, no
-// symbols and not all_symbols, interval given/missing for the type).
+// symbols and not all_symbols, a data type or interval that is not a plain
+// name).
 Status ValidateDiscoveryQuery(const DiscoveryQuery& query);
 
 // Lists the source and returns the matching files that have a .CHECKSUM.

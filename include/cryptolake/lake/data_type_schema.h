@@ -1,12 +1,27 @@
-// DataTypeSchema: the declarative description of one archive data type — its
-// CSV columns per market variant, how each maps onto the silver (Parquet)
-// columns, and which row validations apply.
+// DataTypeSchema: the declarative description of one archive data type — the
+// markets it exists on, whether its paths carry an interval (kline-class),
+// whether the archive publishes it daily and/or monthly, its CSV columns per
+// market variant, how each maps onto the silver (Parquet) columns, and which
+// row validations apply.
 //
-// Supporting a new archive data type means adding one declaration to the
-// table in data_type_schema.cc; the converter (silver_converter.h) is generic
-// over these declarations and has no per-type code paths. Declared types:
-// klines, trades, aggTrades, fundingRate, bookTicker, bookDepth, metrics,
-// indexPriceKlines, markPriceKlines, premiumIndexKlines.
+// The table in data_type_schema.cc is the one place that says which data
+// types exist. Supporting a new archive data type means adding one
+// declaration there and nothing else:
+//   - the converter (silver_converter.h) is generic over the declarations and
+//     has no per-type code paths;
+//   - the archive layer (cryptolake/archive) sits below this one and knows
+//     only the path grammar: an ArchiveFile or DiscoveryQuery has an interval
+//     level exactly when its `interval` is non-empty. Whether a type must have
+//     one is answered here (has_interval, CheckInterval), so dependencies stay
+//     one-way (lake -> archive) and no second list of kline-class types exists;
+//   - the CLI builds its list of data types from AllDataTypeSchemas().
+// A new *market* is a new archive::Market enumerator (a path prefix and a
+// name) plus the declarations that name it in their variants.
+//
+// A new CsvFieldKind or SilverFill must be handled by every switch over it
+// (data_type_schema.cc, silver_converter.cc); those switches have no
+// `default:` and their files turn -Wswitch into an error (a #pragma at the
+// top of each), so a forgotten case does not build.
 //
 // A silver schema is shared by every market of a data type: columns that one
 // market's archive does not carry (is_best_match outside spot, quote_volume
@@ -38,6 +53,11 @@ enum class CsvFieldKind {
   kDateTimeText,  // "YYYY-MM-DD HH:MM:SS" UTC -> µs
   kText,          // verbatim text (no quotes)
   kIgnore,        // skipped (its content is not checked beyond having no quote)
+  kDateText,      // "YYYY-MM-DD" UTC -> µs of that midnight
+  // An hour of the day, 0..23, added to the row's time column (which a
+  // kDateText column fills). Stored in no column of its own: its silver_name
+  // stays empty.
+  kHourOfDay,
 };
 
 std::string_view CsvFieldKindName(CsvFieldKind kind);
@@ -83,7 +103,10 @@ struct ValidationRules {
 };
 
 struct DataTypeSchema {
-  std::string data_type;  // archive name, e.g. "aggTrades"
+  std::string data_type;      // archive name, e.g. "aggTrades"
+  bool has_interval = false;  // kline-class: paths carry an interval level ("1m")
+  bool daily = true;          // the archive publishes daily files
+  bool monthly = true;        // the archive publishes monthly files
   std::vector<SilverColumnSpec> silver_columns;
   std::vector<CsvVariant> variants;
   ValidationRules rules;
@@ -93,6 +116,11 @@ struct DataTypeSchema {
 
   // The CSV columns for `market`, or nullptr when the type does not exist there.
   const std::vector<CsvColumnSpec>* CsvColumns(archive::Market market) const;
+  // True when the archive publishes this type with `period`.
+  bool HasPeriod(archive::Period period) const;
+  // InvalidArgument when `interval` is empty for a kline-class type or given
+  // for any other type.
+  Status CheckInterval(std::string_view interval) const;
 };
 
 // All declared data types, in declaration order.
