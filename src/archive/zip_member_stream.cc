@@ -48,7 +48,7 @@ Result<size_t> ZipMemberStream::Read(char* out, size_t capacity) {
   uint32_t crc = 0;
   if (!deflated_) {
     n = std::min(capacity, data_.size() - stored_pos_);
-    std::memcpy(out, data_.data() + stored_pos_, n);
+    if (n > 0) std::memcpy(out, data_.data() + stored_pos_, n);
     stored_pos_ += n;
     crc_ = crc32_gzip_refl(crc_, reinterpret_cast<const unsigned char*>(out), n);
     finished = stored_pos_ == data_.size();

@@ -55,14 +55,17 @@ class ChunkReader {
 
   // Reads the first line and sniffs the header (CsvScanner's rule).
   Status Start(bool* has_header, std::string* header) {
-    while (std::memchr(carry_.data(), '\n', carry_.size()) == nullptr && !eof_) {
+    while ((carry_.size() == 0 || std::memchr(carry_.data(), '\n', carry_.size()) == nullptr) &&
+           !eof_) {
       CL_RETURN_IF_ERROR(Fill(&carry_));
     }
     CsvScanner scanner(carry_.view());
     *has_header = scanner.has_header();
     header->assign(scanner.header());
     const size_t data_start = carry_.size() - scanner.remaining_bytes();
-    std::memmove(carry_.data(), carry_.data() + data_start, carry_.size() - data_start);
+    if (data_start > 0 && carry_.size() > data_start) {
+      std::memmove(carry_.data(), carry_.data() + data_start, carry_.size() - data_start);
+    }
     CL_RETURN_IF_ERROR(carry_.Resize(carry_.size() - data_start));
     next_line_ = *has_header ? 2 : 1;
     return Status::OK();
@@ -76,7 +79,7 @@ class ChunkReader {
     int64_t lines = 0;
     size_t scanned = 0;
     for (;;) {
-      while (lines < lines_per_chunk_) {
+      while (lines < lines_per_chunk_ && scanned < out->size()) {
         const void* nl = std::memchr(out->data() + scanned, '\n', out->size() - scanned);
         if (nl == nullptr) break;
         ++lines;
@@ -336,7 +339,7 @@ Result<SilverConversion> ConvertCsvToSilver(const archive::ArchiveFile& file,
   size_t pos = 0;
   auto read = [&](char* dst, size_t n) -> Result<size_t> {
     size_t k = std::min(n, csv_bytes.size() - pos);
-    std::memcpy(dst, csv_bytes.data() + pos, k);
+    if (k > 0) std::memcpy(dst, csv_bytes.data() + pos, k);
     pos += k;
     return k;
   };
