@@ -52,6 +52,26 @@ class LocalArchiveSource final : public ArchiveSource {
  public:
   explicit LocalArchiveSource(fs::path root) : root_(std::move(root)) {}
 
+  Status FetchTo(std::string_view path, RewindableSink* sink) override {
+    CL_RETURN_IF_ERROR(ValidateRelativePath(path));
+    fs::path file = root_ / std::string(path);
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) {
+      return Status::NotFound("archive file not found: " + file.string());
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return Status::IOError("cannot open " + file.string());
+    CL_RETURN_IF_ERROR(sink->Rewind());
+    std::string block(size_t{1} << 20, '\0');
+    while (in) {
+      in.read(block.data(), static_cast<std::streamsize>(block.size()));
+      const auto got = static_cast<size_t>(in.gcount());
+      if (got > 0) CL_RETURN_IF_ERROR(sink->Append(std::string_view(block.data(), got)));
+    }
+    if (in.bad()) return Status::IOError("cannot read " + file.string());
+    return Status::OK();
+  }
+
   Result<std::string> Fetch(std::string_view path) override {
     CL_RETURN_IF_ERROR(ValidateRelativePath(path));
     fs::path file = root_ / std::string(path);
@@ -131,6 +151,12 @@ class LocalArchiveSource final : public ArchiveSource {
 
 std::unique_ptr<ArchiveSource> NewLocalArchiveSource(std::filesystem::path root) {
   return std::make_unique<LocalArchiveSource>(std::move(root));
+}
+
+Status ArchiveSource::FetchTo(std::string_view path, RewindableSink* sink) {
+  CL_ASSIGN_OR_RETURN(std::string data, Fetch(path));
+  CL_RETURN_IF_ERROR(sink->Rewind());
+  return sink->Append(data);
 }
 
 Result<std::unique_ptr<ArchiveSource>> OpenArchiveSource(std::string_view url_or_dir,

@@ -74,12 +74,8 @@ Result<std::string> ParseChecksumFile(std::string_view content,
   return hex;
 }
 
-std::string Sha256Hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  // EVP_Digest is a one-shot init/update/final; it only fails on allocation
-  // failure, which we treat like operator new failing.
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) std::abort();
+namespace {
+std::string HexOf(const unsigned char* md, unsigned int len) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(len * 2, '0');
   for (unsigned int i = 0; i < len; ++i) {
@@ -87,6 +83,39 @@ std::string Sha256Hex(std::string_view data) {
     out[2 * i + 1] = kHex[md[i] & 0xF];
   }
   return out;
+}
+}  // namespace
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  // EVP_Digest is a one-shot init/update/final; it only fails on allocation
+  // failure, which we treat like operator new failing.
+  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) std::abort();
+  return HexOf(md, len);
+}
+
+// EVP calls fail only on allocation failure, treated like operator new failing.
+Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) std::abort();
+}
+
+Sha256Hasher::~Sha256Hasher() { EVP_MD_CTX_free(ctx_); }
+
+void Sha256Hasher::Update(std::string_view data) {
+  if (EVP_DigestUpdate(ctx_, data.data(), data.size()) != 1) std::abort();
+}
+
+std::string Sha256Hasher::HexDigestAndReset() {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx_, md, &len) != 1) std::abort();
+  if (EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) std::abort();
+  return HexOf(md, len);
+}
+
+void Sha256Hasher::Reset() {
+  if (EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) std::abort();
 }
 
 Status CompareDigests(std::string_view name, std::string_view expected_hex,

@@ -33,10 +33,23 @@ struct Response {
   std::string curl_error;
   std::string body;
   long retry_after_seconds = -1;  // From a Retry-After header, if any.
+  // Streaming: a 2xx body goes here instead of `body` (error bodies stay in `body`).
+  CURL* handle = nullptr;
+  ByteSink* sink = nullptr;
+  Status sink_status;
 };
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* r = static_cast<Response*>(user);
+  if (r->sink != nullptr) {
+    long code = 0;
+    curl_easy_getinfo(r->handle, CURLINFO_RESPONSE_CODE, &code);
+    if (code >= 200 && code < 300) {
+      r->sink_status = r->sink->Append(std::string_view(data, size * n));
+      return r->sink_status.ok() ? size * n : 0;  // 0 aborts the transfer
+    }
+  }
+  r->body.append(data, size * n);
   return size * n;
 }
 
@@ -79,7 +92,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   } else if (HeaderIs(line, kContentLength)) {
     // Size the buffer once; a lying server costs at most the cap.
     int64_t length = HeaderNumber(line.substr(kContentLength.size()), int64_t{1} << 30);
-    if (length > 0) r->body.reserve(static_cast<size_t>(length));
+    if (length > 0 && r->sink == nullptr) r->body.reserve(static_cast<size_t>(length));
   }
   return size * n;
 }
@@ -145,6 +158,12 @@ class HttpArchiveSource final : public ArchiveSource {
     while (!path.empty() && path.front() == '/') path.remove_prefix(1);
     if (path.empty()) return Status::InvalidArgument("empty archive path");
     return Get(base_url_ + "/" + UrlEncodeQueryValue(path));
+  }
+
+  Status FetchTo(std::string_view path, RewindableSink* sink) override {
+    while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    if (path.empty()) return Status::InvalidArgument("empty archive path");
+    return Get(base_url_ + "/" + UrlEncodeQueryValue(path), sink).status();
   }
 
   Result<std::vector<std::string>> ListKeys(std::string_view prefix) override {
@@ -221,9 +240,11 @@ class HttpArchiveSource final : public ArchiveSource {
     pool_.push_back(h);
   }
 
-  Response Perform(const std::string& url) {
+  Response Perform(const std::string& url, ByteSink* sink) {
     Response r;
+    r.sink = sink;
     CURL* h = Acquire();
+    r.handle = h;
     if (h == nullptr) {
       r.curl_code = CURLE_FAILED_INIT;
       r.curl_error = "curl_easy_init failed";
@@ -242,7 +263,7 @@ class HttpArchiveSource final : public ArchiveSource {
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
@@ -270,15 +291,18 @@ class HttpArchiveSource final : public ArchiveSource {
   }
 
   // GET with retries. Returns the whole body of a 2xx response, never part
-  // of one: every attempt starts from an empty buffer.
-  Result<std::string> Get(const std::string& url) {
+  // of one: every attempt starts from an empty buffer. With a sink, the body
+  // streams into it instead (rewound before every attempt) and "" is returned.
+  Result<std::string> Get(const std::string& url, RewindableSink* sink = nullptr) {
     const int attempts = std::max(options_.retries, 0) + 1;
     Status last;
     std::chrono::milliseconds wait{0};
     const std::string shown_url = RedactUrl(url);  // Never credentials in a message.
     for (int attempt = 0; attempt < attempts; ++attempt) {
       if (attempt > 0) std::this_thread::sleep_for(wait);
-      Response r = Perform(url);
+      if (sink != nullptr) CL_RETURN_IF_ERROR(sink->Rewind());
+      Response r = Perform(url, sink);
+      if (!r.sink_status.ok()) return r.sink_status;
       if (r.curl_code != CURLE_OK) {
         std::string msg = "GET " + shown_url + " failed: " + r.curl_error;
         if (r.curl_code == CURLE_OPERATION_TIMEDOUT) {

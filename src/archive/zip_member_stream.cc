@@ -13,19 +13,35 @@
 
 namespace cryptolake::archive {
 
-// ISA-L's state is ~40 KiB: kept on the heap, one per stream.
+namespace {
+constexpr size_t kInputBlock = size_t{1} << 20;
+}  // namespace
+
+// ISA-L's state is ~40 KiB: kept on the heap, one per stream, with its input block.
 struct ZipMemberStream::Inflater {
   inflate_state state;
+  std::string input;
 };
 
 ZipMemberStream::~ZipMemberStream() = default;
 
 Result<std::unique_ptr<ZipMemberStream>> ZipMemberStream::Open(std::string_view zip_bytes) {
-  CL_ASSIGN_OR_RETURN(ZipMemberLocation m, LocateSingleMember(zip_bytes));
+  return OpenAt(zip_bytes.size(), [zip_bytes](uint64_t offset, uint64_t len, std::string* out) {
+    if (offset > zip_bytes.size()) return Status::Corruption("bad zip: read past the end");
+    out->assign(zip_bytes.substr(offset, len));
+    return Status::OK();
+  });
+}
+
+Result<std::unique_ptr<ZipMemberStream>> ZipMemberStream::OpenAt(uint64_t zip_size,
+                                                                 ZipReadAt read_at) {
+  CL_ASSIGN_OR_RETURN(ZipMemberLocation m, LocateSingleMemberAt(zip_size, read_at));
   std::unique_ptr<ZipMemberStream> s(new ZipMemberStream());
-  s->name_.assign(m.name);
+  s->read_at_ = std::move(read_at);
+  s->name_ = std::move(m.name);
   s->deflated_ = m.deflated;
-  s->data_ = m.data;
+  s->data_offset_ = m.data_offset;
+  s->compressed_size_ = m.compressed_size;
   s->declared_size_ = m.uncompressed_size;
   s->declared_crc_ = m.crc32;
   if (m.deflated) {
@@ -35,10 +51,22 @@ Result<std::unique_ptr<ZipMemberStream>> ZipMemberStream::Open(std::string_view 
     // Raw deflate (the zip member's own stream) with the gzip CRC-32, which
     // is the zip CRC-32, computed over the output as it is produced.
     st.crc_flag = ISAL_GZIP_NO_HDR;
-    st.next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(m.data.data()));
-    st.avail_in = static_cast<uint32_t>(m.data.size());
+    st.avail_in = 0;
   }
   return s;
+}
+
+Result<size_t> ZipMemberStream::ReadCompressed(char* dst, size_t capacity) {
+  const uint64_t n = std::min<uint64_t>(capacity, compressed_size_ - compressed_read_);
+  if (n == 0) return size_t{0};
+  std::string block;
+  CL_RETURN_IF_ERROR(read_at_(data_offset_ + compressed_read_, n, &block));
+  if (block.size() != n) {
+    return Status::Corruption("bad zip: member data ends early (truncated file?)");
+  }
+  std::memcpy(dst, block.data(), n);
+  compressed_read_ += n;
+  return static_cast<size_t>(n);
 }
 
 Result<size_t> ZipMemberStream::Read(char* out, size_t capacity) {
@@ -47,28 +75,36 @@ Result<size_t> ZipMemberStream::Read(char* out, size_t capacity) {
   bool finished = false;
   uint32_t crc = 0;
   if (!deflated_) {
-    n = std::min(capacity, data_.size() - stored_pos_);
-    if (n > 0) std::memcpy(out, data_.data() + stored_pos_, n);
-    stored_pos_ += n;
+    CL_ASSIGN_OR_RETURN(n, ReadCompressed(out, capacity));
     crc_ = crc32_gzip_refl(crc_, reinterpret_cast<const unsigned char*>(out), n);
-    finished = stored_pos_ == data_.size();
+    finished = compressed_read_ == compressed_size_;
     crc = crc_;
   } else {
     inflate_state& st = inflater_->state;
+    std::string& input = inflater_->input;
     st.next_out = reinterpret_cast<uint8_t*>(out);
     st.avail_out = static_cast<uint32_t>(std::min<size_t>(capacity, UINT32_MAX));
     const uint32_t avail_before = st.avail_out;
-    int r = isal_inflate(&st);
-    if (r != ISAL_DECOMP_OK) {
-      return Status::Corruption("bad zip: member's deflate stream is corrupt (" +
-                                std::to_string(r) + ")");
+    for (;;) {
+      if (st.avail_in == 0 && compressed_read_ < compressed_size_) {
+        input.resize(kInputBlock);
+        CL_ASSIGN_OR_RETURN(size_t got, ReadCompressed(input.data(), input.size()));
+        st.next_in = reinterpret_cast<uint8_t*>(input.data());
+        st.avail_in = static_cast<uint32_t>(got);
+      }
+      int r = isal_inflate(&st);
+      if (r != ISAL_DECOMP_OK) {
+        return Status::Corruption("bad zip: member's deflate stream is corrupt (" +
+                                  std::to_string(r) + ")");
+      }
+      finished = st.block_state == ISAL_BLOCK_FINISH;
+      if (finished || st.avail_out == 0) break;
+      if (st.avail_in == 0 && compressed_read_ == compressed_size_) {
+        // No end of stream, and the input ran out.
+        return Status::Corruption("bad zip: member's deflate stream ends early (truncated file?)");
+      }
     }
     n = avail_before - st.avail_out;
-    finished = st.block_state == ISAL_BLOCK_FINISH;
-    if (n == 0 && !finished) {
-      // No output, no end of stream: the input ran out early.
-      return Status::Corruption("bad zip: member's deflate stream ends early (truncated file?)");
-    }
     crc = st.crc;
   }
   produced_ += n;

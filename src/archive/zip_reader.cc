@@ -8,6 +8,7 @@
 
 #include <libdeflate.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -81,18 +82,28 @@ Result<size_t> FindEndOfCentralDir(std::string_view zip) {
 
 }  // namespace
 
-Result<ZipMemberLocation> LocateSingleMember(std::string_view zip) {
-  CL_ASSIGN_OR_RETURN(size_t eocd, FindEndOfCentralDir(zip));
-  const char* e = zip.data() + eocd;
+Result<ZipMemberLocation> LocateSingleMemberAt(uint64_t size, const ZipReadAt& read_at) {
+  // The end-of-central-directory record lies in the last 22 + 64 KiB (its comment).
+  const uint64_t tail_len = std::min<uint64_t>(size, kEndOfCentralDirSize + 0xFFFF);
+  const uint64_t tail_start = size - tail_len;
+  std::string tail;
+  CL_RETURN_IF_ERROR(read_at(tail_start, tail_len, &tail));
+  if (tail.size() != tail_len) return Bad("short read of the end of the file");
+  CL_ASSIGN_OR_RETURN(size_t eocd_in_tail, FindEndOfCentralDir(tail));
+  const uint64_t eocd = tail_start + eocd_in_tail;
+  const char* e = tail.data() + eocd_in_tail;
   uint16_t disk = Load16(e + 4);
   uint16_t cd_disk = Load16(e + 6);
   uint16_t entries_here = Load16(e + 8);
   uint16_t entries = Load16(e + 10);
   uint32_t cd_size = Load32(e + 12);
   uint32_t cd_offset = Load32(e + 16);
-  if (eocd >= kZip64LocatorSize &&
-      Load32(zip.data() + eocd - kZip64LocatorSize) == kZip64LocatorSig) {
-    return Bad("zip64 archives are not supported");
+  if (eocd >= kZip64LocatorSize) {
+    std::string locator;
+    CL_RETURN_IF_ERROR(read_at(eocd - kZip64LocatorSize, 4, &locator));
+    if (locator.size() == 4 && Load32(locator.data()) == kZip64LocatorSig) {
+      return Bad("zip64 archives are not supported");
+    }
   }
   if (entries == 0xFFFF || cd_size == 0xFFFFFFFFu || cd_offset == 0xFFFFFFFFu) {
     return Bad("zip64 archives are not supported");
@@ -107,7 +118,10 @@ Result<ZipMemberLocation> LocateSingleMember(std::string_view zip) {
   if (static_cast<uint64_t>(cd_offset) + cd_size > eocd || cd_size < kCentralHeaderSize) {
     return Bad("central directory lies outside the file");
   }
-  const char* c = zip.data() + cd_offset;
+  std::string cd;
+  CL_RETURN_IF_ERROR(read_at(cd_offset, cd_size, &cd));
+  if (cd.size() != cd_size) return Bad("short read of the central directory");
+  const char* c = cd.data();
   if (Load32(c) != kCentralHeaderSig) return Bad("central directory entry has a bad signature");
   uint16_t flags = Load16(c + 8);
   uint16_t method = Load16(c + 10);
@@ -130,13 +144,17 @@ Result<ZipMemberLocation> LocateSingleMember(std::string_view zip) {
     return Bad("compression method " + std::to_string(method) +
                " is not supported (only stored and deflate)");
   }
-  std::string_view member_name(c + kCentralHeaderSize, name_len);
+  ZipMemberLocation m;
+  m.name.assign(c + kCentralHeaderSize, name_len);
 
   // The local header repeats the name and may carry a different extra field.
   if (static_cast<uint64_t>(local_offset) + kLocalHeaderSize > cd_offset) {
     return Bad("local header lies outside the file");
   }
-  const char* l = zip.data() + local_offset;
+  std::string local;
+  CL_RETURN_IF_ERROR(read_at(local_offset, kLocalHeaderSize, &local));
+  if (local.size() != kLocalHeaderSize) return Bad("short read of the local header");
+  const char* l = local.data();
   if (Load32(l) != kLocalHeaderSig) return Bad("local header has a bad signature");
   if (Load16(l + 8) != method) return Bad("local header and central directory disagree on method");
   if (Load16(l + 6) & 0x0041) return Bad("encrypted members are not supported");
@@ -145,10 +163,9 @@ Result<ZipMemberLocation> LocateSingleMember(std::string_view zip) {
   if (data_start + compressed_size > cd_offset) {
     return Bad("member data runs past the central directory (truncated file?)");
   }
-  ZipMemberLocation m;
-  m.name = member_name;
   m.deflated = method == kMethodDeflate;
-  m.data = zip.substr(data_start, compressed_size);
+  m.data_offset = data_start;
+  m.compressed_size = compressed_size;
   m.uncompressed_size = uncompressed_size;
   m.crc32 = crc;
 
@@ -160,6 +177,14 @@ Result<ZipMemberLocation> LocateSingleMember(std::string_view zip) {
   return m;
 }
 
+Result<ZipMemberLocation> LocateSingleMember(std::string_view zip) {
+  return LocateSingleMemberAt(zip.size(), [zip](uint64_t offset, uint64_t len, std::string* out) {
+    if (offset > zip.size()) return Bad("read past the end of the file");
+    out->assign(zip.substr(offset, len));
+    return Status::OK();
+  });
+}
+
 namespace {
 
 // Extracts into the buffer that alloc(n) returns (n bytes, the member's size;
@@ -168,12 +193,12 @@ namespace {
 template <typename Alloc>
 Status Extract(std::string_view zip, Alloc alloc, std::string* name, uint32_t* crc_out) {
   CL_ASSIGN_OR_RETURN(ZipMemberLocation m, LocateSingleMember(zip));
-  const char* data = m.data.data();
-  const uint32_t compressed_size = static_cast<uint32_t>(m.data.size());
+  const char* data = zip.data() + m.data_offset;
+  const uint32_t compressed_size = static_cast<uint32_t>(m.compressed_size);
   const uint32_t uncompressed_size = static_cast<uint32_t>(m.uncompressed_size);
   const uint32_t crc = m.crc32;
   const uint16_t method = m.deflated ? kMethodDeflate : kMethodStored;
-  std::string_view member_name = m.name;
+  const std::string& member_name = m.name;
   Status alloc_status;
   char* out = alloc(uncompressed_size, &alloc_status);
   if (out == nullptr) return alloc_status;

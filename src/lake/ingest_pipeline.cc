@@ -19,6 +19,7 @@
 #include "cryptolake/lake/partition.h"
 #include "cryptolake/parquet/file_writer.h"
 #include "ingest_metrics.h"
+#include "lake/zip_spool.h"
 
 namespace cryptolake::lake {
 namespace {
@@ -62,10 +63,14 @@ parquet::WriterOptions ParquetOptionsFor(const IngestOptions& o, const std::stri
   return w;
 }
 
-// The member name a zip declares (for the Parquet metadata), without inflating.
-std::string CsvNameOf(std::string_view zip) {
-  Result<archive::ZipMemberLocation> m = archive::LocateSingleMember(zip);
-  return m.ok() ? std::string(m->name) : std::string();
+// Copies the object `key` into `sink` a block at a time: NotFound if absent.
+Status CopyObject(storage::ObjectStore& store, const std::string& key, ByteSink* sink) {
+  constexpr uint64_t kBlock = uint64_t{8} << 20;
+  for (uint64_t offset = 0;; offset += kBlock) {
+    CL_ASSIGN_OR_RETURN(std::string block, store.GetRange(key, offset, kBlock));
+    CL_RETURN_IF_ERROR(sink->Append(block));
+    if (block.size() < kBlock) return Status::OK();
+  }
 }
 
 // Ingests one archive file. The steps, in this order, are what makes a crash at
@@ -154,42 +159,45 @@ class FileIngest {
     return true;
   }
 
-  // 3. The zip: from bronze when the lake already holds this exact file, else downloaded.
+  // 3. The zip, into a local spool file (never whole in memory): from bronze when the lake
+  // already holds this exact file, else downloaded. Hashed while it streams in.
   Status FetchZip() {
-    if (Result<std::string> b = ctx_.lake.Get(BronzeZipKey()); b.ok()) {
-      std::string digest = archive::Sha256Hex(*b);
-      if (digest == r_.sha256) {
-        zip_ = std::move(b).value();
+    CL_ASSIGN_OR_RETURN(spool_, internal::ZipSpool::Create());
+    if (Status b = CopyObject(ctx_.lake, BronzeZipKey(), spool_.get()); b.ok()) {
+      actual_sha256_ = spool_->TakeSha256();
+      if (actual_sha256_ == r_.sha256) {
         zip_in_bronze_ = true;
         return Status::OK();
       }
+    } else if (!b.IsNotFound()) {
+      return b.WithContext("reading the bronze copy");
     }
     auto t0 = Clock::now();
-    Result<std::string> z = ctx_.source.Fetch(ZipPath());
+    Status z = ctx_.source.FetchTo(ZipPath(), spool_.get());
     ctx_.metrics.RecordDownload(SecondsSince(t0), z.ok());
     if (!z.ok()) {
-      if (z.status().IsNotFound()) {
+      if (z.IsNotFound()) {
         return Status::NotFound("missing file: " + ZipPath() + " has a .CHECKSUM but no zip (" +
-                                z.status().message() + ")");
+                                z.message() + ")");
       }
-      return z.status().WithContext(ZipPath());
+      return z.WithContext(ZipPath());
     }
-    zip_ = std::move(z).value();
-    r_.bytes_downloaded += static_cast<int64_t>(zip_.size());
+    actual_sha256_ = spool_->TakeSha256();
+    r_.bytes_downloaded += static_cast<int64_t>(spool_->size());
     return Status::OK();
   }
 
   // 4. Nothing is written for a zip whose digest does not match its sidecar. The bronze copy
-  // starts its way to disk now (BeginPut: a temp file, published only in StoreBronze).
+  // starts its way to disk now (a temp object, published only in StoreBronze).
   Status Verify() {
     if (!zip_in_bronze_) {
-      const std::string actual = archive::Sha256Hex(zip_);
-      if (Status v = archive::CompareDigests(file_.ZipName(), r_.sha256, actual); !v.ok()) {
+      if (Status v = archive::CompareDigests(file_.ZipName(), r_.sha256, actual_sha256_); !v.ok()) {
         return Status::Corruption("checksum mismatch for " + ZipPath() + ": .CHECKSUM says " +
-                                  r_.sha256 + ", downloaded zip hashes to " + actual +
+                                  r_.sha256 + ", downloaded zip hashes to " + actual_sha256_ +
                                   "; nothing was written for this file");
       }
-      CL_ASSIGN_OR_RETURN(bronze_pending_, ctx_.lake.BeginPut(BronzeZipKey(), zip_));
+      CL_ASSIGN_OR_RETURN(bronze_writer_, ctx_.lake.NewWriter(BronzeZipKey()));
+      CL_RETURN_IF_ERROR(spool_->CopyTo(bronze_writer_.get()));
     }
     return Status::OK();
   }
@@ -206,13 +214,19 @@ class FileIngest {
     ConvertOptions convert_options;
     convert_options.on_bad_rows = ctx_.options.on_bad_rows;
     convert_options.rows_per_row_group = ctx_.options.rows_per_row_group;
-    const parquet::WriterOptions writer_options =
-        ParquetOptionsFor(ctx_.options, ZipPath(), r_.sha256, CsvNameOf(zip_));
+    const internal::ZipSpool* spool = spool_.get();
+    archive::ZipReadAt read_zip = [spool](uint64_t offset, uint64_t length, std::string* out) {
+      return spool->ReadAt(offset, length, out);
+    };
+    Result<archive::ZipMemberLocation> member =
+        archive::LocateSingleMemberAt(spool->size(), read_zip);
+    const parquet::WriterOptions writer_options = ParquetOptionsFor(
+        ctx_.options, ZipPath(), r_.sha256, member.ok() ? member->name : std::string());
     SilverSinks sinks;
     sinks.parquet = silver_writer_.get();
     sinks.rejects = rejects_writer_.get();
-    Result<ConversionStats> stats =
-        ConvertZipToSilver(file_, zip_, convert_options, writer_options, threads_, sinks);
+    Result<ConversionStats> stats = ConvertZipToSilver(
+        file_, spool->size(), read_zip, convert_options, writer_options, threads_, sinks);
     if (!stats.ok()) return stats.status().WithContext(ZipPath());
     r_.csv_bytes = stats->csv_bytes;
     r_.rows = stats->rows_out;
@@ -238,17 +252,17 @@ class FileIngest {
   // 7. Bronze changes only after silver holds the new version: a republished zip that fails
   // conversion never replaces the bronze zip silver was built from.
   Status StoreBronze() {
-    if (bronze_pending_ != nullptr) {
-      CL_RETURN_IF_ERROR(bronze_pending_->Publish());
-      bronze_pending_.reset();
-      r_.bytes_written += static_cast<int64_t>(zip_.size());
+    if (bronze_writer_ != nullptr) {
+      r_.bytes_written += static_cast<int64_t>(bronze_writer_->bytes_appended());
+      CL_RETURN_IF_ERROR(bronze_writer_->Publish());
+      bronze_writer_.reset();
     }
     if (Result<std::string> old = ctx_.lake.Get(BronzeChecksumKey());
         !old.ok() || *old != checksum_file_) {
       CL_RETURN_IF_ERROR(ctx_.lake.Put(BronzeChecksumKey(), checksum_file_));
       r_.bytes_written += static_cast<int64_t>(checksum_file_.size());
     }
-    std::string().swap(zip_);
+    spool_.reset();
     return Status::OK();
   }
 
@@ -304,9 +318,10 @@ class FileIngest {
   FileReport r_;
   std::string checksum_file_;
   std::optional<LedgerEntry> previous_;
-  std::string zip_;
+  std::unique_ptr<internal::ZipSpool> spool_;
+  std::string actual_sha256_;
   bool zip_in_bronze_ = false;
-  std::unique_ptr<storage::PendingPut> bronze_pending_;
+  std::unique_ptr<storage::ObjectWriter> bronze_writer_;
   std::string silver_key_, rejects_key_;
   std::unique_ptr<storage::ObjectWriter> silver_writer_, rejects_writer_;
   std::vector<std::string> to_delete_;

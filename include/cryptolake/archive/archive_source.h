@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cryptolake/common/byte_sink.h"
 #include "cryptolake/common/status.h"
 
 namespace cryptolake::archive {
@@ -51,6 +52,13 @@ struct SourceOptions {
   std::string user_agent = "cryptolake/0.1";
 };
 
+// A ByteSink that can start over: a retried download rewinds it first.
+class RewindableSink : public ByteSink {
+ public:
+  // Forgets everything appended so far.
+  virtual Status Rewind() = 0;
+};
+
 class ArchiveSource {
  public:
   virtual ~ArchiveSource() = default;
@@ -61,6 +69,13 @@ class ArchiveSource {
   // (a truncated body included). Other 4xx fail at once with IOError. Never
   // returns part of a file.
   virtual Result<std::string> Fetch(std::string_view path) = 0;
+
+  // Streams the file at `path` into `sink` without holding it in memory,
+  // rewinding the sink before every attempt. Same errors as Fetch(); on
+  // success the sink holds exactly the whole file. A sink error stops the
+  // transfer and is returned.
+  // Default: Fetch(), then one Append().
+  virtual Status FetchTo(std::string_view path, RewindableSink* sink);
 
   // Every key (file path) starting with `prefix`, across all listing pages,
   // in byte order. Recursive: no delimiter.

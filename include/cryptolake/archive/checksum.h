@@ -14,6 +14,9 @@
 
 #include "cryptolake/common/status.h"
 
+// OpenSSL's EVP_MD_CTX, kept out of this header.
+struct evp_md_ctx_st;
+
 namespace cryptolake::archive {
 
 // The digest in `content`, as 64 lowercase hex characters. Corruption if the
@@ -25,6 +28,22 @@ Result<std::string> ParseChecksumFile(std::string_view content, std::string_view
 
 // SHA-256 of `data`, 64 lowercase hex characters.
 std::string Sha256Hex(std::string_view data);
+
+// SHA-256 over data fed in pieces (a zip streamed to disk). Not copyable.
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+  void Update(std::string_view data);
+  // Lowercase hex of everything fed since the last reset; then starts over.
+  std::string HexDigestAndReset();
+  void Reset();
+
+ private:
+  ::evp_md_ctx_st* ctx_;
+};
 
 // OK if `actual_hex` equals `expected_hex` (case-insensitive); else
 // Corruption "checksum mismatch for <name>: expected <e>, got <a>".

@@ -8,7 +8,12 @@
 // with Corruption if either is wrong, so a caller that publishes only after
 // Read() returned 0 never publishes a damaged member.
 //
-// Thread-safety: one stream per thread; the zip bytes must outlive it.
+// The zip itself need not be in memory: OpenAt() reads its headers and then
+// the compressed bytes 1 MiB at a time through a ZipReadAt (e.g. pread on a
+// spool file), so memory stays bounded whatever the zip's size.
+//
+// Thread-safety: one stream per thread; the zip bytes (or what read_at
+// reads) must outlive it.
 #ifndef CRYPTOLAKE_ARCHIVE_ZIP_MEMBER_STREAM_H_
 #define CRYPTOLAKE_ARCHIVE_ZIP_MEMBER_STREAM_H_
 
@@ -18,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "cryptolake/archive/zip_reader.h"
 #include "cryptolake/common/status.h"
 
 namespace cryptolake::archive {
@@ -25,6 +31,7 @@ namespace cryptolake::archive {
 class ZipMemberStream {
  public:
   static Result<std::unique_ptr<ZipMemberStream>> Open(std::string_view zip_bytes);
+  static Result<std::unique_ptr<ZipMemberStream>> OpenAt(uint64_t zip_size, ZipReadAt read_at);
   ~ZipMemberStream();
   ZipMemberStream(const ZipMemberStream&) = delete;
   ZipMemberStream& operator=(const ZipMemberStream&) = delete;
@@ -40,11 +47,15 @@ class ZipMemberStream {
  private:
   struct Inflater;
   ZipMemberStream() = default;
+  // Reads the next compressed bytes into `dst`: how many (0 at the member's end).
+  Result<size_t> ReadCompressed(char* dst, size_t capacity);
 
+  ZipReadAt read_at_;
   std::string name_;
   bool deflated_ = false;
-  std::string_view data_;  // compressed bytes
-  size_t stored_pos_ = 0;  // stored members: bytes copied so far
+  uint64_t data_offset_ = 0;
+  uint64_t compressed_size_ = 0;
+  uint64_t compressed_read_ = 0;
   uint64_t declared_size_ = 0;
   uint32_t declared_crc_ = 0;
   uint64_t produced_ = 0;

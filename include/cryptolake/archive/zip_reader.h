@@ -14,6 +14,7 @@
 #define CRYPTOLAKE_ARCHIVE_ZIP_READER_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -35,13 +36,20 @@ inline constexpr uint64_t kMaxZipMemberSize = 0xFFFFFFFFull;
 // Where the single member of a zip lies, after every header check of
 // ExtractSingleMember() (the data itself is not inflated or verified).
 struct ZipMemberLocation {
-  std::string_view name;  // points into the zip
-  bool deflated = false;  // false: stored
-  std::string_view data;  // the compressed (or stored) bytes, inside the zip
+  std::string name;
+  bool deflated = false;     // false: stored
+  uint64_t data_offset = 0;  // where the compressed (or stored) bytes start in the zip
+  uint64_t compressed_size = 0;
   uint64_t uncompressed_size = 0;
   uint32_t crc32 = 0;  // as declared by the central directory
 };
 Result<ZipMemberLocation> LocateSingleMember(std::string_view zip_bytes);
+
+// Reads [offset, offset + length) of a zip of known size into *out (fewer
+// bytes only at the end of the file).
+using ZipReadAt = std::function<Status(uint64_t offset, uint64_t length, std::string* out)>;
+// The same for a zip that is not in memory (a file): reads only its headers.
+Result<ZipMemberLocation> LocateSingleMemberAt(uint64_t zip_size, const ZipReadAt& read_at);
 
 // Extracts the single member of `zip_bytes`.
 Result<ZipMember> ExtractSingleMember(std::string_view zip_bytes);

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "cryptolake/archive/archive_file.h"
+#include "cryptolake/archive/zip_reader.h"
 #include "cryptolake/common/byte_sink.h"
 #include "cryptolake/common/status.h"
 #include "cryptolake/lake/data_type_schema.h"
@@ -100,6 +101,13 @@ struct SilverSinks {
 // Errors: InvalidArgument for an unknown data type or unsafe partition names;
 // Corruption for a damaged zip or bad content.
 Result<ConversionStats> ConvertZipToSilver(const archive::ArchiveFile& file, std::string_view zip,
+                                           const ConvertOptions& options,
+                                           const parquet::WriterOptions& writer_options,
+                                           int threads, const SilverSinks& sinks);
+// The same for a zip that is not in memory (a spool file): its bytes are read
+// through `read_zip` a block at a time.
+Result<ConversionStats> ConvertZipToSilver(const archive::ArchiveFile& file, uint64_t zip_size,
+                                           archive::ZipReadAt read_zip,
                                            const ConvertOptions& options,
                                            const parquet::WriterOptions& writer_options,
                                            int threads, const SilverSinks& sinks);
