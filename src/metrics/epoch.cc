@@ -114,7 +114,8 @@ bool ClaimOwnedLane(Int64OwnedLane& lane) noexcept {
 }
 
 void ReleaseLaneOfExitedOwner(Int64OwnedLane& lane) noexcept {
-  const uintptr_t owner = lane.owner.load(std::memory_order_relaxed);
+  // Acquire: pairs with the claim, after the record's construction.
+  const uintptr_t owner = lane.owner.load(std::memory_order_acquire);
   if (owner == Int64OwnedLane::kUnowned) return;
   // Tokens are epoch records, which are never freed.
   EpochRecord* r = reinterpret_cast<EpochRecord*>(owner);

@@ -61,18 +61,20 @@ TEST(EpochTest, SynchronizeWaitsForAGuardEnteredBefore) {
 
 // Owner tokens of bound-handle lanes are the threads' epoch records.
 TEST(EpochTest, FirstThreadToClaimALaneOwnsIt) {
+  Int64OwnedLane mine;
+  EXPECT_TRUE(ClaimOwnedLane(mine));  // Gives this thread its token first.
+  EXPECT_EQ(mine.owner.load(), tl_owner_token);
+  EXPECT_TRUE(ClaimOwnedLane(mine));  // Claiming its own lane again succeeds.
   Int64OwnedLane lane;
-  std::thread first([&] { EXPECT_TRUE(ClaimOwnedLane(lane)); });
+  std::thread first([&] {
+    EXPECT_TRUE(ClaimOwnedLane(lane));
+    EXPECT_FALSE(ClaimOwnedLane(mine));
+  });
   first.join();
   EXPECT_NE(lane.owner.load(), Int64OwnedLane::kUnowned);
-  // The exited owner's token is nobody's now, and not this thread's.
+  // The exited owner's token is not this thread's: the lane stays its.
   EXPECT_NE(lane.owner.load(), tl_owner_token);
   EXPECT_FALSE(ClaimOwnedLane(lane));
-  // Claiming an owned lane again from its owner succeeds.
-  Int64OwnedLane mine;
-  EXPECT_TRUE(ClaimOwnedLane(mine));
-  EXPECT_TRUE(ClaimOwnedLane(mine));
-  EXPECT_EQ(mine.owner.load(), tl_owner_token);
 }
 
 TEST(EpochTest, LaneOfAnExitedOwnerIsReleasedAndALiveOnesIsNot) {
