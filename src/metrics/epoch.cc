@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <thread>
 
+#include "cryptolake/metrics/instruments.h"
+
 #if defined(__linux__)
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
@@ -30,6 +32,7 @@ struct RecordReleaser {
       // one ran must not keep using a record another thread may now take;
       // it acquires a fresh one (never released: a few bytes, once).
       tl_epoch_record = nullptr;
+      tl_owner_token = 0;
       record->active.store(0, std::memory_order_release);
       record->in_use.store(false, std::memory_order_release);
     }
@@ -94,8 +97,39 @@ EpochRecord* AcquireEpochRecord() {
                                               std::memory_order_relaxed));
   }
   tl_epoch_record = r;
+  tl_owner_token = reinterpret_cast<uintptr_t>(r);
   tl_releaser.record = r;
   return r;
+}
+
+bool ClaimOwnedLane(Int64OwnedLane& lane) noexcept {
+  if (tl_owner_token == 0) AcquireEpochRecord();
+  const uintptr_t token = tl_owner_token;
+  uintptr_t expected = Int64OwnedLane::kUnowned;
+  // A signal handler on this thread may have claimed it meanwhile: then
+  // `expected` is our own token.
+  return lane.owner.compare_exchange_strong(expected, token, std::memory_order_acq_rel,
+                                            std::memory_order_relaxed) ||
+         expected == token;
+}
+
+void ReleaseLaneOfExitedOwner(Int64OwnedLane& lane) noexcept {
+  // Acquire: pairs with the claim, after the record's construction.
+  const uintptr_t owner = lane.owner.load(std::memory_order_acquire);
+  if (owner == Int64OwnedLane::kUnowned) return;
+  // Tokens are epoch records, which are never freed.
+  EpochRecord* r = reinterpret_cast<EpochRecord*>(owner);
+  if (r->in_use.load(std::memory_order_relaxed)) return;
+  // Hold the record while the lane changes hands, so no thread can take the
+  // token (and believe it owns the lane) meanwhile. Acquire: the exited
+  // owner's adds happen before anything done after the lane is reclaimed.
+  bool expected = false;
+  if (!r->in_use.compare_exchange_strong(expected, true, std::memory_order_acquire,
+                                         std::memory_order_relaxed)) {
+    return;
+  }
+  lane.owner.store(Int64OwnedLane::kUnowned, std::memory_order_release);
+  r->in_use.store(false, std::memory_order_release);
 }
 
 void SynchronizeReaders() {

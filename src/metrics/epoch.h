@@ -86,6 +86,15 @@ class ReadGuard {
   EpochRecord* record_;  // Null for a nested guard.
 };
 
+struct Int64OwnedLane;  // cryptolake/metrics/instruments.h
+
+// Makes `lane` unowned again if its owner thread has exited and no thread has
+// taken over its token since, so that the next thread to add claims it.
+// Lanes of live threads are left alone: ownership never moves between live
+// threads, since an owned add may be under way at any moment.
+// REQUIRES: no other thread calls this for `lane` concurrently.
+void ReleaseLaneOfExitedOwner(Int64OwnedLane& lane) noexcept;
+
 // Waits until every ReadGuard entered before this call has been left.
 // REQUIRES: the calling thread is not inside a ReadGuard.
 void SynchronizeReaders();

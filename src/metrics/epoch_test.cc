@@ -7,6 +7,8 @@
 #include <chrono>
 #include <thread>
 
+#include "cryptolake/metrics/instruments.h"
+
 namespace cryptolake::metrics::internal {
 namespace {
 
@@ -55,6 +57,48 @@ TEST(EpochTest, SynchronizeWaitsForAGuardEnteredBefore) {
   EXPECT_TRUE(left.load());
   reader.join();
   SynchronizeReaders();  // No guard active: returns at once.
+}
+
+// Owner tokens of bound-handle lanes are the threads' epoch records.
+TEST(EpochTest, FirstThreadToClaimALaneOwnsIt) {
+  Int64OwnedLane mine;
+  EXPECT_TRUE(ClaimOwnedLane(mine));  // Gives this thread its token first.
+  EXPECT_EQ(mine.owner.load(), tl_owner_token);
+  EXPECT_TRUE(ClaimOwnedLane(mine));  // Claiming its own lane again succeeds.
+  Int64OwnedLane lane;
+  std::thread first([&] {
+    EXPECT_TRUE(ClaimOwnedLane(lane));
+    EXPECT_FALSE(ClaimOwnedLane(mine));
+  });
+  first.join();
+  EXPECT_NE(lane.owner.load(), Int64OwnedLane::kUnowned);
+  // The exited owner's token is not this thread's: the lane stays its.
+  EXPECT_NE(lane.owner.load(), tl_owner_token);
+  EXPECT_FALSE(ClaimOwnedLane(lane));
+}
+
+TEST(EpochTest, LaneOfAnExitedOwnerIsReleasedAndALiveOnesIsNot) {
+  Int64OwnedLane lane;
+  std::atomic<bool> claimed{false};
+  std::atomic<bool> release{false};
+  std::thread owner([&] {
+    EXPECT_TRUE(ClaimOwnedLane(lane));
+    lane.AddOwned(5);
+    claimed.store(true);
+    while (!release.load()) std::this_thread::yield();
+  });
+  while (!claimed.load()) std::this_thread::yield();
+  const uintptr_t token = lane.owner.load();
+  ReleaseLaneOfExitedOwner(lane);
+  EXPECT_EQ(lane.owner.load(), token);  // The owner is alive.
+  release.store(true);
+  owner.join();
+  ReleaseLaneOfExitedOwner(lane);
+  EXPECT_EQ(lane.owner.load(), Int64OwnedLane::kUnowned);
+  EXPECT_TRUE(ClaimOwnedLane(lane));
+  lane.AddOwned(2);
+  EXPECT_EQ(lane.total.load(), 7);
+  EXPECT_TRUE(lane.updated.load());
 }
 
 }  // namespace

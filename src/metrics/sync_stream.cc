@@ -13,6 +13,12 @@
 namespace cryptolake::metrics::internal {
 namespace {
 
+// Int64 sum series get an owned lane (instruments.h) when first bound.
+template <typename Agg>
+inline constexpr bool kHasOwnedLane = std::is_same_v<typename Agg::Cell, Int64SumCell>;
+
+struct NoLane {};
+
 // One series, in one allocation: the fields the recording path touches
 // (cell, hash, attribute count), then the packed attribute block
 // (packed_attributes.h) at a fixed offset from the series pointer, so a
@@ -33,6 +39,10 @@ struct Series {
   struct Cold {
     uint64_t start_ns = 0;
     std::atomic<int32_t> bound_refs{0};
+    // Created by the first Bind, under the stream mutex; freed with the series.
+    [[no_unique_address]] std::conditional_t<kHasOwnedLane<Agg>, std::unique_ptr<Int64OwnedLane>,
+                                             NoLane>
+        lane;
     // Per-reader accumulations, guarded by the stream mutex. The first lives
     // inline: most providers have a single reader.
     Acc first_acc;
@@ -79,6 +89,8 @@ struct Series {
 };
 static_assert(sizeof(Series<SumAggregator<int64_t>>) <= 64,
               "the recording path's fields fit one cache line");
+static_assert(Series<SumAggregator<int64_t>>::kColdBytes == 48,
+              "the owned-lane pointer costs a counter series no memory");
 
 template <typename Agg>
 class SyncStreamImpl final : public SyncStream {
@@ -132,6 +144,13 @@ class SyncStreamImpl final : public SyncStream {
     const CanonicalAttributes& a = Filter(attributes, &filtered);
     std::lock_guard<std::mutex> lock(mu_);
     S* s = FindOrCreateLocked(a);
+    if constexpr (kHasOwnedLane<Agg>) {
+      if (s->cold().lane == nullptr) {
+        s->cold().lane = std::make_unique<Int64OwnedLane>();
+      } else {
+        ReleaseLaneOfExitedOwner(*s->cold().lane);  // E.g. bound again by a new thread.
+      }
+    }
     s->cold().bound_refs.fetch_add(1, std::memory_order_relaxed);
     return std::make_unique<Bound>(std::static_pointer_cast<SyncStreamImpl>(shared_from_this()), s);
   }
@@ -149,7 +168,7 @@ class SyncStreamImpl final : public SyncStream {
     std::visit([this](auto& d) { d.points.reserve(count_ + 1); }, md.data);
 
     auto process = [&](S* s) -> bool {
-      const bool had = agg_.Drain(s->cell, scratch_);
+      const bool had = Drain(s);
       if (had) {
         for (size_t i = 0; i < readers_; ++i) agg_.Merge(s->acc(i), scratch_);
       }
@@ -160,7 +179,8 @@ class SyncStreamImpl final : public SyncStream {
         agg_.AppendPoint(mine, PointContext{s->attributes().ToAttributeSet(), start, now_ns}, &md);
         if (temporality == AggregationTemporality::kDelta) agg_.Clear(mine);
       }
-      if (had || s->cold().bound_refs.load(std::memory_order_relaxed) > 0) return true;
+      // Acquire: the adds of a bound handle that is gone were drained above.
+      if (had || s->cold().bound_refs.load(std::memory_order_acquire) > 0) return true;
       for (size_t i = 0; i < readers_; ++i) {
         if (agg_.HasData(s->acc(i))) return true;
       }
@@ -188,7 +208,8 @@ class SyncStreamImpl final : public SyncStream {
    public:
     Bound(std::shared_ptr<SyncStreamImpl> stream, S* series)
         : stream_(std::move(stream)), series_(series) {}
-    ~Bound() override { series_->cold().bound_refs.fetch_sub(1, std::memory_order_relaxed); }
+    // Release: the handle's adds happen before the collector may free the series.
+    ~Bound() override { series_->cold().bound_refs.fetch_sub(1, std::memory_order_release); }
     void RecordInt64(int64_t value) noexcept override {
       stream_->agg_.Record(series_->cell, static_cast<V>(value));
     }
@@ -196,8 +217,15 @@ class SyncStreamImpl final : public SyncStream {
       stream_->agg_.Record(series_->cell, static_cast<V>(value));
     }
     Int64SumCell* int64_sum_cell() noexcept override {
-      if constexpr (std::is_same_v<typename Agg::Cell, Int64SumCell>) {
+      if constexpr (kHasOwnedLane<Agg>) {
         return &series_->cell;
+      } else {
+        return nullptr;
+      }
+    }
+    Int64OwnedLane* int64_owned_lane() noexcept override {
+      if constexpr (kHasOwnedLane<Agg>) {
+        return series_->cold().lane.get();
       } else {
         return nullptr;
       }
@@ -207,6 +235,29 @@ class SyncStreamImpl final : public SyncStream {
     std::shared_ptr<SyncStreamImpl> stream_;  // Keeps the series alive.
     S* series_;
   };
+
+  // Moves what the series received since the last drain into scratch_.
+  // REQUIRES: mu_ held.
+  bool Drain(S* s) {
+    bool had = agg_.Drain(s->cell, scratch_);
+    if constexpr (kHasOwnedLane<Agg>) {
+      if (Int64OwnedLane* lane = s->cold().lane.get()) {
+        ReleaseLaneOfExitedOwner(*lane);
+        // The owner stores `total`, then `updated` (release).
+        const bool updated = lane->updated.exchange(false, std::memory_order_acquire);
+        const int64_t total = lane->total.load(std::memory_order_relaxed);
+        // Wrapping difference: `total` is never reset.
+        const auto added = static_cast<int64_t>(static_cast<uint64_t>(total) -
+                                                static_cast<uint64_t>(lane->collected));
+        lane->collected = total;
+        scratch_.value = static_cast<int64_t>(static_cast<uint64_t>(scratch_.value) +
+                                              static_cast<uint64_t>(added));
+        scratch_.has = scratch_.has || updated || added != 0;
+        had = scratch_.has;
+      }
+    }
+    return had;
+  }
 
   static bool HasPoints(const MetricData& md) {
     return std::visit([](const auto& d) { return !d.points.empty(); }, md.data);
@@ -333,7 +384,7 @@ class SyncStreamImpl final : public SyncStream {
     for (S* s : stale) table_.Erase(s);
     SynchronizeReaders();
     for (S* s : stale) {
-      if (agg_.Drain(s->cell, scratch_)) {
+      if (Drain(s)) {
         for (size_t i = 0; i < readers_; ++i) agg_.Merge(s->acc(i), scratch_);
         try {
           table_.Insert(s);
@@ -370,7 +421,10 @@ class BoundRecorderImpl final : public BoundRecorder {
  public:
   explicit BoundRecorderImpl(std::vector<std::unique_ptr<BoundTarget>> targets)
       : targets_(std::move(targets)) {
-    if (targets_.size() == 1) int64_sum_cell_ = targets_[0]->int64_sum_cell();
+    if (targets_.size() == 1) {
+      int64_sum_cell_ = targets_[0]->int64_sum_cell();
+      if (int64_sum_cell_ != nullptr) int64_owned_lane_ = targets_[0]->int64_owned_lane();
+    }
   }
   void RecordInt64(int64_t value) noexcept override {
     for (auto& t : targets_) t->RecordInt64(value);

@@ -41,6 +41,8 @@ class BoundTarget {
   virtual void RecordDouble(double value) noexcept = 0;
   // The int64 sum cell when the stream is an int64 Sum, else nullptr.
   virtual Int64SumCell* int64_sum_cell() noexcept { return nullptr; }
+  // Its owned lane, non-null whenever int64_sum_cell() is.
+  virtual Int64OwnedLane* int64_owned_lane() noexcept { return nullptr; }
 };
 
 // A stream is also a SyncInstrument: an instrument with a single stream (the

@@ -9,7 +9,9 @@
 // is a working no-op. Counter and Histogram ignore negative values and NaN as
 // the API specification requires. A bound handle does the attribute
 // processing, view filtering and cardinality check once, in Bind(); a bound
-// int64 Counter/UpDownCounter Add is then a single atomic add.
+// int64 Counter/UpDownCounter Add is then a single add: unlocked on the
+// thread that owns the series' lane (the first thread that adds through it),
+// an atomic add on any other thread.
 //
 // Thread-safety: every recording method is noexcept and may be called from
 // any number of threads concurrently. Bind(), AddCallback() and
@@ -28,6 +30,16 @@
 #include <utility>
 
 #include "cryptolake/metrics/attributes.h"
+
+// ThreadSanitizer does not see inline assembly: under it, owned adds use the
+// portable form.
+#if defined(__SANITIZE_THREAD__)
+#define CRYPTOLAKE_METRICS_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CRYPTOLAKE_METRICS_TSAN 1
+#endif
+#endif
 
 namespace cryptolake::metrics {
 
@@ -63,6 +75,53 @@ struct Int64SumCell {
   }
 };
 
+// The calling thread's owner token for Int64OwnedLane: 0 until the thread
+// first needs one, then the address of its epoch record (src/metrics/epoch.h),
+// which identifies it among live threads; a token passes to a later thread
+// only after the thread holding it has exited, and its release/acquire hand-
+// over orders the old owner's adds before the new owner's. initial-exec: read
+// with one %fs-relative load even from position-independent code (no
+// __tls_get_addr call).
+[[gnu::tls_model("initial-exec")]] inline thread_local uintptr_t tl_owner_token = 0;
+
+// A second cell of a bound int64 sum series, written by one thread only (its
+// owner: the first thread that adds through a bound handle of the series), so
+// that thread's adds need no locked instruction. Other threads add to the
+// series' Int64SumCell. `total` is never reset: the collector reads it and
+// exports the difference to what it read last time (`collected`).
+//
+// An owned add is a single unlocked instruction on x86-64, so a signal
+// handler recording on the owner thread cannot interleave with it; elsewhere
+// (and under ThreadSanitizer) it is a relaxed fetch_add on the owner's line.
+// 128-byte aligned: no other data shares its line or its adjacent-line pair.
+struct alignas(128) Int64OwnedLane {
+  static constexpr uintptr_t kUnowned = 1;  // Never a token (records are aligned).
+
+  std::atomic<uintptr_t> owner{kUnowned};  // Set once, by ClaimOwnedLane.
+  std::atomic<int64_t> total{0};           // Written by the owner only.
+  std::atomic<bool> updated{false};        // Set by every owned add, cleared by collection.
+  // Collector only (under the stream mutex), on the second line.
+  alignas(64) int64_t collected = 0;
+
+  // REQUIRES: the calling thread owns the lane.
+  [[gnu::always_inline]] void AddOwned(int64_t v) noexcept {
+#if defined(__x86_64__) && !defined(CRYPTOLAKE_METRICS_TSAN)
+    // One instruction: atomic with respect to signal handlers on this thread,
+    // and its aligned 8-byte store is single-copy atomic for the collector.
+    static_assert(sizeof(total) == sizeof(int64_t));
+    asm volatile("addq %1, %0" : "+m"(*reinterpret_cast<int64_t*>(&total)) : "er"(v));
+#else
+    total.fetch_add(v, std::memory_order_relaxed);
+#endif
+    updated.store(true, std::memory_order_release);
+  }
+};
+
+// Slow path of a bound add on an unowned lane: makes the calling thread its
+// owner unless another thread claimed it first. Returns whether the calling
+// thread owns the lane.
+bool ClaimOwnedLane(Int64OwnedLane& lane) noexcept;
+
 // SDK side of a bound handle.
 class BoundRecorder {
  public:
@@ -70,10 +129,14 @@ class BoundRecorder {
   virtual void RecordInt64(int64_t value) noexcept = 0;
   virtual void RecordDouble(double value) noexcept = 0;
   // Non-null when the handle feeds exactly one int64 sum series: then the
-  // handle adds to it directly, without a virtual call.
+  // handle adds to it directly, without a virtual call, through the series'
+  // owned lane (owner thread) or its cell (any other thread).
+  Int64OwnedLane* int64_owned_lane() const { return int64_owned_lane_; }
+  // Non-null whenever int64_owned_lane() is.
   Int64SumCell* int64_sum_cell() const { return int64_sum_cell_; }
 
  protected:
+  Int64OwnedLane* int64_owned_lane_ = nullptr;
   Int64SumCell* int64_sum_cell_ = nullptr;
 };
 
@@ -109,8 +172,16 @@ inline void Record(SyncInstrument& impl, T value, Attributes attributes) noexcep
 template <typename T>
 inline void RecordBound(BoundRecorder& impl, T value) noexcept {
   if constexpr (std::is_same_v<T, int64_t>) {
-    if (Int64SumCell* cell = impl.int64_sum_cell()) {
-      cell->Add(value);
+    if (Int64OwnedLane* lane = impl.int64_owned_lane()) {
+      const uintptr_t owner = lane->owner.load(std::memory_order_relaxed);
+      // tl_owner_token is 0 or this thread's token; owner is never 0.
+      if (owner == tl_owner_token) [[likely]] {
+        lane->AddOwned(value);
+      } else if (owner == Int64OwnedLane::kUnowned && ClaimOwnedLane(*lane)) {
+        lane->AddOwned(value);
+      } else {
+        impl.int64_sum_cell()->Add(value);
+      }
       return;
     }
     impl.RecordInt64(value);
