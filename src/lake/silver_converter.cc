@@ -12,7 +12,7 @@
 
 #include "cryptolake/lake/csv_scanner.h"
 #include "cryptolake/lake/partition.h"
-#include "lake/field_parsers.h"
+#include "field_parsers.h"
 
 namespace cryptolake::lake {
 
