@@ -19,7 +19,7 @@ RunMetrics::RunMetrics() : reader_(std::make_shared<metrics::ManualReader>()) {
 
 RunMetrics::~RunMetrics() {
   metrics::SetMeterProvider(nullptr);
-  provider_->Shutdown();
+  (void)provider_->Shutdown();  // A ManualReader has nothing buffered to export.
 }
 
 Result<std::string> RunMetrics::CollectOtlpJson() {

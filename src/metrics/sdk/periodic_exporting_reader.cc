@@ -69,7 +69,8 @@ PeriodicExportingReader::PeriodicExportingReader(std::shared_ptr<MetricExporter>
 }
 
 PeriodicExportingReader::~PeriodicExportingReader() {
-  Shutdown(options_.timeout);
+  // Nowhere to return an error to: a failed final export was reported as a diagnostic.
+  (void)Shutdown(options_.timeout);
   if (!thread_.joinable()) return;  // Joined by Shutdown, or detached there.
   bool done;
   {
@@ -108,7 +109,9 @@ void PeriodicExportingReader::Run(PeriodicExportingReader* reader, std::shared_p
   while (!shared->stop) {
     if (shared->wake.wait_for(lock, options.interval, [&] { return shared->stop; })) break;
     lock.unlock();
-    ExportOnce(reader, shared, /*final_export=*/false, options.timeout, /*on_reader_thread=*/true);
+    // Failures are reported as "ExportFailed" diagnostics; the next interval retries.
+    (void)ExportOnce(reader, shared, /*final_export=*/false, options.timeout,
+                     /*on_reader_thread=*/true);
     lock.lock();
   }
   shared->thread_done = true;

@@ -103,7 +103,9 @@ SdkMeterProvider::SdkMeterProvider(SdkMeterProviderOptions options) {
   }
 }
 
-SdkMeterProvider::~SdkMeterProvider() { Shutdown(); }
+SdkMeterProvider::~SdkMeterProvider() {
+  (void)Shutdown();  // Readers report failed final exports as diagnostics.
+}
 
 std::shared_ptr<Meter> SdkMeterProvider::GetMeter(std::string_view name, std::string_view version,
                                                   std::string_view schema_url,

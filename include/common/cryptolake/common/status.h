@@ -3,7 +3,9 @@
 // A Status is either OK or carries a code and a human-readable message that
 // names what failed (file, row, field, server). Fallible functions return
 // Status, or Result<T> when they also produce a value. Exceptions are not used
-// for expected failures (I/O, parsing, network).
+// for expected failures (I/O, parsing, network). Both are [[nodiscard]]: a
+// caller that really has nowhere to send an error (a destructor) discards it
+// with (void) and says why.
 //
 // Thread-safety: Status and Result are values; distinct objects may be used
 // from different threads without synchronisation.
@@ -18,7 +20,7 @@
 
 namespace cryptolake {
 
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code : int {
     kOk = 0,
@@ -113,7 +115,7 @@ class Status {
 // Result<T> holds either a value or a non-OK Status.
 // REQUIRES: a Result is never constructed from an OK Status.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
   Result(Status status) : state_(std::move(status)) {  // NOLINT: implicit by design
