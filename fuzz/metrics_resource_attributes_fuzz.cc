@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "cryptolake/metrics/resource.h"
+#include "cryptolake/metrics/sdk/resource.h"
 
 namespace {
 

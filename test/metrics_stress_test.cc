@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "cryptolake/metrics/meter.h"
-#include "cryptolake/metrics/metric_data.h"
+#include "cryptolake/metrics/sdk/metric_data.h"
 #include "cryptolake/metrics/sdk/metric_reader.h"
 #include "cryptolake/metrics/sdk/sdk_meter_provider.h"
 

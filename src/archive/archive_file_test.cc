@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "archive/archive_test_util.h"
+#include "archive_test_util.h"
 
 namespace cryptolake::archive {
 namespace {

@@ -13,7 +13,7 @@
 #include <mutex>
 #include <set>
 
-#include "archive/archive_test_util.h"
+#include "archive_test_util.h"
 #include "cryptolake/archive/archive_file.h"
 #include "cryptolake/archive/checksum.h"
 #include "cryptolake/archive/discovery.h"

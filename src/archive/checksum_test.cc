@@ -4,7 +4,7 @@
 
 #include <cctype>
 
-#include "archive/archive_test_util.h"
+#include "archive_test_util.h"
 
 namespace cryptolake::archive {
 namespace {

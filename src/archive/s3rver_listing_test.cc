@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "archive/archive_test_util.h"
+#include "archive_test_util.h"
 #include "cryptolake/archive/archive_file.h"
 #include "cryptolake/archive/archive_source.h"
 #include "cryptolake/archive/checksum.h"

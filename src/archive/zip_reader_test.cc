@@ -8,7 +8,7 @@
 #include <random>
 #include <utility>
 
-#include "archive/archive_test_util.h"
+#include "archive_test_util.h"
 
 namespace cryptolake::archive {
 namespace {

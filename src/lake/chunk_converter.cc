@@ -1,4 +1,4 @@
-#include "lake/chunk_converter.h"
+#include "chunk_converter.h"
 
 #include <cmath>
 #include <cstdio>
@@ -8,7 +8,7 @@
 
 #include "cryptolake/lake/csv_scanner.h"
 #include "cryptolake/lake/partition.h"
-#include "lake/field_parsers.h"
+#include "field_parsers.h"
 
 // Switches over CsvFieldKind / SilverFill have no `default:`: a new kind fails to compile
 // until each one handles it.

@@ -28,8 +28,8 @@
 #include "cryptolake/common/status.h"
 #include "cryptolake/lake/silver_converter.h"
 #include "cryptolake/parquet/column_batch.h"
-#include "lake/silver_plan.h"
-#include "lake/unique_key_tracker.h"
+#include "silver_plan.h"
+#include "unique_key_tracker.h"
 
 namespace cryptolake::lake::internal {
 

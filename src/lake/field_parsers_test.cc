@@ -1,4 +1,4 @@
-#include "lake/field_parsers.h"
+#include "field_parsers.h"
 
 #include <gtest/gtest.h>
 

@@ -19,7 +19,7 @@
 #include "cryptolake/lake/partition.h"
 #include "cryptolake/parquet/file_writer.h"
 #include "ingest_metrics.h"
-#include "lake/zip_spool.h"
+#include "zip_spool.h"
 
 namespace cryptolake::lake {
 namespace {

@@ -18,8 +18,8 @@
 #include "cryptolake/archive/zip_member_stream.h"
 #include "cryptolake/lake/csv_scanner.h"
 #include "cryptolake/lake/partition.h"
-#include "lake/chunk_converter.h"
-#include "lake/silver_plan.h"
+#include "chunk_converter.h"
+#include "silver_plan.h"
 
 namespace cryptolake::lake {
 

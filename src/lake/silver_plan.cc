@@ -1,4 +1,4 @@
-#include "lake/silver_plan.h"
+#include "silver_plan.h"
 
 #include <string_view>
 

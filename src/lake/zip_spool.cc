@@ -1,4 +1,4 @@
-#include "lake/zip_spool.h"
+#include "zip_spool.h"
 
 #include <fcntl.h>
 #include <unistd.h>

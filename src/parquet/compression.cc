@@ -1,11 +1,11 @@
-#include "parquet/compression.h"
+#include "compression.h"
 
 #include <snappy-c.h>
 #include <zstd.h>
 
 #include <memory>
 
-#include "parquet/parquet_format.h"
+#include "parquet_format.h"
 
 namespace cryptolake::parquet {
 

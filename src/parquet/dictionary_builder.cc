@@ -1,4 +1,4 @@
-#include "parquet/dictionary_builder.h"
+#include "dictionary_builder.h"
 
 namespace cryptolake::parquet {
 

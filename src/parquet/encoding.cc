@@ -1,4 +1,4 @@
-#include "parquet/encoding.h"
+#include "encoding.h"
 
 #include <algorithm>
 #include <cstring>

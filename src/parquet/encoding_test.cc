@@ -1,4 +1,4 @@
-#include "parquet/encoding.h"
+#include "encoding.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "parquet/thrift_compact.h"
+#include "thrift_compact.h"
 
 namespace cryptolake::parquet::encoding {
 namespace {

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "parquet/compression.h"
-#include "parquet/encoding.h"
-#include "parquet/parquet_format.h"
+#include "compression.h"
+#include "encoding.h"
+#include "parquet_format.h"
 
 namespace cryptolake::parquet {
 namespace {

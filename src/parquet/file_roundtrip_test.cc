@@ -9,7 +9,7 @@
 #include "cryptolake/parquet/column_batch.h"
 #include "cryptolake/parquet/file_reader.h"
 #include "cryptolake/parquet/file_writer.h"
-#include "parquet/parquet_test_util.h"
+#include "parquet_test_util.h"
 
 namespace cryptolake::parquet {
 namespace {

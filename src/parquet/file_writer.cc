@@ -6,10 +6,10 @@
 #include <cmath>
 #include <cstring>
 
-#include "parquet/compression.h"
-#include "parquet/dictionary_builder.h"
-#include "parquet/encoding.h"
-#include "parquet/parquet_format.h"
+#include "compression.h"
+#include "dictionary_builder.h"
+#include "encoding.h"
+#include "parquet_format.h"
 
 namespace cryptolake::parquet {
 

@@ -1,6 +1,6 @@
-#include "parquet/parquet_format.h"
+#include "parquet_format.h"
 
-#include "parquet/thrift_compact.h"
+#include "thrift_compact.h"
 
 namespace cryptolake::parquet::format {
 namespace {

@@ -1,4 +1,4 @@
-#include "parquet/thrift_compact.h"
+#include "thrift_compact.h"
 
 #include <cstring>
 

@@ -25,12 +25,12 @@
 #include <vector>
 
 #include "cryptolake/metrics/attributes.h"
-#include "cryptolake/metrics/diagnostics.h"
 #include "cryptolake/metrics/instruments.h"
 #include "cryptolake/metrics/meter.h"
-#include "cryptolake/metrics/metric_data.h"
-#include "cryptolake/metrics/metric_exporter.h"
 #include "cryptolake/metrics/sdk/aggregation.h"
+#include "cryptolake/metrics/sdk/diagnostics.h"
+#include "cryptolake/metrics/sdk/metric_data.h"
+#include "cryptolake/metrics/sdk/metric_exporter.h"
 #include "cryptolake/metrics/sdk/metric_reader.h"
 #include "cryptolake/metrics/sdk/sdk_meter_provider.h"
 #include "cryptolake/metrics/sdk/view.h"

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "cryptolake/metrics/metric_data.h"
+#include "cryptolake/metrics/sdk/metric_data.h"
 
 namespace cryptolake::conformance {
 

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "cryptolake/common/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app(
@@ -11,7 +12,7 @@ int main(int argc, char** argv) {
       "Parquet that DuckDB, Polars or Spark read directly. Start with `cryptolake demo`.",
       "cryptolake");
   app.require_subcommand(1);
-  app.set_version_flag("--version", "cryptolake 0.1.0");
+  app.set_version_flag("--version", "cryptolake " CRYPTOLAKE_VERSION_STRING);
   int exit_code = cryptolake::cli::kExitOk;
   cryptolake::cli::IngestFlags ingest_flags;
   cryptolake::cli::DemoFlags demo_flags;

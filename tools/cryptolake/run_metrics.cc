@@ -2,8 +2,8 @@
 
 #include "cryptolake/metrics/export/otlp_json.h"
 #include "cryptolake/metrics/meter_provider.h"
-#include "cryptolake/metrics/resource.h"
 #include "cryptolake/metrics/sdk/metric_reader.h"
+#include "cryptolake/metrics/sdk/resource.h"
 #include "cryptolake/metrics/sdk/sdk_meter_provider.h"
 
 namespace cryptolake::cli {
@@ -19,7 +19,7 @@ RunMetrics::RunMetrics() : reader_(std::make_shared<metrics::ManualReader>()) {
 
 RunMetrics::~RunMetrics() {
   metrics::SetMeterProvider(nullptr);
-  provider_->Shutdown();
+  (void)provider_->Shutdown();  // A ManualReader has nothing buffered to export.
 }
 
 Result<std::string> RunMetrics::CollectOtlpJson() {

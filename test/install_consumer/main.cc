@@ -1,0 +1,51 @@
+// Records through the metrics API, collects with the SDK, exports to the in-memory exporter and
+// checks what arrived. Exit 0 when the counter's value and the SDK version are as expected.
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "cryptolake/common/version.h"
+#include "cryptolake/metrics/export/in_memory_metric_exporter.h"
+#include "cryptolake/metrics/meter_provider.h"
+#include "cryptolake/metrics/sdk/periodic_exporting_reader.h"
+#include "cryptolake/metrics/sdk/sdk_meter_provider.h"
+
+namespace metrics = cryptolake::metrics;
+
+int main() {
+  auto exporter = std::make_shared<metrics::InMemoryMetricExporter>();
+  auto reader = std::make_shared<metrics::PeriodicExportingReader>(
+      exporter, metrics::PeriodicExportingReaderOptions{});
+  auto provider = std::make_shared<metrics::SdkMeterProvider>(
+      metrics::SdkMeterProviderOptions{.readers = {reader}});
+  metrics::SetMeterProvider(provider);
+
+  auto counter = metrics::GetMeterProvider()->GetMeter("consumer")->CreateInt64Counter("rows");
+  counter.Add(40, {{"symbol", "BTCUSDT"}});
+  counter.Add(2, {{"symbol", "BTCUSDT"}});
+
+  if (!provider->ForceFlush().ok()) {
+    std::fprintf(stderr, "consumer: ForceFlush failed\n");
+    return 1;
+  }
+  const metrics::ResourceMetrics data = exporter->Last();
+  int64_t value = -1;
+  std::string sdk_version;
+  if (const auto* v = data.resource.attributes().Find("telemetry.sdk.version")) {
+    sdk_version = std::get<std::string>(*v);
+  }
+  for (const auto& scope : data.scope_metrics) {
+    for (const auto& metric : scope.metrics) {
+      const auto* sum = std::get_if<metrics::SumData>(&metric.data);
+      if (metric.name == "rows" && sum != nullptr && sum->points.size() == 1) {
+        value = std::get<int64_t>(sum->points[0].value);
+      }
+    }
+  }
+  metrics::SetMeterProvider(nullptr);
+  std::printf("consumer: rows = %lld, telemetry.sdk.version = %s\n", static_cast<long long>(value),
+              sdk_version.c_str());
+  return value == 42 && sdk_version == cryptolake::kVersion ? 0 : 1;
+}
