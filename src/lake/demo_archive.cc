@@ -239,7 +239,8 @@ Result<DemoArchive> GenerateDemoArchive(const std::filesystem::path& dir,
   auto add_daily_klines = [&](Market market, std::span<const Instrument> instruments,
                               std::string (*make_csv)(PriceWalk&, chr::sys_days),
                               bool header) -> Status {
-    DemoDataset set{market, Period::kDaily, "klines", "1m", {}, DayString(first), DayString(last)};
+    DemoDataset set{market, Period::kDaily, "klines",         "1m",
+                    {},     false,          DayString(first), DayString(last)};
     for (const Instrument& ins : instruments) {
       PriceWalk walk(seed++, ins.start, ins.tick, ins.sigma);
       for (chr::sys_days d = first; d <= last; d += chr::days{1}) {
@@ -267,6 +268,7 @@ Result<DemoArchive> GenerateDemoArchive(const std::filesystem::path& dir,
                                         "aggTrades",
                                         "",
                                         {cm.symbol},
+                                        false,
                                         DayString(first),
                                         DayString(last)});
   }
@@ -286,6 +288,7 @@ Result<DemoArchive> GenerateDemoArchive(const std::filesystem::path& dir,
                                         "fundingRate",
                                         "",
                                         {"BTCUSDT"},
+                                        false,
                                         DayString(month_start),
                                         DayString(month_start)});
   }

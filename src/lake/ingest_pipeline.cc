@@ -400,9 +400,10 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
   if (o.lake == nullptr) return Status::InvalidArgument("IngestOptions.lake is not set");
   if (o.jobs < 1) return Status::InvalidArgument("--jobs must be at least 1");
   if (o.rows_per_row_group < 1) return Status::InvalidArgument("rows_per_row_group must be >= 1");
-  CL_ASSIGN_OR_RETURN(const DataTypeSchema* schema, FindDataTypeSchema(o.data_type, o.market));
-  CL_RETURN_IF_ERROR(schema->CheckInterval(o.interval));
-  if (o.interval == "1s" && o.market != archive::Market::kSpot) {
+  CL_ASSIGN_OR_RETURN(const DataTypeSchema* schema,
+                      FindDataTypeSchema(o.query.data_type, o.query.market));
+  CL_RETURN_IF_ERROR(schema->CheckInterval(o.query.interval));
+  if (o.query.interval == "1s" && o.query.market != archive::Market::kSpot) {
     return Status::InvalidArgument("interval \"1s\" exists for spot klines only");
   }
 
@@ -410,15 +411,7 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
   // writes are never touched.
   CL_RETURN_IF_ERROR(o.lake->RemoveAbandonedWrites().WithContext("cleaning up after killed runs"));
 
-  archive::DiscoveryQuery query;
-  query.market = o.market;
-  query.period = o.period;
-  query.data_type = o.data_type;
-  query.interval = o.interval;
-  query.symbols = o.symbols;
-  query.all_symbols = o.all_symbols;
-  query.start_date = o.start_date;
-  query.end_date = o.end_date;
+  const archive::DiscoveryQuery& query = o.query;
   CL_RETURN_IF_ERROR(archive::ValidateDiscoveryQuery(query));
   CL_ASSIGN_OR_RETURN(std::unique_ptr<archive::ArchiveSource> source,
                       archive::OpenArchiveSource(o.source, o.source_options));
@@ -434,7 +427,7 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
     CL_ASSIGN_OR_RETURN(files, archive::CandidateFiles(query));
   }
 
-  IngestMetrics metrics(o.market, o.data_type);
+  IngestMetrics metrics(o.query.market, o.query.data_type);
   RunContext ctx{o, *source, *o.lake, Ledger(*o.lake), metrics};
   summary.files.resize(files.size());
   const int nfiles = static_cast<int>(files.size());

@@ -78,12 +78,12 @@ IngestOptions KlinesOptions(const fs::path& source, storage::ObjectStore* lake) 
   IngestOptions o;
   o.source = source.string();
   o.lake = lake;
-  o.market = Market::kUsdM;
-  o.data_type = "klines";
-  o.interval = "1m";
-  o.symbols = {"BTCUSDT"};
-  o.start_date = "2024-03-01";
-  o.end_date = "2024-03-01";
+  o.query.market = Market::kUsdM;
+  o.query.data_type = "klines";
+  o.query.interval = "1m";
+  o.query.symbols = {"BTCUSDT"};
+  o.query.start_date = "2024-03-01";
+  o.query.end_date = "2024-03-01";
   return o;
 }
 
@@ -101,13 +101,7 @@ TEST(IngestPipelineTest, DemoArchiveIngestsAndSecondRunWritesNothing) {
       IngestOptions o;
       o.source = src.string();
       o.lake = lake.get();
-      o.market = d.market;
-      o.period = d.period;
-      o.data_type = d.data_type;
-      o.interval = d.interval;
-      o.symbols = d.symbols;
-      o.start_date = d.start_date;
-      o.end_date = d.end_date;
+      o.query = d;
       o.jobs = 2;
       Result<IngestSummary> s = RunIngest(o);
       ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -332,7 +326,7 @@ TEST(IngestPipelineTest, MissingDayIsAFailureInDatesMode) {
   Publish(src, kKlines, KlinesCsv(30));
   auto lake = storage::NewMemoryObjectStore();
   IngestOptions o = KlinesOptions(src, lake.get());
-  o.end_date = "2024-03-02";
+  o.query.end_date = "2024-03-02";
   o.discovery = DiscoveryMode::kDates;
   Result<IngestSummary> s = RunIngest(o);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -385,11 +379,11 @@ TEST(IngestPipelineTest, TwoJobsSplitOneBigFileIntoIdenticalRows) {
     IngestOptions o;
     o.source = src.string();
     o.lake = lake.get();
-    o.market = Market::kCoinM;
-    o.data_type = "aggTrades";
-    o.symbols = {"BTCUSD_PERP"};
-    o.start_date = demo_options.first_day;
-    o.end_date = demo_options.first_day;
+    o.query.market = Market::kCoinM;
+    o.query.data_type = "aggTrades";
+    o.query.symbols = {"BTCUSD_PERP"};
+    o.query.start_date = demo_options.first_day;
+    o.query.end_date = demo_options.first_day;
     o.jobs = jobs;
     o.rows_per_row_group = 10'000;  // 12 row groups, encoded in parallel with 2 jobs
     Result<IngestSummary> s = RunIngest(o);
@@ -531,17 +525,17 @@ TEST(IngestPipelineTest, EmptyCsvFailsAndIsNotCommitted) {
 TEST(IngestPipelineTest, InvalidOptionsAreRejectedUpFront) {
   auto lake = storage::NewMemoryObjectStore();
   IngestOptions o = KlinesOptions(testing::TempDir(), lake.get());
-  o.data_type = "noSuchType";
+  o.query.data_type = "noSuchType";
   EXPECT_TRUE(RunIngest(o).status().IsInvalidArgument());
   o = KlinesOptions(testing::TempDir(), lake.get());
-  o.start_date = "2024-03-05";
+  o.query.start_date = "2024-03-05";
   EXPECT_TRUE(RunIngest(o).status().IsInvalidArgument());
   o = KlinesOptions(testing::TempDir(), lake.get());
   o.jobs = 0;
   EXPECT_TRUE(RunIngest(o).status().IsInvalidArgument());
   for (const char* interval : {"7m", "../x", "1s"}) {  // 1s exists for spot klines only
     o = KlinesOptions(testing::TempDir(), lake.get());
-    o.interval = interval;
+    o.query.interval = interval;
     Status st = RunIngest(o).status();
     EXPECT_TRUE(st.IsInvalidArgument()) << interval << ": " << st.ToString();
   }

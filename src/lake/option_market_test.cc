@@ -331,12 +331,12 @@ IngestOptions OptionIngest(const fs::path& src, storage::ObjectStore* lake, cons
   IngestOptions o;
   o.source = src.string();
   o.lake = lake;
-  o.market = Market::kOption;
-  o.period = Period::kDaily;
-  o.data_type = f.data_type;
-  o.symbols = {f.symbol};
-  o.start_date = f.date;
-  o.end_date = f.date;
+  o.query.market = Market::kOption;
+  o.query.period = Period::kDaily;
+  o.query.data_type = f.data_type;
+  o.query.symbols = {f.symbol};
+  o.query.start_date = f.date;
+  o.query.end_date = f.date;
   return o;
 }
 
@@ -399,13 +399,13 @@ TEST(OptionMarketTest, RunIngestTakesAnOptionsDayFromALocalMirror) {
 
   // The option types take no interval, and exist on no other market.
   IngestOptions o = OptionIngest(src, lake.get(), kBvol);
-  o.interval = "1m";
+  o.query.interval = "1m";
   Result<IngestSummary> with_interval = RunIngest(o);
   EXPECT_TRUE(with_interval.status().IsInvalidArgument());
   EXPECT_NE(with_interval.status().message().find("BVOLIndex has no intervals"), std::string::npos)
       << with_interval.status().ToString();
   o = OptionIngest(src, lake.get(), kEoh);
-  o.market = Market::kUsdM;
+  o.query.market = Market::kUsdM;
   EXPECT_TRUE(RunIngest(o).status().IsInvalidArgument());
   fs::remove_all(src);
 }

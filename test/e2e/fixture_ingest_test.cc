@@ -122,13 +122,14 @@ TEST(FixtureIngestTest, EveryFixtureIngestsAndDuckDbAgreesWithTheCsv) {
     lake::IngestOptions o;
     o.source = fixtures.dir.string();
     o.lake = lake.get();
-    o.market = f.file.market;
-    o.period = f.file.period;
-    o.data_type = f.file.data_type;
-    o.interval = f.file.interval;
-    o.symbols = {f.file.symbol};
-    o.start_date = f.file.period == archive::Period::kMonthly ? f.file.date + "-01" : f.file.date;
-    o.end_date = o.start_date;
+    o.query.market = f.file.market;
+    o.query.period = f.file.period;
+    o.query.data_type = f.file.data_type;
+    o.query.interval = f.file.interval;
+    o.query.symbols = {f.file.symbol};
+    o.query.start_date =
+        f.file.period == archive::Period::kMonthly ? f.file.date + "-01" : f.file.date;
+    o.query.end_date = o.query.start_date;
     o.jobs = 2;
     Result<lake::IngestSummary> s = lake::RunIngest(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();

@@ -124,13 +124,7 @@ int RunDemoCommand(const DemoFlags& f) {
     lake::IngestOptions o;
     o.source = archive_dir.string();
     o.lake = lake_store.get();
-    o.market = d.market;
-    o.period = d.period;
-    o.data_type = d.data_type;
-    o.interval = d.interval;
-    o.symbols = d.symbols;
-    o.start_date = d.start_date;
-    o.end_date = d.end_date;
+    o.query = d;
     o.jobs = f.jobs;
     o.on_progress = TerminalProgress();
     std::string title = "cryptolake ingest --market " + std::string(archive::MarketName(d.market)) +

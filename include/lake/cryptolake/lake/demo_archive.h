@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "cryptolake/archive/archive_file.h"
+#include "cryptolake/archive/discovery.h"
 #include "cryptolake/common/status.h"
 
 namespace cryptolake::lake {
@@ -38,15 +39,8 @@ struct DemoArchiveOptions {
 
 // One ingest the demo archive is meant for: the arguments of `cryptolake ingest` that cover a
 // group of generated files.
-struct DemoDataset {
-  archive::Market market = archive::Market::kSpot;
-  archive::Period period = archive::Period::kDaily;
-  std::string data_type;
-  std::string interval;  // Kline-class types only.
-  std::vector<std::string> symbols;
-  std::string start_date;  // "YYYY-MM-DD", inclusive.
-  std::string end_date;    // "YYYY-MM-DD", inclusive.
-};
+// One ingest of the demo archive: exactly what `cryptolake ingest` takes.
+using DemoDataset = archive::DiscoveryQuery;
 
 struct DemoArchive {
   std::vector<archive::ArchiveFile> files;  // Every zip written (each has a .CHECKSUM).

@@ -14,7 +14,8 @@
 //      go to a rejects file with BadRowPolicy::kQuarantine) and encodes it into a temp object;
 //      a file with no data rows fails;
 //   6. publishes the archive file's one silver object with one atomic write:
-//        silver/<type>/market=<m>/symbol=<S>/[interval=<i>/](date=YYYY-MM-DD|month=YYYY-MM)/<zip stem>.parquet
+//        silver/<type>/market=<m>/symbol=<S>/[interval=<i>/](date=YYYY-MM-DD|month=YYYY-MM)/<zip
+//        stem>.parquet
 //      (the name depends only on the archive path, so a republished file replaces it whole;
 //      key-value metadata names the source archive path, its SHA-256 and the cryptolake
 //      version), plus <zip stem>.rejects.csv beside it;
@@ -49,6 +50,7 @@
 
 #include "cryptolake/archive/archive_file.h"
 #include "cryptolake/archive/archive_source.h"
+#include "cryptolake/archive/discovery.h"
 #include "cryptolake/common/status.h"
 #include "cryptolake/common/version.h"
 #include "cryptolake/lake/silver_converter.h"  // BadRowPolicy
@@ -82,14 +84,9 @@ struct IngestOptions {
   // The lake. REQUIRES: non-null and outlives the call.
   storage::ObjectStore* lake = nullptr;
 
-  archive::Market market = archive::Market::kSpot;
-  archive::Period period = archive::Period::kDaily;
-  std::string data_type;  // Archive name: "klines", "aggTrades", "fundingRate", ...
-  std::string interval;   // Kline-class types only.
-  std::vector<std::string> symbols;
-  bool all_symbols = false;
-  std::string start_date;  // "YYYY-MM-DD", inclusive.
-  std::string end_date;    // "YYYY-MM-DD", inclusive.
+  // What to ingest: market, period, data type, interval (kline-class types only), symbols or
+  // all symbols, inclusive date range.
+  archive::DiscoveryQuery query;
   DiscoveryMode discovery = DiscoveryMode::kList;
 
   int jobs = 1;  // Worker threads in total. REQUIRES: >= 1.
