@@ -365,6 +365,19 @@ std::string_view FileOutcomeName(FileOutcome outcome) {
   return "unknown";
 }
 
+std::string IngestProgress::Format() const {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "[%d/%d files] ", files_done, files_total);
+  std::string out = buf;
+  out += FormatCount(rows);
+  out += " rows, ";
+  out += FormatBytes(bytes_in);
+  std::snprintf(buf, sizeof buf, " in, %.1fs  ", seconds);
+  out += buf;
+  out += last_file;
+  return out;
+}
+
 double IngestSummary::rows_per_second() const {
   return seconds > 0 ? static_cast<double>(rows) / seconds : 0.0;
 }

@@ -25,17 +25,6 @@ Result<parquet::Compression> ParseCompression(std::string_view name) {
                                  std::string(name) + "'");
 }
 
-std::string HumanBytes(double bytes) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  int u = 0;
-  while (bytes >= 1000 && u < 4) {
-    bytes /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
-  return buf;
-}
 
 // "a, b or c".
 std::string JoinChoices(const std::vector<std::string>& items, const char* last_sep) {
@@ -129,10 +118,7 @@ std::string IntervalHelp() {
 std::function<void(const lake::IngestProgress&)> TerminalProgress() {
   if (!isatty(STDERR_FILENO)) return {};
   return [](const lake::IngestProgress& p) {
-    std::fprintf(stderr, "\r\033[K[%d/%d files] %lld rows, %s in, %.1fs  %s", p.files_done,
-                 p.files_total, static_cast<long long>(p.rows),
-                 HumanBytes(static_cast<double>(p.bytes_in)).c_str(), p.seconds,
-                 p.last_file.c_str());
+    std::fprintf(stderr, "\r\033[K%s", p.Format().c_str());
     if (p.files_done == p.files_total) std::fprintf(stderr, "\r\033[K");
     std::fflush(stderr);
   };

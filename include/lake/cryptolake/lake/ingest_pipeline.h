@@ -75,6 +75,10 @@ struct IngestProgress {
   int64_t bytes_in = 0;
   double seconds = 0;
   std::string last_file;
+
+  // One status line, "[3/10 files] 1,234,567 rows, 12.3 MB in, 4.5s  <last file>", with the
+  // same number formats as IngestSummary::Format().
+  std::string Format() const;
 };
 
 struct IngestOptions {
