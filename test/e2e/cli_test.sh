@@ -33,6 +33,11 @@ set +e
 [ $? -eq 2 ] || fail "bad --market should exit 2"
 "$bin" ingest --lake "$work/x" --market spot --data-type noSuchType --symbols A --start 2026-01-01 --end 2026-01-01 >/dev/null 2>&1
 [ $? -eq 2 ] || fail "unknown --data-type should exit 2"
+for interval in 7m ../x; do
+  "$bin" ingest --lake "$work/x" --market spot --data-type klines --interval "$interval" --symbols A --start 2026-01-01 --end 2026-01-01 >/dev/null 2>&1
+  [ $? -eq 2 ] || fail "--interval $interval should exit 2"
+done
+[ ! -e "$work/x/silver" ] || fail "a usage error wrote to the lake"
 "$bin" --help > "$work/help.txt" 2>&1
 [ $? -eq 0 ] || fail "--help should exit 0"
 "$bin" ingest --help > "$work/help.txt" 2>&1
