@@ -66,6 +66,14 @@ void InflateBuffer::Release() {
   capacity_ = 0;
 }
 
+Status InflateBuffer::Reserve(size_t n) {
+  if (n <= capacity_) return Status::OK();
+  const size_t size = size_;
+  CL_RETURN_IF_ERROR(Resize(n));
+  size_ = size;
+  return Status::OK();
+}
+
 Status InflateBuffer::Resize(size_t n) {
   if (n <= capacity_) {
     size_ = n;

@@ -4,6 +4,7 @@
 // groups in order.
 #include "cryptolake/lake/silver_converter.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <functional>
@@ -109,6 +110,10 @@ class ChunkReader {
  private:
   Status Fill(archive::InflateBuffer* buf) {
     const size_t old = buf->size();
+    // Geometric growth: a chunk's buffer is mapped a handful of times, then reused.
+    if (old + kReadBlock > buf->capacity()) {
+      CL_RETURN_IF_ERROR(buf->Reserve(std::max(old + kReadBlock, 2 * buf->capacity())));
+    }
     CL_RETURN_IF_ERROR(buf->Resize(old + kReadBlock));
     CL_ASSIGN_OR_RETURN(size_t n, read_(buf->data() + old, kReadBlock));
     CL_RETURN_IF_ERROR(buf->Resize(old + n));

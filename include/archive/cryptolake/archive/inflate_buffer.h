@@ -33,6 +33,9 @@ class InflateBuffer {
   // are unspecified (not zero-filled). IOError when memory cannot be mapped
   // (the buffer is then unchanged).
   Status Resize(size_t n);
+  // Makes capacity() >= n, keeping size() and the bytes. Same errors as Resize().
+  Status Reserve(size_t n);
+
   // Sets size() to 0 and unmaps the memory.
   void Release();
 
