@@ -52,15 +52,23 @@ class LocalArchiveSource final : public ArchiveSource {
  public:
   explicit LocalArchiveSource(fs::path root) : root_(std::move(root)) {}
 
-  Status FetchTo(std::string_view path, RewindableSink* sink) override {
+  // Opens the archive file at `path` under the root: NotFound when there is none.
+  Status Open(std::string_view path, fs::path* file, std::ifstream* in) const {
     CL_RETURN_IF_ERROR(ValidateRelativePath(path));
-    fs::path file = root_ / std::string(path);
+    *file = root_ / std::string(path);
     std::error_code ec;
-    if (!fs::is_regular_file(file, ec)) {
-      return Status::NotFound("archive file not found: " + file.string());
+    if (!fs::is_regular_file(*file, ec)) {
+      return Status::NotFound("archive file not found: " + file->string());
     }
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return Status::IOError("cannot open " + file.string());
+    in->open(*file, std::ios::binary);
+    if (!*in) return Status::IOError("cannot open " + file->string());
+    return Status::OK();
+  }
+
+  Status FetchTo(std::string_view path, RewindableSink* sink) override {
+    fs::path file;
+    std::ifstream in;
+    CL_RETURN_IF_ERROR(Open(path, &file, &in));
     CL_RETURN_IF_ERROR(sink->Rewind());
     std::string block(size_t{1} << 20, '\0');
     while (in) {
@@ -73,14 +81,10 @@ class LocalArchiveSource final : public ArchiveSource {
   }
 
   Result<std::string> Fetch(std::string_view path) override {
-    CL_RETURN_IF_ERROR(ValidateRelativePath(path));
-    fs::path file = root_ / std::string(path);
+    fs::path file;
+    std::ifstream in;
+    CL_RETURN_IF_ERROR(Open(path, &file, &in));
     std::error_code ec;
-    if (!fs::is_regular_file(file, ec)) {
-      return Status::NotFound("archive file not found: " + file.string());
-    }
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return Status::IOError("cannot open " + file.string());
     std::string data;
     uint64_t size = fs::file_size(file, ec);
     if (ec) return Status::IOError("cannot stat " + file.string() + ": " + ec.message());

@@ -45,16 +45,24 @@ std::string WriteOrDie(const Schema& schema, const WriterOptions& opts,
 }
 
 class RoundTripTest
-    : public ::testing::TestWithParam<std::tuple<Compression, bool /*dict*/, bool /*v2*/>> {};
+    : public ::testing::TestWithParam<std::tuple<Compression, bool /*dict*/, bool /*v2*/>> {
+ protected:
+  // The parameters' codec, dictionary and page version; 1000-row groups of many small pages.
+  static WriterOptions Options() {
+    auto [codec, dict, v2] = GetParam();
+    WriterOptions opts;
+    opts.compression = codec;
+    opts.enable_dictionary = dict;
+    opts.data_page_v2 = v2;
+    opts.row_group_rows = 1000;
+    opts.page_bytes = 700;  // many pages per chunk
+    return opts;
+  }
+};
 
 TEST_P(RoundTripTest, EveryTypeWithNullsManyRowGroupsAndPages) {
   auto [codec, dict, v2] = GetParam();
-  WriterOptions opts;
-  opts.compression = codec;
-  opts.enable_dictionary = dict;
-  opts.data_page_v2 = v2;
-  opts.row_group_rows = 1000;
-  opts.page_bytes = 700;  // many pages per chunk
+  const WriterOptions opts = Options();
   // Uneven batches: row groups straddle batch boundaries and whole-group batches.
   std::vector<ColumnBatch> batches = {AllTypesBatch(333, 0), AllTypesBatch(2500, 333),
                                       AllTypesBatch(1, 2833), AllTypesBatch(666, 2834)};
@@ -84,13 +92,7 @@ TEST_P(RoundTripTest, EveryTypeWithNullsManyRowGroupsAndPages) {
 // A sink gets exactly the bytes Finish() would return, and row groups encoded on their own
 // (in any thread) and appended in order give the same file, byte for byte.
 TEST_P(RoundTripTest, StreamingSinkAndEncodedRowGroupsGiveTheSameFile) {
-  auto [codec, dict, v2] = GetParam();
-  WriterOptions opts;
-  opts.compression = codec;
-  opts.enable_dictionary = dict;
-  opts.data_page_v2 = v2;
-  opts.row_group_rows = 1000;
-  opts.page_bytes = 700;
+  const WriterOptions opts = Options();
   std::vector<ColumnBatch> groups = {AllTypesBatch(1000, 0), AllTypesBatch(1000, 1000),
                                      AllTypesBatch(500, 2000)};
   const std::string expected = WriteOrDie(AllTypesSchema(), opts, groups);
