@@ -8,7 +8,7 @@
 #include "base2_exponential_histogram.h"
 #include "cryptolake/metrics/sdk/diagnostics.h"
 #include "instrument_validation.h"
-#include "packed_attributes.h"
+#include "canonical_attributes.h"
 
 namespace cryptolake::metrics::internal {
 namespace {

@@ -28,7 +28,7 @@
 
 #include "cryptolake/metrics/instruments.h"
 #include "cryptolake/metrics/sdk/metric_data.h"
-#include "packed_attributes.h"
+#include "canonical_attributes.h"
 #include "stream_spec.h"
 
 namespace cryptolake::metrics::internal {
