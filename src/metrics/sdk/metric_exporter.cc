@@ -5,6 +5,10 @@
 #include <cctype>
 #include <string>
 
+// Switches over InstrumentKind have no `default:`: a new kind fails to compile
+// until each one handles it.
+#pragma GCC diagnostic error "-Wswitch"
+
 namespace cryptolake::metrics {
 
 AggregationTemporality TemporalityFor(TemporalityPreference preference, InstrumentKind kind) {
@@ -19,9 +23,13 @@ AggregationTemporality TemporalityFor(TemporalityPreference preference, Instrume
         case InstrumentKind::kObservableCounter:
         case InstrumentKind::kHistogram:
           return kDelta;
-        default:
+        case InstrumentKind::kUpDownCounter:
+        case InstrumentKind::kGauge:
+        case InstrumentKind::kObservableUpDownCounter:
+        case InstrumentKind::kObservableGauge:
           return kCumulative;
       }
+      return kCumulative;
     case TemporalityPreference::kLowMemory:
       // Only synchronous Counter and Histogram: their delta needs no
       // per-series memory, whereas an asynchronous counter's delta would have
@@ -30,9 +38,14 @@ AggregationTemporality TemporalityFor(TemporalityPreference preference, Instrume
         case InstrumentKind::kCounter:
         case InstrumentKind::kHistogram:
           return kDelta;
-        default:
+        case InstrumentKind::kUpDownCounter:
+        case InstrumentKind::kGauge:
+        case InstrumentKind::kObservableCounter:
+        case InstrumentKind::kObservableUpDownCounter:
+        case InstrumentKind::kObservableGauge:
           return kCumulative;
       }
+      return kCumulative;
   }
   return kCumulative;
 }

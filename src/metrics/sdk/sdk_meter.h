@@ -4,7 +4,7 @@
 // identity, resolves views into streams (stream_spec.h) and collects its
 // instruments for a reader. SyncInstrumentImpl fans a measurement out to the
 // streams of an instrument with several (a single stream is its own
-// instrument, see sync_stream.h); ObservableInstrumentImpl runs its callbacks at collection.
+// instrument, see sync_stream.h); AsyncInstrumentImpl runs its callbacks at collection.
 //
 // Thread-safety: all public methods are thread-safe. Collect for one
 // provider is serialised by the provider.
@@ -26,8 +26,6 @@
 #include "sync_stream.h"
 
 namespace cryptolake::metrics::internal {
-
-inline constexpr size_t kInstrumentKindCount = 7;
 
 // Provider-wide configuration, fixed once the provider is built.
 struct ProviderConfig {
@@ -55,9 +53,9 @@ class SyncInstrumentImpl final : public SyncInstrument {
   const std::vector<std::shared_ptr<SyncStream>> streams_;
 };
 
-class ObservableInstrumentImpl final : public ObservableInstrument {
+class AsyncInstrumentImpl final : public AsyncInstrument {
  public:
-  explicit ObservableInstrumentImpl(std::vector<std::shared_ptr<AsyncStream>> streams)
+  explicit AsyncInstrumentImpl(std::vector<std::shared_ptr<AsyncStream>> streams)
       : streams_(std::move(streams)) {}
 
   CallbackId AddInt64Callback(ObservableCallback<int64_t> callback) override;
@@ -95,7 +93,7 @@ class SdkMeter final : public Meter {
  protected:
   std::shared_ptr<SyncInstrument> CreateSyncInstrument(
       const InstrumentDescriptor& descriptor) override;
-  std::shared_ptr<ObservableInstrument> CreateObservableInstrument(
+  std::shared_ptr<AsyncInstrument> CreateAsyncInstrument(
       const InstrumentDescriptor& descriptor) override;
 
  private:
@@ -105,7 +103,7 @@ class SdkMeter final : public Meter {
     // The single stream itself, or a SyncInstrumentImpl over several.
     std::shared_ptr<SyncInstrument> sync;
     std::vector<std::shared_ptr<SyncStream>> sync_streams;
-    std::shared_ptr<ObservableInstrumentImpl> observable;
+    std::shared_ptr<AsyncInstrumentImpl> observable;
   };
 
   // Validates and de-duplicates. Returns the existing record for a known

@@ -89,8 +89,8 @@ SdkMeterProvider::SdkMeterProvider(SdkMeterProviderOptions options) {
                        "a MetricReader is already attached to another provider; ignored");
       continue;
     }
-    std::array<AggregationTemporality, internal::kInstrumentKindCount> per_kind{};
-    for (size_t k = 0; k < internal::kInstrumentKindCount; ++k) {
+    std::array<AggregationTemporality, kInstrumentKindCount> per_kind{};
+    for (size_t k = 0; k < kInstrumentKindCount; ++k) {
       per_kind[k] = reader->TemporalityFor(static_cast<InstrumentKind>(k));
     }
     config->reader_temporality.push_back(per_kind);

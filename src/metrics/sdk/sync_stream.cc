@@ -125,8 +125,8 @@ class SyncStreamImpl final : public SyncStream {
   }
   std::shared_ptr<BoundRecorder> Bind(Attributes attributes) override {
     CanonicalAttributes canonical(attributes);
-    std::vector<std::unique_ptr<BoundTarget>> targets;
-    targets.push_back(BindTarget(canonical));
+    std::vector<std::unique_ptr<BoundSeries>> targets;
+    targets.push_back(BindSeries(canonical));
     return MakeBoundRecorder(std::move(targets));
   }
 
@@ -139,7 +139,7 @@ class SyncStreamImpl final : public SyncStream {
     Record(static_cast<V>(value), attributes);
   }
 
-  std::unique_ptr<BoundTarget> BindTarget(const CanonicalAttributes& attributes) override {
+  std::unique_ptr<BoundSeries> BindSeries(const CanonicalAttributes& attributes) override {
     CanonicalAttributes filtered;
     const CanonicalAttributes& a = Filter(attributes, &filtered);
     std::lock_guard<std::mutex> lock(mu_);
@@ -204,7 +204,7 @@ class SyncStreamImpl final : public SyncStream {
   }
 
  private:
-  class Bound final : public BoundTarget {
+  class Bound final : public BoundSeries {
    public:
     Bound(std::shared_ptr<SyncStreamImpl> stream, S* series)
         : stream_(std::move(stream)), series_(series) {}
@@ -419,7 +419,7 @@ class SyncStreamImpl final : public SyncStream {
 
 class BoundRecorderImpl final : public BoundRecorder {
  public:
-  explicit BoundRecorderImpl(std::vector<std::unique_ptr<BoundTarget>> targets)
+  explicit BoundRecorderImpl(std::vector<std::unique_ptr<BoundSeries>> targets)
       : targets_(std::move(targets)) {
     if (targets_.size() == 1) {
       int64_sum_cell_ = targets_[0]->int64_sum_cell();
@@ -435,7 +435,7 @@ class BoundRecorderImpl final : public BoundRecorder {
   }
 
  private:
-  std::vector<std::unique_ptr<BoundTarget>> targets_;
+  std::vector<std::unique_ptr<BoundSeries>> targets_;
 };
 
 template <typename Agg>
@@ -446,7 +446,7 @@ std::shared_ptr<SyncStream> Make(StreamSpec spec, Agg agg) {
 }  // namespace
 
 std::shared_ptr<BoundRecorder> MakeBoundRecorder(
-    std::vector<std::unique_ptr<BoundTarget>> targets) {
+    std::vector<std::unique_ptr<BoundSeries>> targets) {
   return std::make_shared<BoundRecorderImpl>(std::move(targets));
 }
 
