@@ -124,14 +124,14 @@ std::shared_ptr<BoundRecorder> SyncInstrumentImpl::Bind(Attributes attributes) {
 
 // ---------------------------------------------------------------------------
 CallbackId AsyncInstrumentImpl::AddInt64Callback(ObservableCallback<int64_t> callback) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  RecursiveMutexLock lock(mu_);
   CallbackId id = g_next_callback_id.fetch_add(1);
   callbacks_.push_back(Entry{id, std::move(callback), nullptr});
   return id;
 }
 
 CallbackId AsyncInstrumentImpl::AddDoubleCallback(ObservableCallback<double> callback) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  RecursiveMutexLock lock(mu_);
   CallbackId id = g_next_callback_id.fetch_add(1);
   callbacks_.push_back(Entry{id, nullptr, std::move(callback)});
   return id;
@@ -139,7 +139,7 @@ CallbackId AsyncInstrumentImpl::AddDoubleCallback(ObservableCallback<double> cal
 
 bool AsyncInstrumentImpl::RemoveCallback(CallbackId id) {
   // Taking mu_ waits for a collection running the callbacks on another thread.
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  RecursiveMutexLock lock(mu_);
   for (Entry& e : callbacks_) {
     if (e.id == id) {
       // Cleared rather than erased: Observe() may be iterating (when a
@@ -156,7 +156,7 @@ bool AsyncInstrumentImpl::RemoveCallback(CallbackId id) {
 std::vector<Observation> AsyncInstrumentImpl::Observe() {
   std::vector<Observation> raw;
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    RecursiveMutexLock lock(mu_);
     ObserverResultImpl<int64_t> int64_result(&raw);
     ObserverResultImpl<double> double_result(&raw);
     // Index-based: a callback may add callbacks (appended, run next time).
@@ -347,7 +347,7 @@ SdkMeter::Record* SdkMeter::FindOrAddLocked(const InstrumentDescriptor& d, bool*
 }
 
 std::shared_ptr<SyncInstrument> SdkMeter::CreateSyncInstrument(const InstrumentDescriptor& d) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   bool created = false;
   Record* r = FindOrAddLocked(d, &created);
   if (r == nullptr) return nullptr;
@@ -365,7 +365,7 @@ std::shared_ptr<SyncInstrument> SdkMeter::CreateSyncInstrument(const InstrumentD
 }
 
 std::shared_ptr<AsyncInstrument> SdkMeter::CreateAsyncInstrument(const InstrumentDescriptor& d) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   bool created = false;
   Record* r = FindOrAddLocked(d, &created);
   if (r == nullptr) return nullptr;
@@ -387,7 +387,7 @@ void SdkMeter::Collect(size_t reader, uint64_t now_ns, std::vector<MetricData>* 
   // removed and their streams never change once created under mu_.
   std::vector<const Record*> records;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     records.reserve(records_.size());
     for (const auto& r : records_) records.push_back(r.get());
   }

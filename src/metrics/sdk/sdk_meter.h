@@ -13,11 +13,11 @@
 
 #include <array>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "async_stream.h"
+#include "cryptolake/common/thread_annotations.h"
 #include "cryptolake/metrics/meter.h"
 #include "cryptolake/metrics/sdk/metric_data.h"
 #include "cryptolake/metrics/sdk/metric_exporter.h"
@@ -58,13 +58,13 @@ class AsyncInstrumentImpl final : public AsyncInstrument {
   explicit AsyncInstrumentImpl(std::vector<std::shared_ptr<AsyncStream>> streams)
       : streams_(std::move(streams)) {}
 
-  CallbackId AddInt64Callback(ObservableCallback<int64_t> callback) override;
-  CallbackId AddDoubleCallback(ObservableCallback<double> callback) override;
-  bool RemoveCallback(CallbackId id) override;
+  CallbackId AddInt64Callback(ObservableCallback<int64_t> callback) override EXCLUDES(mu_);
+  CallbackId AddDoubleCallback(ObservableCallback<double> callback) override EXCLUDES(mu_);
+  bool RemoveCallback(CallbackId id) override;  // Also from a callback, under mu_.
 
   // Runs every callback; returns the observations, the last one of each
   // attribute set winning, in first-seen order.
-  std::vector<Observation> Observe();
+  std::vector<Observation> Observe() EXCLUDES(mu_);
 
   const std::vector<std::shared_ptr<AsyncStream>>& streams() const { return streams_; }
 
@@ -77,8 +77,8 @@ class AsyncInstrumentImpl final : public AsyncInstrument {
 
   const std::vector<std::shared_ptr<AsyncStream>> streams_;
   // Recursive so a callback may remove itself (or another) while running.
-  std::recursive_mutex mu_;
-  std::vector<Entry> callbacks_;
+  RecursiveMutex mu_;
+  std::vector<Entry> callbacks_ GUARDED_BY(mu_);
 };
 
 class SdkMeter final : public Meter {
@@ -88,13 +88,13 @@ class SdkMeter final : public Meter {
   const InstrumentationScope& scope() const { return scope_; }
 
   // Appends the metrics of every instrument for `reader`.
-  void Collect(size_t reader, uint64_t now_ns, std::vector<MetricData>* out);
+  void Collect(size_t reader, uint64_t now_ns, std::vector<MetricData>* out) EXCLUDES(mu_);
 
  protected:
   std::shared_ptr<SyncInstrument> CreateSyncInstrument(
-      const InstrumentDescriptor& descriptor) override;
+      const InstrumentDescriptor& descriptor) override EXCLUDES(mu_);
   std::shared_ptr<AsyncInstrument> CreateAsyncInstrument(
-      const InstrumentDescriptor& descriptor) override;
+      const InstrumentDescriptor& descriptor) override EXCLUDES(mu_);
 
  private:
   struct Record {
@@ -109,16 +109,17 @@ class SdkMeter final : public Meter {
   // Validates and de-duplicates. Returns the existing record for a known
   // identity, nullptr for invalid descriptors (reported), or a new record
   // (not yet holding an implementation) appended to records_.
-  Record* FindOrAddLocked(const InstrumentDescriptor& descriptor, bool* created);
-  std::vector<StreamSpec> ResolveStreamsLocked(const InstrumentDescriptor& descriptor);
+  Record* FindOrAddLocked(const InstrumentDescriptor& descriptor, bool* created) REQUIRES(mu_);
+  std::vector<StreamSpec> ResolveStreamsLocked(const InstrumentDescriptor& descriptor)
+      REQUIRES(mu_);
   StreamSpec BuildSpec(const InstrumentDescriptor& descriptor, const StreamConfig* config) const;
   bool Selects(const InstrumentSelector& selector, const InstrumentDescriptor& descriptor) const;
 
   const std::shared_ptr<const ProviderConfig> config_;
   const InstrumentationScope scope_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Record>> records_;
-  std::vector<std::string> stream_names_;  // Lower-case, for duplicate detection.
+  Mutex mu_;
+  std::vector<std::unique_ptr<Record>> records_ GUARDED_BY(mu_);
+  std::vector<std::string> stream_names_ GUARDED_BY(mu_);  // Lower-case, for duplicate detection.
 };
 
 }  // namespace cryptolake::metrics::internal

@@ -72,9 +72,6 @@ class SyncStream : public SyncInstrument, public std::enable_shared_from_this<Sy
   // Appends this stream's metric for `reader` to `out` when it has points.
   virtual void Collect(size_t reader, uint64_t now_ns, std::vector<MetricData>* out) = 0;
 
-  // Series currently stored (including the overflow and empty-set series).
-  virtual size_t series_count() const = 0;
-
   const StreamSpec& spec() const { return spec_; }
 
  protected:

@@ -71,26 +71,14 @@ class AttributeValueView {
   }
 
   Type type() const { return type_; }
-  // REQUIRES: type() is the matching type.
+  // REQUIRES: type() is the matching type. (Arrays: get<std::span<const E>>()
+  // or Visit().)
   bool bool_value() const { return u_.b; }
   int64_t int64_value() const { return u_.i; }
   double double_value() const { return u_.d; }
   std::string_view string_value() const {
     return {static_cast<const char*>(u_.span.data), u_.span.size};
   }
-  std::span<const bool> bool_array() const {
-    return {static_cast<const bool*>(u_.span.data), u_.span.size};
-  }
-  std::span<const int64_t> int64_array() const {
-    return {static_cast<const int64_t*>(u_.span.data), u_.span.size};
-  }
-  std::span<const double> double_array() const {
-    return {static_cast<const double*>(u_.span.data), u_.span.size};
-  }
-  std::span<const std::string_view> string_array() const {
-    return {static_cast<const std::string_view*>(u_.span.data), u_.span.size};
-  }
-
   // The one switch over Type: calls f(std::type_identity<V>{}) with V the
   // view type of `type` (bool, int64_t, double, std::string_view, or
   // std::span<const E> of one of those) and returns what f returns (the
