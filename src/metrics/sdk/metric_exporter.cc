@@ -53,8 +53,9 @@ AggregationTemporality TemporalityFor(TemporalityPreference preference, Instrume
 Result<TemporalityPreference> ParseTemporalityPreference(std::string_view text) {
   std::string lower;
   lower.reserve(text.size());
-  for (char c : text)
+  for (char c : text) {
     lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
   // Surrounding whitespace is a common artefact of env files; tolerate it.
   const size_t first = lower.find_first_not_of(" \t");
   const size_t last = lower.find_last_not_of(" \t");

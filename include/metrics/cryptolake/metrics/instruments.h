@@ -177,7 +177,8 @@ inline void RecordBound(BoundRecorder& impl, T value) noexcept {
     if (Int64OwnedLane* lane = impl.int64_owned_lane()) {
       const uintptr_t owner = lane->owner.load(std::memory_order_relaxed);
       // tl_owner_token is 0 or this thread's token; owner is never 0.
-      if (owner == tl_owner_token) [[likely]] {
+      // The first two branches are not merged: the likely path is one compare.
+      if (owner == tl_owner_token) [[likely]] {  // NOLINT(bugprone-branch-clone)
         lane->AddOwned(value);
       } else if (owner == Int64OwnedLane::kUnowned && ClaimOwnedLane(*lane)) {
         lane->AddOwned(value);
