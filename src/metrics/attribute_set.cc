@@ -7,71 +7,48 @@
 #include "cryptolake/metrics/attribute_set.h"
 
 #include <algorithm>
-#include <cstring>
 #include <string_view>
 #include <type_traits>
+
+#include "cryptolake/metrics/hash.h"
 
 namespace cryptolake::metrics {
 namespace {
 
-// 64-bit mixing in the style of a multiply-xorshift finaliser. Strong enough
-// for hash tables keyed by attribute sets; not a cryptographic hash.
-constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+using internal::HashMix;
 
-inline uint64_t Mix(uint64_t h, uint64_t v) {
-  h ^= v + kMul + (h << 6) + (h >> 2);
-  h *= 0xBF58476D1CE4E5B9ULL;
-  h ^= h >> 31;
-  return h;
+// The length goes in first so that "ab"+"c" and "a"+"bc" differ.
+inline uint64_t HashString(uint64_t h, std::string_view bytes) {
+  return internal::HashBytes(HashMix(h, bytes.size()), bytes.data(), bytes.size());
 }
 
-inline uint64_t HashBytes(uint64_t h, std::string_view bytes) {
-  // Eight bytes at a time, then the tail; the length goes in first so that
-  // "ab"+"c" and "a"+"bc" differ.
-  h = Mix(h, bytes.size());
-  size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, bytes.data() + i, 8);
-    h = Mix(h, word);
-  }
-  uint64_t tail = 0;
-  std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
-  return Mix(h, tail);
-}
-
-inline uint64_t DoubleBits(double d) {
-  // +0.0 and -0.0 compare equal, so they must hash equal.
-  if (d == 0.0) d = 0.0;
-  uint64_t bits;
-  std::memcpy(&bits, &d, sizeof bits);
-  return bits;
-}
+// +0.0 and -0.0 compare equal, so they must hash equal.
+inline uint64_t NormalisedDoubleBits(double d) { return internal::DoubleBits(d == 0.0 ? 0.0 : d); }
 
 uint64_t HashValue(uint64_t h, const AttributeValue& value) {
-  h = Mix(h, value.index());
+  h = HashMix(h, value.index());
   return std::visit(
       [h](const auto& v) -> uint64_t {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, bool>) {
-          return Mix(h, v ? 1 : 0);
+          return HashMix(h, v ? 1 : 0);
         } else if constexpr (std::is_same_v<T, int64_t>) {
-          return Mix(h, static_cast<uint64_t>(v));
+          return HashMix(h, static_cast<uint64_t>(v));
         } else if constexpr (std::is_same_v<T, double>) {
-          return Mix(h, DoubleBits(v));
+          return HashMix(h, NormalisedDoubleBits(v));
         } else if constexpr (std::is_same_v<T, std::string>) {
-          return HashBytes(h, v);
+          return HashString(h, v);
         } else {
-          uint64_t out = Mix(h, v.size());
+          uint64_t out = HashMix(h, v.size());
           for (const auto& element : v) {
             using E = std::decay_t<decltype(element)>;
             if constexpr (std::is_same_v<E, std::string>) {
-              out = HashBytes(out, element);
+              out = HashString(out, element);
             } else if constexpr (std::is_same_v<E, double>) {
-              out = Mix(out, DoubleBits(element));
+              out = HashMix(out, NormalisedDoubleBits(element));
             } else {
               // bool (from vector<bool>'s proxy) and int64_t.
-              out = Mix(out, static_cast<uint64_t>(static_cast<int64_t>(element)));
+              out = HashMix(out, static_cast<uint64_t>(static_cast<int64_t>(element)));
             }
           }
           return out;
@@ -86,10 +63,9 @@ AttributeSet::AttributeSet(std::vector<KeyValue> entries) : entries_(std::move(e
   // Already strictly sorted (the SDK's export path hands over sorted, unique
   // keys): nothing to do, and no stable_sort buffer is allocated.
   const auto key_less = [](const KeyValue& a, const KeyValue& b) { return a.key < b.key; };
-  if (std::adjacent_find(entries_.begin(), entries_.end(), [](const KeyValue& a,
-                                                              const KeyValue& b) {
-        return !(a.key < b.key);
-      }) == entries_.end()) {
+  if (std::adjacent_find(entries_.begin(), entries_.end(),
+                         [](const KeyValue& a, const KeyValue& b) { return !(a.key < b.key); }) ==
+      entries_.end()) {
     return;
   }
   // Stable sort keeps equal keys in input order, so the last of each run of
@@ -113,9 +89,9 @@ const AttributeValue* AttributeSet::Find(std::string_view key) const {
 }
 
 uint64_t AttributeSet::Hash() const {
-  uint64_t h = Mix(0x6A09E667F3BCC908ULL, entries_.size());
+  uint64_t h = HashMix(0x6A09E667F3BCC908ULL, entries_.size());
   for (const KeyValue& kv : entries_) {
-    h = HashBytes(h, kv.key);
+    h = HashString(h, kv.key);
     h = HashValue(h, kv.value);
   }
   return h;

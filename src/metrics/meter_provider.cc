@@ -12,7 +12,7 @@ class NoopMeter final : public Meter {
       const InstrumentDescriptor&) override {
     return nullptr;
   }
-  std::shared_ptr<internal::ObservableInstrument> CreateObservableInstrument(
+  std::shared_ptr<internal::AsyncInstrument> CreateAsyncInstrument(
       const InstrumentDescriptor&) override {
     return nullptr;
   }

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "metrics_test_util.h"
-#include "packed_attributes.h"
+#include "packed_attributes_test_util.h"
 
 namespace cryptolake::metrics {
 namespace {

@@ -3,19 +3,20 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
-#include <mutex>
 #include <string>
+
+#include "cryptolake/common/thread_annotations.h"
 
 namespace cryptolake::metrics {
 namespace {
 
 struct DiagnosticsState {
-  std::mutex mu;
-  std::shared_ptr<DiagnosticHandler> handler;  // null = default stderr handler.
+  Mutex mu;
+  std::shared_ptr<DiagnosticHandler> handler GUARDED_BY(mu);  // null = default stderr handler.
   // Rate limiting of the default handler: a one-second window.
-  int64_t window_start_s = 0;
-  int written_in_window = 0;
-  uint64_t suppressed = 0;
+  int64_t window_start_s GUARDED_BY(mu) = 0;
+  int written_in_window GUARDED_BY(mu) = 0;
+  uint64_t suppressed GUARDED_BY(mu) = 0;
 };
 
 DiagnosticsState& State() {
@@ -23,8 +24,8 @@ DiagnosticsState& State() {
   return *state;
 }
 
-void WriteToStderr(DiagnosticsState& s, const Diagnostic& d) {
-  // Called with s.mu held, which also keeps lines from interleaving.
+// s.mu also keeps lines from interleaving.
+void WriteToStderr(DiagnosticsState& s, const Diagnostic& d) REQUIRES(s.mu) {
   int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
                       std::chrono::steady_clock::now().time_since_epoch())
                       .count();
@@ -52,7 +53,7 @@ void WriteToStderr(DiagnosticsState& s, const Diagnostic& d) {
 
 DiagnosticHandler SetDiagnosticHandler(DiagnosticHandler handler) {
   DiagnosticsState& s = State();
-  std::lock_guard<std::mutex> lock(s.mu);
+  MutexLock lock(s.mu);
   std::shared_ptr<DiagnosticHandler> previous = std::move(s.handler);
   if (handler) s.handler = std::make_shared<DiagnosticHandler>(std::move(handler));
   return previous ? *previous : DiagnosticHandler();
@@ -65,7 +66,7 @@ void ReportDiagnostic(DiagnosticSeverity severity, std::string_view event,
     DiagnosticsState& s = State();
     std::shared_ptr<DiagnosticHandler> handler;
     {
-      std::lock_guard<std::mutex> lock(s.mu);
+      MutexLock lock(s.mu);
       if (!s.handler) {
         WriteToStderr(s, d);
         return;

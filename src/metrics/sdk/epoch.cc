@@ -118,6 +118,7 @@ void ReleaseLaneOfExitedOwner(Int64OwnedLane& lane) noexcept {
   const uintptr_t owner = lane.owner.load(std::memory_order_acquire);
   if (owner == Int64OwnedLane::kUnowned) return;
   // Tokens are epoch records, which are never freed.
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): the token is the record's address.
   EpochRecord* r = reinterpret_cast<EpochRecord*>(owner);
   if (r->in_use.load(std::memory_order_relaxed)) return;
   // Hold the record while the lane changes hands, so no thread can take the

@@ -5,6 +5,10 @@
 #include <cctype>
 #include <string>
 
+// Switches over InstrumentKind have no `default:`: a new kind fails to compile
+// until each one handles it.
+#pragma GCC diagnostic error "-Wswitch"
+
 namespace cryptolake::metrics {
 
 AggregationTemporality TemporalityFor(TemporalityPreference preference, InstrumentKind kind) {
@@ -19,9 +23,13 @@ AggregationTemporality TemporalityFor(TemporalityPreference preference, Instrume
         case InstrumentKind::kObservableCounter:
         case InstrumentKind::kHistogram:
           return kDelta;
-        default:
+        case InstrumentKind::kUpDownCounter:
+        case InstrumentKind::kGauge:
+        case InstrumentKind::kObservableUpDownCounter:
+        case InstrumentKind::kObservableGauge:
           return kCumulative;
       }
+      return kCumulative;
     case TemporalityPreference::kLowMemory:
       // Only synchronous Counter and Histogram: their delta needs no
       // per-series memory, whereas an asynchronous counter's delta would have
@@ -30,9 +38,14 @@ AggregationTemporality TemporalityFor(TemporalityPreference preference, Instrume
         case InstrumentKind::kCounter:
         case InstrumentKind::kHistogram:
           return kDelta;
-        default:
+        case InstrumentKind::kUpDownCounter:
+        case InstrumentKind::kGauge:
+        case InstrumentKind::kObservableCounter:
+        case InstrumentKind::kObservableUpDownCounter:
+        case InstrumentKind::kObservableGauge:
           return kCumulative;
       }
+      return kCumulative;
   }
   return kCumulative;
 }
@@ -40,8 +53,9 @@ AggregationTemporality TemporalityFor(TemporalityPreference preference, Instrume
 Result<TemporalityPreference> ParseTemporalityPreference(std::string_view text) {
   std::string lower;
   lower.reserve(text.size());
-  for (char c : text)
+  for (char c : text) {
     lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
   // Surrounding whitespace is a common artefact of env files; tolerate it.
   const size_t first = lower.find_first_not_of(" \t");
   const size_t last = lower.find_last_not_of(" \t");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <iterator>
+
 namespace cryptolake::metrics {
 namespace {
 
@@ -24,6 +26,7 @@ constexpr Row kTable[] = {
     {InstrumentKind::kGauge, C, C, C},
     {InstrumentKind::kObservableGauge, C, C, C},
 };
+static_assert(std::size(kTable) == kInstrumentKindCount, "a row for every InstrumentKind");
 
 TEST(TemporalityForTest, MatchesSpecTable) {
   for (const Row& row : kTable) {

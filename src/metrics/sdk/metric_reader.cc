@@ -8,7 +8,7 @@ MetricReader::MetricReader() = default;
 MetricReader::~MetricReader() = default;
 
 bool MetricReader::Attach(std::weak_ptr<internal::MeterProviderCore> core, size_t index) {
-  std::lock_guard<std::mutex> lock(attach_mu_);
+  MutexLock lock(attach_mu_);
   if (attached_.load()) return false;
   core_ = std::move(core);
   index_ = index;
@@ -25,7 +25,7 @@ Status MetricReader::CollectUnchecked(ResourceMetrics* out) {
   std::shared_ptr<internal::MeterProviderCore> core;
   size_t index;
   {
-    std::lock_guard<std::mutex> lock(attach_mu_);
+    MutexLock lock(attach_mu_);
     core = core_.lock();
     index = index_;
   }

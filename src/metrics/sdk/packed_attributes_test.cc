@@ -1,7 +1,7 @@
 // Tests of the recording-path attribute encoding (packed_attributes.h): the
 // fixed-width "short" form of keys and strings of every length up to 16 bytes
 // and the byte form beyond, order-independent hashing and set equality.
-#include "packed_attributes.h"
+#include "packed_attributes_test_util.h"
 
 #include <gtest/gtest.h>
 

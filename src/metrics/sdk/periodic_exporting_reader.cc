@@ -15,6 +15,7 @@ namespace {
 
 // Reads a positive millisecond count from `name`; keeps `fallback` otherwise.
 std::chrono::milliseconds EnvMillis(const char* name, std::chrono::milliseconds fallback) {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the SDK never modifies the environment.
   const char* raw = std::getenv(name);
   if (raw == nullptr || *raw == '\0') return fallback;
   std::string_view text(raw);

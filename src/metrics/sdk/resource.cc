@@ -75,8 +75,9 @@ bool IsValidUtf8(std::string_view s) {
       if ((cc & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (cc & 0x3F);
     }
-    if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000))
+    if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000)) {
       return false;
+    }
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
     i += extra + 1;
   }
@@ -107,8 +108,9 @@ bool IsValidKey(std::string_view key) {
   if (key.empty()) return false;
   for (char c : key) {
     const unsigned char u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7F || c == ',' || c == '=' || c == ';' || c == '"' || c == '\\')
+    if (u <= 0x20 || u >= 0x7F || c == ',' || c == '=' || c == ';' || c == '"' || c == '\\') {
       return false;
+    }
   }
   return true;
 }
@@ -191,9 +193,12 @@ Resource Resource::Default() {
   });
 }
 
+// getenv (concurrency-mt-unsafe) is safe here: the SDK never modifies the
+// environment.
 Resource Resource::FromEnvironment() {
   std::vector<KeyValue> entries;
-  if (const char* list = std::getenv("OTEL_RESOURCE_ATTRIBUTES"); list != nullptr) {
+  if (const char* list = std::getenv("OTEL_RESOURCE_ATTRIBUTES");  // NOLINT(concurrency-mt-unsafe)
+      list != nullptr) {
     AttributeSet parsed;
     const Status status = ParseAttributeList(list, &parsed);
     // The resource SDK spec: on any error (e.g. a failed decoding) the
@@ -207,7 +212,8 @@ Resource Resource::FromEnvironment() {
       entries = parsed.entries();
     }
   }
-  if (const char* name = std::getenv("OTEL_SERVICE_NAME"); name != nullptr) {
+  if (const char* name = std::getenv("OTEL_SERVICE_NAME");  // NOLINT(concurrency-mt-unsafe)
+      name != nullptr) {
     const std::string_view trimmed = TrimOws(name);
     if (!trimmed.empty()) entries.push_back({std::string(kServiceName), std::string(trimmed)});
   }

@@ -6,22 +6,36 @@
 #include <unordered_map>
 
 #include "base2_exponential_histogram.h"
+#include "canonical_attributes.h"
 #include "cryptolake/metrics/sdk/diagnostics.h"
 #include "instrument_validation.h"
-#include "packed_attributes.h"
+
+// Switches over InstrumentKind have no `default:`: a new kind fails to compile
+// until each one handles it.
+#pragma GCC diagnostic error "-Wswitch"
 
 namespace cryptolake::metrics::internal {
 namespace {
 
 std::atomic<CallbackId> g_next_callback_id{1};
 
-bool IsObservable(InstrumentKind kind) {
-  return kind == InstrumentKind::kObservableCounter ||
-         kind == InstrumentKind::kObservableUpDownCounter ||
-         kind == InstrumentKind::kObservableGauge;
+constexpr bool IsObservable(InstrumentKind kind) {
+  switch (kind) {
+    case InstrumentKind::kCounter:
+    case InstrumentKind::kUpDownCounter:
+    case InstrumentKind::kHistogram:
+    case InstrumentKind::kGauge:
+      return false;
+    case InstrumentKind::kObservableCounter:
+    case InstrumentKind::kObservableUpDownCounter:
+    case InstrumentKind::kObservableGauge:
+      return true;
+  }
+  return false;
 }
 
-const char* KindName(InstrumentKind kind) {
+// nullptr for a value that is no InstrumentKind.
+constexpr const char* KindName(InstrumentKind kind) {
   switch (kind) {
     case InstrumentKind::kCounter:
       return "Counter";
@@ -38,8 +52,19 @@ const char* KindName(InstrumentKind kind) {
     case InstrumentKind::kObservableGauge:
       return "ObservableGauge";
   }
-  return "?";
+  return nullptr;
 }
+
+// The kinds are 0 .. kInstrumentKindCount - 1 (per-kind tables are indexed by
+// them), and a kind appended after kLastInstrumentKind (then handled above)
+// is caught here.
+constexpr bool KindsAreDense() {
+  for (size_t k = 0; k < kInstrumentKindCount; ++k) {
+    if (KindName(static_cast<InstrumentKind>(k)) == nullptr) return false;
+  }
+  return KindName(static_cast<InstrumentKind>(kInstrumentKindCount)) == nullptr;
+}
+static_assert(KindsAreDense(), "InstrumentKind values must be 0..kLastInstrumentKind");
 
 bool ValidBoundaries(const std::vector<double>& bounds) {
   for (size_t i = 0; i < bounds.size(); ++i) {
@@ -91,30 +116,30 @@ void SyncInstrumentImpl::RecordDouble(double value, Attributes attributes) noexc
 
 std::shared_ptr<BoundRecorder> SyncInstrumentImpl::Bind(Attributes attributes) {
   CanonicalAttributes canonical(attributes);
-  std::vector<std::unique_ptr<BoundTarget>> targets;
+  std::vector<std::unique_ptr<BoundSeries>> targets;
   targets.reserve(streams_.size());
-  for (const auto& stream : streams_) targets.push_back(stream->BindTarget(canonical));
+  for (const auto& stream : streams_) targets.push_back(stream->BindSeries(canonical));
   return MakeBoundRecorder(std::move(targets));
 }
 
 // ---------------------------------------------------------------------------
-CallbackId ObservableInstrumentImpl::AddInt64Callback(ObservableCallback<int64_t> callback) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+CallbackId AsyncInstrumentImpl::AddInt64Callback(ObservableCallback<int64_t> callback) {
+  RecursiveMutexLock lock(mu_);
   CallbackId id = g_next_callback_id.fetch_add(1);
   callbacks_.push_back(Entry{id, std::move(callback), nullptr});
   return id;
 }
 
-CallbackId ObservableInstrumentImpl::AddDoubleCallback(ObservableCallback<double> callback) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+CallbackId AsyncInstrumentImpl::AddDoubleCallback(ObservableCallback<double> callback) {
+  RecursiveMutexLock lock(mu_);
   CallbackId id = g_next_callback_id.fetch_add(1);
   callbacks_.push_back(Entry{id, nullptr, std::move(callback)});
   return id;
 }
 
-bool ObservableInstrumentImpl::RemoveCallback(CallbackId id) {
+bool AsyncInstrumentImpl::RemoveCallback(CallbackId id) {
   // Taking mu_ waits for a collection running the callbacks on another thread.
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  RecursiveMutexLock lock(mu_);
   for (Entry& e : callbacks_) {
     if (e.id == id) {
       // Cleared rather than erased: Observe() may be iterating (when a
@@ -128,10 +153,10 @@ bool ObservableInstrumentImpl::RemoveCallback(CallbackId id) {
   return false;
 }
 
-std::vector<Observation> ObservableInstrumentImpl::Observe() {
+std::vector<Observation> AsyncInstrumentImpl::Observe() {
   std::vector<Observation> raw;
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    RecursiveMutexLock lock(mu_);
     ObserverResultImpl<int64_t> int64_result(&raw);
     ObserverResultImpl<double> double_result(&raw);
     // Index-based: a callback may add callbacks (appended, run next time).
@@ -308,8 +333,8 @@ SdkMeter::Record* SdkMeter::FindOrAddLocked(const InstrumentDescriptor& d, bool*
   }
   if (conflict) {
     ReportDiagnostic(DiagnosticSeverity::kWarning, "DuplicateInstrumentConflict",
-                     std::string("instrument '") + d.name + "' (" + KindName(d.kind) + ", unit '" +
-                         d.options.unit +
+                     std::string("instrument '") + d.name + "' (" +
+                         (KindName(d.kind) ? KindName(d.kind) : "?") + ", unit '" + d.options.unit +
                          "') conflicts with an instrument of the same name but a different "
                          "kind, value type, unit or description; both are exported");
   }
@@ -322,7 +347,7 @@ SdkMeter::Record* SdkMeter::FindOrAddLocked(const InstrumentDescriptor& d, bool*
 }
 
 std::shared_ptr<SyncInstrument> SdkMeter::CreateSyncInstrument(const InstrumentDescriptor& d) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   bool created = false;
   Record* r = FindOrAddLocked(d, &created);
   if (r == nullptr) return nullptr;
@@ -339,9 +364,8 @@ std::shared_ptr<SyncInstrument> SdkMeter::CreateSyncInstrument(const InstrumentD
   return r->sync;
 }
 
-std::shared_ptr<ObservableInstrument> SdkMeter::CreateObservableInstrument(
-    const InstrumentDescriptor& d) {
-  std::lock_guard<std::mutex> lock(mu_);
+std::shared_ptr<AsyncInstrument> SdkMeter::CreateAsyncInstrument(const InstrumentDescriptor& d) {
+  MutexLock lock(mu_);
   bool created = false;
   Record* r = FindOrAddLocked(d, &created);
   if (r == nullptr) return nullptr;
@@ -351,7 +375,7 @@ std::shared_ptr<ObservableInstrument> SdkMeter::CreateObservableInstrument(
       streams.push_back(std::make_shared<AsyncStream>(std::move(spec)));
     }
     if (!streams.empty()) {
-      r->observable = std::make_shared<ObservableInstrumentImpl>(std::move(streams));
+      r->observable = std::make_shared<AsyncInstrumentImpl>(std::move(streams));
     }
   }
   return r->observable;
@@ -363,7 +387,7 @@ void SdkMeter::Collect(size_t reader, uint64_t now_ns, std::vector<MetricData>* 
   // removed and their streams never change once created under mu_.
   std::vector<const Record*> records;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     records.reserve(records_.size());
     for (const auto& r : records_) records.push_back(r.get());
   }

@@ -4,7 +4,7 @@
 // identity, resolves views into streams (stream_spec.h) and collects its
 // instruments for a reader. SyncInstrumentImpl fans a measurement out to the
 // streams of an instrument with several (a single stream is its own
-// instrument, see sync_stream.h); ObservableInstrumentImpl runs its callbacks at collection.
+// instrument, see sync_stream.h); AsyncInstrumentImpl runs its callbacks at collection.
 //
 // Thread-safety: all public methods are thread-safe. Collect for one
 // provider is serialised by the provider.
@@ -13,11 +13,11 @@
 
 #include <array>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "async_stream.h"
+#include "cryptolake/common/thread_annotations.h"
 #include "cryptolake/metrics/meter.h"
 #include "cryptolake/metrics/sdk/metric_data.h"
 #include "cryptolake/metrics/sdk/metric_exporter.h"
@@ -26,8 +26,6 @@
 #include "sync_stream.h"
 
 namespace cryptolake::metrics::internal {
-
-inline constexpr size_t kInstrumentKindCount = 7;
 
 // Provider-wide configuration, fixed once the provider is built.
 struct ProviderConfig {
@@ -55,18 +53,18 @@ class SyncInstrumentImpl final : public SyncInstrument {
   const std::vector<std::shared_ptr<SyncStream>> streams_;
 };
 
-class ObservableInstrumentImpl final : public ObservableInstrument {
+class AsyncInstrumentImpl final : public AsyncInstrument {
  public:
-  explicit ObservableInstrumentImpl(std::vector<std::shared_ptr<AsyncStream>> streams)
+  explicit AsyncInstrumentImpl(std::vector<std::shared_ptr<AsyncStream>> streams)
       : streams_(std::move(streams)) {}
 
-  CallbackId AddInt64Callback(ObservableCallback<int64_t> callback) override;
-  CallbackId AddDoubleCallback(ObservableCallback<double> callback) override;
-  bool RemoveCallback(CallbackId id) override;
+  CallbackId AddInt64Callback(ObservableCallback<int64_t> callback) override EXCLUDES(mu_);
+  CallbackId AddDoubleCallback(ObservableCallback<double> callback) override EXCLUDES(mu_);
+  bool RemoveCallback(CallbackId id) override;  // Also from a callback, under mu_.
 
   // Runs every callback; returns the observations, the last one of each
   // attribute set winning, in first-seen order.
-  std::vector<Observation> Observe();
+  std::vector<Observation> Observe() EXCLUDES(mu_);
 
   const std::vector<std::shared_ptr<AsyncStream>>& streams() const { return streams_; }
 
@@ -79,8 +77,8 @@ class ObservableInstrumentImpl final : public ObservableInstrument {
 
   const std::vector<std::shared_ptr<AsyncStream>> streams_;
   // Recursive so a callback may remove itself (or another) while running.
-  std::recursive_mutex mu_;
-  std::vector<Entry> callbacks_;
+  RecursiveMutex mu_;
+  std::vector<Entry> callbacks_ GUARDED_BY(mu_);
 };
 
 class SdkMeter final : public Meter {
@@ -90,13 +88,13 @@ class SdkMeter final : public Meter {
   const InstrumentationScope& scope() const { return scope_; }
 
   // Appends the metrics of every instrument for `reader`.
-  void Collect(size_t reader, uint64_t now_ns, std::vector<MetricData>* out);
+  void Collect(size_t reader, uint64_t now_ns, std::vector<MetricData>* out) EXCLUDES(mu_);
 
  protected:
   std::shared_ptr<SyncInstrument> CreateSyncInstrument(
-      const InstrumentDescriptor& descriptor) override;
-  std::shared_ptr<ObservableInstrument> CreateObservableInstrument(
-      const InstrumentDescriptor& descriptor) override;
+      const InstrumentDescriptor& descriptor) override EXCLUDES(mu_);
+  std::shared_ptr<AsyncInstrument> CreateAsyncInstrument(
+      const InstrumentDescriptor& descriptor) override EXCLUDES(mu_);
 
  private:
   struct Record {
@@ -105,22 +103,23 @@ class SdkMeter final : public Meter {
     // The single stream itself, or a SyncInstrumentImpl over several.
     std::shared_ptr<SyncInstrument> sync;
     std::vector<std::shared_ptr<SyncStream>> sync_streams;
-    std::shared_ptr<ObservableInstrumentImpl> observable;
+    std::shared_ptr<AsyncInstrumentImpl> observable;
   };
 
   // Validates and de-duplicates. Returns the existing record for a known
   // identity, nullptr for invalid descriptors (reported), or a new record
   // (not yet holding an implementation) appended to records_.
-  Record* FindOrAddLocked(const InstrumentDescriptor& descriptor, bool* created);
-  std::vector<StreamSpec> ResolveStreamsLocked(const InstrumentDescriptor& descriptor);
+  Record* FindOrAddLocked(const InstrumentDescriptor& descriptor, bool* created) REQUIRES(mu_);
+  std::vector<StreamSpec> ResolveStreamsLocked(const InstrumentDescriptor& descriptor)
+      REQUIRES(mu_);
   StreamSpec BuildSpec(const InstrumentDescriptor& descriptor, const StreamConfig* config) const;
   bool Selects(const InstrumentSelector& selector, const InstrumentDescriptor& descriptor) const;
 
   const std::shared_ptr<const ProviderConfig> config_;
   const InstrumentationScope scope_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Record>> records_;
-  std::vector<std::string> stream_names_;  // Lower-case, for duplicate detection.
+  Mutex mu_;
+  std::vector<std::unique_ptr<Record>> records_ GUARDED_BY(mu_);
+  std::vector<std::string> stream_names_ GUARDED_BY(mu_);  // Lower-case, for duplicate detection.
 };
 
 }  // namespace cryptolake::metrics::internal

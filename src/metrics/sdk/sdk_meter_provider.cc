@@ -16,7 +16,7 @@ namespace internal {
 std::shared_ptr<Meter> MeterProviderCore::GetMeter(std::string_view name, std::string_view version,
                                                    std::string_view schema_url,
                                                    const AttributeSet& attributes) {
-  std::lock_guard<std::mutex> lock(meters_mu_);
+  MutexLock lock(meters_mu_);
   for (const auto& m : meters_) {
     const InstrumentationScope& s = m->scope();
     if (s.name == name && s.version == version && s.schema_url == schema_url &&
@@ -34,10 +34,10 @@ Status MeterProviderCore::Collect(size_t reader, ResourceMetrics* out) {
   if (reader >= config_->reader_temporality.size()) {
     return Status::Internal("reader index out of range");
   }
-  std::lock_guard<std::mutex> collect_lock(collect_mu_);
+  MutexLock collect_lock(collect_mu_);
   std::vector<std::shared_ptr<SdkMeter>> meters;
   {
-    std::lock_guard<std::mutex> lock(meters_mu_);
+    MutexLock lock(meters_mu_);
     meters = meters_;
   }
   out->resource = config_->resource;
@@ -89,8 +89,8 @@ SdkMeterProvider::SdkMeterProvider(SdkMeterProviderOptions options) {
                        "a MetricReader is already attached to another provider; ignored");
       continue;
     }
-    std::array<AggregationTemporality, internal::kInstrumentKindCount> per_kind{};
-    for (size_t k = 0; k < internal::kInstrumentKindCount; ++k) {
+    std::array<AggregationTemporality, kInstrumentKindCount> per_kind{};
+    for (size_t k = 0; k < kInstrumentKindCount; ++k) {
       per_kind[k] = reader->TemporalityFor(static_cast<InstrumentKind>(k));
     }
     config->reader_temporality.push_back(per_kind);
@@ -138,6 +138,7 @@ Status SdkMeterProvider::Shutdown(std::chrono::milliseconds timeout) {
 }
 
 std::shared_ptr<MeterProvider> CreateMeterProvider(SdkMeterProviderOptions options) {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the SDK never modifies the environment.
   const char* disabled = std::getenv("OTEL_SDK_DISABLED");
   if (disabled != nullptr && internal::AsciiLower(disabled) == "true") {
     return NoopMeterProvider();

@@ -10,11 +10,11 @@
 #define CRYPTOLAKE_SRC_METRICS_SDK_SDK_METER_PROVIDER_CORE_H_
 
 #include <memory>
-#include <mutex>
 #include <string_view>
 #include <vector>
 
 #include "cryptolake/common/status.h"
+#include "cryptolake/common/thread_annotations.h"
 #include "cryptolake/metrics/sdk/metric_data.h"
 #include "sdk_meter.h"
 
@@ -26,16 +26,17 @@ class MeterProviderCore {
       : config_(std::move(config)) {}
 
   std::shared_ptr<Meter> GetMeter(std::string_view name, std::string_view version,
-                                  std::string_view schema_url, const AttributeSet& attributes);
+                                  std::string_view schema_url, const AttributeSet& attributes)
+      EXCLUDES(meters_mu_);
 
   // REQUIRES: reader < number of readers in the configuration.
-  Status Collect(size_t reader, ResourceMetrics* out);
+  Status Collect(size_t reader, ResourceMetrics* out) EXCLUDES(collect_mu_, meters_mu_);
 
  private:
   const std::shared_ptr<const ProviderConfig> config_;
-  std::mutex meters_mu_;
-  std::vector<std::shared_ptr<SdkMeter>> meters_;
-  std::mutex collect_mu_;  // Serialises collections.
+  Mutex meters_mu_;
+  std::vector<std::shared_ptr<SdkMeter>> meters_ GUARDED_BY(meters_mu_);
+  Mutex collect_mu_;  // Serialises collections.
 };
 
 }  // namespace cryptolake::metrics::internal

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "packed_attributes_test_util.h"
+
 namespace cryptolake::metrics::internal {
 namespace {
 

@@ -32,10 +32,23 @@ struct StreamSpec {
 
   bool filters_attributes() const { return has_allowed_keys || !excluded_keys.empty(); }
   // Sum is exported as monotonic, histogram sums are meaningful.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic error "-Wswitch"  // No `default:`: a new kind must be placed here.
   bool is_monotonic() const {
-    return kind == InstrumentKind::kCounter || kind == InstrumentKind::kObservableCounter ||
-           kind == InstrumentKind::kHistogram;
+    switch (kind) {
+      case InstrumentKind::kCounter:
+      case InstrumentKind::kObservableCounter:
+      case InstrumentKind::kHistogram:
+        return true;
+      case InstrumentKind::kUpDownCounter:
+      case InstrumentKind::kGauge:
+      case InstrumentKind::kObservableUpDownCounter:
+      case InstrumentKind::kObservableGauge:
+        return false;
+    }
+    return false;
   }
+#pragma GCC diagnostic pop
   bool all_readers_delta() const {
     for (AggregationTemporality t : reader_temporality) {
       if (t != AggregationTemporality::kDelta) return false;

@@ -2,11 +2,11 @@
 
 #include <cmath>
 #include <cstddef>
-#include <mutex>
 #include <new>
 #include <type_traits>
 
 #include "aggregators.h"
+#include "cryptolake/common/thread_annotations.h"
 #include "epoch.h"
 #include "series_table.h"
 
@@ -125,8 +125,8 @@ class SyncStreamImpl final : public SyncStream {
   }
   std::shared_ptr<BoundRecorder> Bind(Attributes attributes) override {
     CanonicalAttributes canonical(attributes);
-    std::vector<std::unique_ptr<BoundTarget>> targets;
-    targets.push_back(BindTarget(canonical));
+    std::vector<std::unique_ptr<BoundSeries>> targets;
+    targets.push_back(BindSeries(canonical));
     return MakeBoundRecorder(std::move(targets));
   }
 
@@ -139,10 +139,11 @@ class SyncStreamImpl final : public SyncStream {
     Record(static_cast<V>(value), attributes);
   }
 
-  std::unique_ptr<BoundTarget> BindTarget(const CanonicalAttributes& attributes) override {
+  std::unique_ptr<BoundSeries> BindSeries(const CanonicalAttributes& attributes) override
+      EXCLUDES(mu_) {
     CanonicalAttributes filtered;
     const CanonicalAttributes& a = Filter(attributes, &filtered);
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     S* s = FindOrCreateLocked(a);
     if constexpr (kHasOwnedLane<Agg>) {
       if (s->cold().lane == nullptr) {
@@ -155,8 +156,9 @@ class SyncStreamImpl final : public SyncStream {
     return std::make_unique<Bound>(std::static_pointer_cast<SyncStreamImpl>(shared_from_this()), s);
   }
 
-  void Collect(size_t reader, uint64_t now_ns, std::vector<MetricData>* out) override {
-    std::lock_guard<std::mutex> lock(mu_);
+  void Collect(size_t reader, uint64_t now_ns, std::vector<MetricData>* out) override
+      EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     const AggregationTemporality temporality = spec_.reader_temporality[reader];
     MetricData md = agg_.NewMetricData(temporality);
     md.name = spec_.name;
@@ -165,9 +167,11 @@ class SyncStreamImpl final : public SyncStream {
     const uint64_t previous = last_collect_ns_[reader];
     const bool may_forget = spec_.all_readers_delta();
     std::vector<S*> stale;
-    std::visit([this](auto& d) { d.points.reserve(count_ + 1); }, md.data);
+    const size_t points = count_ + 1;
+    std::visit([points](auto& d) { d.points.reserve(points); }, md.data);
 
-    auto process = [&](S* s) -> bool {
+    // (Lambdas are analysed on their own: they state what they need.)
+    auto process = [&](S* s) REQUIRES(mu_) -> bool {
       const bool had = Drain(s);
       if (had) {
         for (size_t i = 0; i < readers_; ++i) agg_.Merge(s->acc(i), scratch_);
@@ -189,6 +193,7 @@ class SyncStreamImpl final : public SyncStream {
 
     if (S* s = empty_.load(std::memory_order_relaxed)) process(s);
     table_.ForEach([&](S* s) {
+      mu_.AssumeHeld();  // Runs inside ForEach, under this function's lock.
       if (!process(s) && may_forget) stale.push_back(s);
     });
     if (overflow_ != nullptr) process(overflow_);
@@ -198,13 +203,8 @@ class SyncStreamImpl final : public SyncStream {
     if (HasPoints(md)) out->push_back(std::move(md));
   }
 
-  size_t series_count() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return count_ + (overflow_ != nullptr ? 1 : 0);
-  }
-
  private:
-  class Bound final : public BoundTarget {
+  class Bound final : public BoundSeries {
    public:
     Bound(std::shared_ptr<SyncStreamImpl> stream, S* series)
         : stream_(std::move(stream)), series_(series) {}
@@ -237,8 +237,7 @@ class SyncStreamImpl final : public SyncStream {
   };
 
   // Moves what the series received since the last drain into scratch_.
-  // REQUIRES: mu_ held.
-  bool Drain(S* s) {
+  bool Drain(S* s) REQUIRES(mu_) {
     bool had = agg_.Drain(s->cell, scratch_);
     if constexpr (kHasOwnedLane<Agg>) {
       if (Int64OwnedLane* lane = s->cold().lane.get()) {
@@ -320,18 +319,18 @@ class SyncStreamImpl final : public SyncStream {
     }
     // New series: outside any ReadGuard (the insert may synchronise).
     try {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       agg_.Record(FindOrCreateLocked(a)->cell, value);
     } catch (...) {
       // Out of memory: the measurement is dropped rather than thrown.
     }
   }
 
-  bool HasRoomLocked() const {
+  bool HasRoomLocked() const REQUIRES(mu_) {
     return count_ + 1 < static_cast<size_t>(std::max(spec_.cardinality_limit, 1));
   }
 
-  S* FindOrCreateLocked(const CanonicalAttributes& a) {
+  S* FindOrCreateLocked(const CanonicalAttributes& a) REQUIRES(mu_) {
     if (a.size() == 0) {
       if (S* s = empty_.load(std::memory_order_relaxed)) return s;
       if (!HasRoomLocked()) return OverflowLocked();
@@ -349,7 +348,7 @@ class SyncStreamImpl final : public SyncStream {
     return s.release();
   }
 
-  S* OverflowLocked() {
+  S* OverflowLocked() REQUIRES(mu_) {
     if (overflow_ == nullptr) {
       const AttributeView items[] = {{"otel.metric.overflow", true}};
       CanonicalAttributes a{Attributes(items)};
@@ -380,7 +379,7 @@ class SyncStreamImpl final : public SyncStream {
   // Unlinks series that stayed idle, waits out concurrent recorders, then
   // frees them, unless a recorder slipped a measurement in meanwhile: such a
   // series keeps its data and goes back into the table.
-  void ForgetLocked(const std::vector<S*>& stale) {
+  void ForgetLocked(const std::vector<S*>& stale) REQUIRES(mu_) {
     for (S* s : stale) table_.Erase(s);
     SynchronizeReaders();
     for (S* s : stale) {
@@ -407,19 +406,21 @@ class SyncStreamImpl final : public SyncStream {
   Agg agg_;
   const bool filters_;  // spec_.filters_attributes(), read on every record.
   const size_t readers_;
-  mutable std::mutex mu_;  // Guards everything below except empty_ reads.
+  // Guards the series' cold parts and everything below; lookups read table_
+  // (under an epoch guard), empty_ and, once full_ is set, overflow_ without it.
+  mutable Mutex mu_;
   SeriesTable<S> table_;
   std::atomic<S*> empty_{nullptr};
   S* overflow_ = nullptr;
-  std::atomic<bool> full_{false};  // No room left: new sets go to overflow_.
-  size_t count_ = 0;               // Series excluding the overflow series.
-  std::vector<uint64_t> last_collect_ns_;
-  typename Agg::Acc scratch_;
+  std::atomic<bool> full_{false};     // No room left: new sets go to overflow_.
+  size_t count_ GUARDED_BY(mu_) = 0;  // Series excluding the overflow series.
+  std::vector<uint64_t> last_collect_ns_ GUARDED_BY(mu_);
+  typename Agg::Acc scratch_ GUARDED_BY(mu_);
 };
 
 class BoundRecorderImpl final : public BoundRecorder {
  public:
-  explicit BoundRecorderImpl(std::vector<std::unique_ptr<BoundTarget>> targets)
+  explicit BoundRecorderImpl(std::vector<std::unique_ptr<BoundSeries>> targets)
       : targets_(std::move(targets)) {
     if (targets_.size() == 1) {
       int64_sum_cell_ = targets_[0]->int64_sum_cell();
@@ -435,7 +436,7 @@ class BoundRecorderImpl final : public BoundRecorder {
   }
 
  private:
-  std::vector<std::unique_ptr<BoundTarget>> targets_;
+  std::vector<std::unique_ptr<BoundSeries>> targets_;
 };
 
 template <typename Agg>
@@ -446,7 +447,7 @@ std::shared_ptr<SyncStream> Make(StreamSpec spec, Agg agg) {
 }  // namespace
 
 std::shared_ptr<BoundRecorder> MakeBoundRecorder(
-    std::vector<std::unique_ptr<BoundTarget>> targets) {
+    std::vector<std::unique_ptr<BoundSeries>> targets) {
   return std::make_shared<BoundRecorderImpl>(std::move(targets));
 }
 

@@ -26,17 +26,17 @@
 #include <memory>
 #include <vector>
 
+#include "canonical_attributes.h"
 #include "cryptolake/metrics/instruments.h"
 #include "cryptolake/metrics/sdk/metric_data.h"
-#include "packed_attributes.h"
 #include "stream_spec.h"
 
 namespace cryptolake::metrics::internal {
 
 // A bound series of one stream. Destroying it releases the binding.
-class BoundTarget {
+class BoundSeries {
  public:
-  virtual ~BoundTarget() = default;
+  virtual ~BoundSeries() = default;
   virtual void RecordInt64(int64_t value) noexcept = 0;
   virtual void RecordDouble(double value) noexcept = 0;
   // The int64 sum cell when the stream is an int64 Sum, else nullptr.
@@ -67,13 +67,10 @@ class SyncStream : public SyncInstrument, public std::enable_shared_from_this<Sy
                                     const CanonicalAttributes& attributes) noexcept = 0;
   virtual void RecordCanonicalDouble(double value,
                                      const CanonicalAttributes& attributes) noexcept = 0;
-  virtual std::unique_ptr<BoundTarget> BindTarget(const CanonicalAttributes& attributes) = 0;
+  virtual std::unique_ptr<BoundSeries> BindSeries(const CanonicalAttributes& attributes) = 0;
 
   // Appends this stream's metric for `reader` to `out` when it has points.
   virtual void Collect(size_t reader, uint64_t now_ns, std::vector<MetricData>* out) = 0;
-
-  // Series currently stored (including the overflow and empty-set series).
-  virtual size_t series_count() const = 0;
 
   const StreamSpec& spec() const { return spec_; }
 
@@ -83,7 +80,7 @@ class SyncStream : public SyncInstrument, public std::enable_shared_from_this<Sy
 };
 
 // The BoundRecorder of a handle bound through one or more streams.
-std::shared_ptr<BoundRecorder> MakeBoundRecorder(std::vector<std::unique_ptr<BoundTarget>> targets);
+std::shared_ptr<BoundRecorder> MakeBoundRecorder(std::vector<std::unique_ptr<BoundSeries>> targets);
 
 // REQUIRES: spec.aggregation.kind is not kDefault or kDrop.
 std::shared_ptr<SyncStream> MakeSyncStream(const StreamSpec& spec);

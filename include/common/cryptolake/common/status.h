@@ -157,6 +157,6 @@ class [[nodiscard]] Result {
   auto CL_CONCAT_(cl_result_, __LINE__) = (expr);                        \
   if (!CL_CONCAT_(cl_result_, __LINE__).ok())                            \
     return CL_CONCAT_(cl_result_, __LINE__).status();                    \
-  lhs = std::move(CL_CONCAT_(cl_result_, __LINE__)).value()
+  lhs = std::move(CL_CONCAT_(cl_result_, __LINE__)).value()  // NOLINT(bugprone-macro-parentheses): lhs is a declaration
 
 #endif  // CRYPTOLAKE_COMMON_STATUS_H_

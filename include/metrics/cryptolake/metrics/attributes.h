@@ -71,24 +71,38 @@ class AttributeValueView {
   }
 
   Type type() const { return type_; }
-  // REQUIRES: type() is the matching type.
+  // REQUIRES: type() is the matching type. (Arrays: get<std::span<const E>>()
+  // or Visit().)
   bool bool_value() const { return u_.b; }
   int64_t int64_value() const { return u_.i; }
   double double_value() const { return u_.d; }
   std::string_view string_value() const {
     return {static_cast<const char*>(u_.span.data), u_.span.size};
   }
-  std::span<const bool> bool_array() const {
-    return {static_cast<const bool*>(u_.span.data), u_.span.size};
+  // The one switch over Type: calls f(std::type_identity<V>{}) with V the
+  // view type of `type` (bool, int64_t, double, std::string_view, or
+  // std::span<const E> of one of those) and returns what f returns (the
+  // same type for every V).
+  template <typename F>
+  static decltype(auto) VisitType(Type type, F&& f);
+  // Calls f(value) with the value as its view type (see VisitType).
+  template <typename F>
+  decltype(auto) Visit(F&& f) const {
+    return VisitType(
+        type_, [&](auto tag) -> decltype(auto) { return f(get<typename decltype(tag)::type>()); });
   }
-  std::span<const int64_t> int64_array() const {
-    return {static_cast<const int64_t*>(u_.span.data), u_.span.size};
-  }
-  std::span<const double> double_array() const {
-    return {static_cast<const double*>(u_.span.data), u_.span.size};
-  }
-  std::span<const std::string_view> string_array() const {
-    return {static_cast<const std::string_view*>(u_.span.data), u_.span.size};
+  // The value as view type V. REQUIRES: V is the view type of type().
+  template <typename V>
+  V get() const {
+    if constexpr (std::is_same_v<V, bool>) {
+      return u_.b;
+    } else if constexpr (std::is_same_v<V, int64_t>) {
+      return u_.i;
+    } else if constexpr (std::is_same_v<V, double>) {
+      return u_.d;
+    } else {
+      return V(static_cast<const typename V::value_type*>(u_.span.data), u_.span.size);
+    }
   }
 
   // Copies the value into the owned representation.
@@ -113,6 +127,29 @@ class AttributeValueView {
     } span;
   } u_;
 };
+
+template <typename F>
+decltype(auto) AttributeValueView::VisitType(Type type, F&& f) {
+  switch (type) {
+    case Type::kBool:
+      return f(std::type_identity<bool>{});
+    case Type::kInt64:
+      return f(std::type_identity<int64_t>{});
+    case Type::kDouble:
+      return f(std::type_identity<double>{});
+    case Type::kString:
+      return f(std::type_identity<std::string_view>{});
+    case Type::kBoolArray:
+      return f(std::type_identity<std::span<const bool>>{});
+    case Type::kInt64Array:
+      return f(std::type_identity<std::span<const int64_t>>{});
+    case Type::kDoubleArray:
+      return f(std::type_identity<std::span<const double>>{});
+    case Type::kStringArray:
+      return f(std::type_identity<std::span<const std::string_view>>{});
+  }
+  return f(std::type_identity<bool>{});  // Not reached: every Type is handled above.
+}
 
 // One borrowed key/value pair.
 struct AttributeView {

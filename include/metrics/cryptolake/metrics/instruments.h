@@ -122,7 +122,8 @@ struct alignas(128) Int64OwnedLane {
 // thread owns the lane.
 bool ClaimOwnedLane(Int64OwnedLane& lane) noexcept;
 
-// SDK side of a bound handle.
+// SDK side of a bound handle: records into the bound series of every stream
+// of the instrument (one BoundSeries per stream in the SDK).
 class BoundRecorder {
  public:
   virtual ~BoundRecorder() = default;
@@ -150,10 +151,11 @@ class SyncInstrument {
   virtual std::shared_ptr<BoundRecorder> Bind(Attributes attributes) = 0;
 };
 
-// SDK side of an asynchronous instrument.
-class ObservableInstrument {
+// SDK side of an asynchronous instrument (the handles are
+// ObservableInstrument<T> and its subclasses).
+class AsyncInstrument {
  public:
-  virtual ~ObservableInstrument() = default;
+  virtual ~AsyncInstrument() = default;
   virtual CallbackId AddInt64Callback(ObservableCallback<int64_t> callback) = 0;
   virtual CallbackId AddDoubleCallback(ObservableCallback<double> callback) = 0;
   // Returns false when `id` is not registered on this instrument.
@@ -175,7 +177,8 @@ inline void RecordBound(BoundRecorder& impl, T value) noexcept {
     if (Int64OwnedLane* lane = impl.int64_owned_lane()) {
       const uintptr_t owner = lane->owner.load(std::memory_order_relaxed);
       // tl_owner_token is 0 or this thread's token; owner is never 0.
-      if (owner == tl_owner_token) [[likely]] {
+      // The first two branches are not merged: the likely path is one compare.
+      if (owner == tl_owner_token) [[likely]] {  // NOLINT(bugprone-branch-clone)
         lane->AddOwned(value);
       } else if (owner == Int64OwnedLane::kUnowned && ClaimOwnedLane(*lane)) {
         lane->AddOwned(value);
@@ -328,7 +331,7 @@ class ObservableInstrument {
 
  public:
   ObservableInstrument() = default;
-  ObservableInstrument(std::shared_ptr<internal::ObservableInstrument> impl,
+  ObservableInstrument(std::shared_ptr<internal::AsyncInstrument> impl,
                        CallbackId creation_callback_id)
       : impl_(std::move(impl)), creation_callback_id_(creation_callback_id) {}
 
@@ -352,7 +355,7 @@ class ObservableInstrument {
   CallbackId creation_callback_id() const { return creation_callback_id_; }
 
  private:
-  std::shared_ptr<internal::ObservableInstrument> impl_;
+  std::shared_ptr<internal::AsyncInstrument> impl_;
   CallbackId creation_callback_id_ = 0;
 };
 

@@ -130,7 +130,7 @@ class Meter {
   // Implemented by the SDK. Return nullptr for a no-op instrument.
   virtual std::shared_ptr<internal::SyncInstrument> CreateSyncInstrument(
       const InstrumentDescriptor& descriptor) = 0;
-  virtual std::shared_ptr<internal::ObservableInstrument> CreateObservableInstrument(
+  virtual std::shared_ptr<internal::AsyncInstrument> CreateAsyncInstrument(
       const InstrumentDescriptor& descriptor) = 0;
 
  private:
@@ -145,7 +145,7 @@ class Meter {
                     ObservableCallback<T> callback) {
     constexpr InstrumentValueType kType =
         std::is_same_v<T, int64_t> ? InstrumentValueType::kInt64 : InstrumentValueType::kDouble;
-    auto impl = CreateObservableInstrument(
+    auto impl = CreateAsyncInstrument(
         InstrumentDescriptor{std::string(name), kind, kType, std::move(options)});
     Handle handle(impl, 0);
     CallbackId id = handle.AddCallback(std::move(callback));

@@ -18,9 +18,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 
 #include "cryptolake/common/status.h"
+#include "cryptolake/common/thread_annotations.h"
 #include "cryptolake/metrics/instrument_kind.h"
 #include "cryptolake/metrics/sdk/metric_data.h"
 #include "cryptolake/metrics/sdk/metric_exporter.h"
@@ -66,11 +66,11 @@ class MetricReader {
   friend class internal::MeterProviderCore;
   friend class SdkMeterProvider;
   // Called once by the provider. Returns false if already attached.
-  bool Attach(std::weak_ptr<internal::MeterProviderCore> core, size_t index);
+  bool Attach(std::weak_ptr<internal::MeterProviderCore> core, size_t index) EXCLUDES(attach_mu_);
 
-  std::mutex attach_mu_;
-  std::weak_ptr<internal::MeterProviderCore> core_;
-  size_t index_ = 0;
+  Mutex attach_mu_;
+  std::weak_ptr<internal::MeterProviderCore> core_ GUARDED_BY(attach_mu_);
+  size_t index_ GUARDED_BY(attach_mu_) = 0;
   std::atomic<bool> attached_{false};
   std::atomic<bool> shutdown_{false};
 };
