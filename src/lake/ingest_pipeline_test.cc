@@ -20,34 +20,17 @@
 #include "cryptolake/parquet/file_reader.h"
 #include "cryptolake/storage/fault_injecting_object_store.h"
 #include "cryptolake/storage/object_store.h"
+#include "lake_test_util.h"
 
 namespace cryptolake::lake {
 namespace {
+
+using namespace test_util;  // NOLINT(google-build-using-namespace)
 
 namespace fs = std::filesystem;
 using archive::ArchiveFile;
 using archive::Market;
 using archive::Period;
-
-fs::path MakeTempDir(const char* name) {
-  std::string tmpl = (fs::path(testing::TempDir()) / (std::string(name) + "-XXXXXX")).string();
-  EXPECT_NE(mkdtemp(tmpl.data()), nullptr);
-  return tmpl;
-}
-
-void WriteFile(const fs::path& p, std::string_view bytes) {
-  fs::create_directories(p.parent_path());
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-// Publishes `csv` as archive file `f` under `dir` (zip + correct .CHECKSUM).
-void Publish(const fs::path& dir, const ArchiveFile& f, std::string_view csv) {
-  std::string name = f.ZipName();
-  std::string zip = archive::WriteSingleMemberZip(name.substr(0, name.size() - 4) + ".csv", csv, 6);
-  WriteFile(dir / f.ZipPath(), zip);
-  WriteFile(dir / f.ChecksumPath(), archive::Sha256Hex(zip) + "  " + name + "\n");
-}
 
 // Whole lake content, for "nothing changed" comparisons.
 std::map<std::string, std::string> Snapshot(storage::ObjectStore& store) {

@@ -16,9 +16,12 @@
 #include "cryptolake/lake/silver_converter.h"
 #include "cryptolake/parquet/file_reader.h"
 #include "cryptolake/storage/object_store.h"
+#include "lake_test_util.h"
 
 namespace cryptolake::lake {
 namespace {
+
+using namespace test_util;  // NOLINT(google-build-using-namespace)
 
 namespace fs = std::filesystem;
 using archive::ArchiveFile;
@@ -70,27 +73,6 @@ std::string EohCsv() {
   csv += EohRow("2023-10-23", "1", "BTC-231027-33000-C", "C", "231027-33000",
                 ",,,,,,1271,1291,2,1.5,,0.48,1282,0.4705,0.5615,0.00011,18.26,-52.6,120.3,3905100");
   return csv;
-}
-
-int Col(const parquet::ColumnBatch& b, std::string_view name) {
-  int c = b.schema().FindColumn(name);
-  EXPECT_GE(c, 0) << name;
-  return c;
-}
-
-Result<SilverConversion> Convert(const ArchiveFile& f, std::string_view csv,
-                                 BadRowPolicy policy = BadRowPolicy::kFail) {
-  ConvertOptions o;
-  o.on_bad_rows = policy;
-  return ConvertCsvToSilver(f, "test.csv", csv, o);
-}
-
-std::string FailMessage(const ArchiveFile& f, std::string_view csv) {
-  auto r = Convert(f, csv);
-  EXPECT_FALSE(r.ok());
-  if (r.ok()) return "";
-  EXPECT_TRUE(r.status().IsCorruption()) << r.status().ToString();
-  return r.status().message();
 }
 
 // ------------------------------------------------------------------ table --
@@ -306,26 +288,6 @@ TEST(OptionMarketTest, EohSummaryRowsOfAnotherDayStayInTheFilesObject) {
 }
 
 // ----------------------------------------------------------------- pipeline --
-
-fs::path MakeTempDir(const char* name) {
-  std::string tmpl = (fs::path(testing::TempDir()) / (std::string(name) + "-XXXXXX")).string();
-  EXPECT_NE(mkdtemp(tmpl.data()), nullptr);
-  return tmpl;
-}
-
-void WriteFile(const fs::path& p, std::string_view bytes) {
-  fs::create_directories(p.parent_path());
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-// Publishes `csv` as archive file `f` under `dir`: a one-member zip and its .CHECKSUM.
-void Publish(const fs::path& dir, const ArchiveFile& f, std::string_view csv) {
-  std::string name = f.ZipName();
-  std::string zip = archive::WriteSingleMemberZip(name.substr(0, name.size() - 4) + ".csv", csv, 6);
-  WriteFile(dir / f.ZipPath(), zip);
-  WriteFile(dir / f.ChecksumPath(), archive::Sha256Hex(zip) + "  " + name + "\n");
-}
 
 IngestOptions OptionIngest(const fs::path& src, storage::ObjectStore* lake, const ArchiveFile& f) {
   IngestOptions o;

@@ -4,8 +4,12 @@
 
 #include <string>
 
+#include "lake_test_util.h"
+
 namespace cryptolake::lake {
 namespace {
+
+using namespace test_util;  // NOLINT(google-build-using-namespace)
 
 using archive::ArchiveFile;
 using archive::Market;
@@ -35,28 +39,6 @@ constexpr char kUmRow1[] =
 constexpr char kUmRow2[] =
     "1662336060000,19996.70,20001.50,19985.90,19986.00,701.730,1662336119999,14032573.48430,3690,"
     "368.935,7378310.41410,0\n";
-
-int Col(const parquet::ColumnBatch& b, std::string_view name) {
-  int c = b.schema().FindColumn(name);
-  EXPECT_GE(c, 0) << name;
-  return c;
-}
-
-Result<SilverConversion> Convert(const ArchiveFile& f, std::string_view csv,
-                                 BadRowPolicy policy = BadRowPolicy::kFail) {
-  ConvertOptions o;
-  o.on_bad_rows = policy;
-  return ConvertCsvToSilver(f, "test.csv", csv, o);
-}
-
-// Runs a kFail conversion that must fail and returns its message.
-std::string FailMessage(const ArchiveFile& f, std::string_view csv) {
-  auto r = Convert(f, csv);
-  EXPECT_FALSE(r.ok());
-  if (r.ok()) return "";
-  EXPECT_TRUE(r.status().IsCorruption()) << r.status().ToString();
-  return r.status().message();
-}
 
 TEST(SilverConverterTest, UsdMKlinesWithHeader) {
   auto r = Convert(kUmKlines, std::string(kKlinesHeader) + kUmRow1 + kUmRow2);
