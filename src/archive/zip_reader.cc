@@ -229,36 +229,16 @@ Status Extract(std::string_view zip, Alloc alloc, std::string* name, uint32_t* c
   return Status::OK();
 }
 
-// std::string zero-fills on resize; the InflateBuffer overload avoids that.
-char* ResizeString(std::string* out, size_t n) {
-  out->resize(n);
-  return out->data();
-}
-
 }  // namespace
-
-Status ExtractSingleMemberInto(std::string_view zip_bytes, std::string* out, std::string* name) {
-  return Extract(
-      zip_bytes, [out](size_t n, Status*) { return ResizeString(out, n); }, name, nullptr);
-}
-
-Status ExtractSingleMemberInto(std::string_view zip_bytes, InflateBuffer* out, std::string* name) {
-  return Extract(
-      zip_bytes,
-      [out](size_t n, Status* st) -> char* {
-        *st = out->Resize(n);
-        if (!st->ok()) return nullptr;
-        // A zero-size member may leave data() null; hand the inflater a valid pointer.
-        static char empty_member[1];
-        return out->data() != nullptr ? out->data() : empty_member;
-      },
-      name, nullptr);
-}
 
 Result<ZipMember> ExtractSingleMember(std::string_view zip_bytes) {
   ZipMember member;
   CL_RETURN_IF_ERROR(Extract(
-      zip_bytes, [&member](size_t n, Status*) { return ResizeString(&member.data, n); },
+      zip_bytes,
+      [&member](size_t n, Status*) {
+        member.data.resize(n);
+        return member.data.data();
+      },
       &member.name, &member.crc32));
   return member;
 }

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "archive_test_util.h"
+#include "cryptolake/archive/inflate_buffer.h"
 #include "cryptolake/archive/zip_member_stream.h"
 
 namespace cryptolake::archive {
@@ -64,47 +65,22 @@ TEST(ZipReaderTest, RoundTripsStoredAndDeflatedAtEveryLevel) {
   EXPECT_EQ(empty->data, "");
 }
 
-TEST(ZipReaderTest, ExtractIntoReusesTheBuffer) {
-  std::string out = "previous contents that are longer than the new member";
-  std::string name;
-  ASSERT_TRUE(ExtractSingleMemberInto(WriteSingleMemberZip("a.csv", "1,2\n", 6), &out, &name).ok());
-  EXPECT_EQ(out, "1,2\n");
-  EXPECT_EQ(name, "a.csv");
-}
-
-TEST(ZipReaderTest, ExtractIntoInflateBufferMatchesAndReusesItsPages) {
+TEST(InflateBufferTest, ReserveKeepsSizeAndBytesAndLaterResizesReuseTheMapping) {
   InflateBuffer buffer;
-  std::string name;
-  // Large enough for the huge-page aligned mapping, then smaller members that
-  // fit in the same mapping, stored and deflated, and an empty one.
-  const std::string big = SampleCsv(200'000);
-  ASSERT_GT(big.size(), size_t{4} << 20);
-  ASSERT_TRUE(
-      ExtractSingleMemberInto(WriteSingleMemberZip("big.csv", big, 1), &buffer, &name).ok());
-  EXPECT_EQ(name, "big.csv");
-  EXPECT_EQ(buffer.view(), big);
+  ASSERT_TRUE(buffer.Resize(3).ok());
+  std::memcpy(buffer.data(), "abc", 3);
+  ASSERT_TRUE(buffer.Reserve(size_t{5} << 20).ok());
+  EXPECT_EQ(buffer.view(), "abc");
+  EXPECT_GE(buffer.capacity(), size_t{5} << 20);
   const char* mapped = buffer.data();
   const size_t capacity = buffer.capacity();
-  for (int level : {0, 6}) {
-    const std::string small = SampleCsv(100 + level);
-    ASSERT_TRUE(
-        ExtractSingleMemberInto(WriteSingleMemberZip("s.csv", small, level), &buffer, &name).ok());
-    EXPECT_EQ(buffer.view(), small) << level;
-    EXPECT_EQ(buffer.data(), mapped);
-    EXPECT_EQ(buffer.capacity(), capacity);
-  }
-  ASSERT_TRUE(ExtractSingleMemberInto(WriteSingleMemberZip("e.csv", "", 6), &buffer, &name).ok());
-  EXPECT_EQ(buffer.view(), "");
-  // Errors come out as with the std::string overload.
-  std::string zip = WriteSingleMemberZip("a.csv", SampleCsv(50), 6);
-  Poke32(&zip, LayoutOf(zip).cd + 16, 0x12345678);  // wrong CRC in the central directory
-  Status st = ExtractSingleMemberInto(zip, &buffer, &name);
-  ASSERT_TRUE(st.IsCorruption()) << st.ToString();
-  EXPECT_NE(st.message().find("CRC-32 mismatch"), std::string::npos) << st.message();
-  // A fresh buffer holding a zero-size member is valid too.
-  InflateBuffer fresh;
-  ASSERT_TRUE(ExtractSingleMemberInto(WriteSingleMemberZip("e.csv", "", 0), &fresh).ok());
-  EXPECT_EQ(fresh.size(), 0u);
+  ASSERT_TRUE(buffer.Resize(size_t{4} << 20).ok());  // within the reservation: no new mapping
+  EXPECT_EQ(buffer.data(), mapped);
+  EXPECT_EQ(buffer.capacity(), capacity);
+  EXPECT_EQ(std::string_view(buffer.data(), 3), "abc");
+  ASSERT_TRUE(buffer.Reserve(16).ok());  // smaller than the capacity: nothing changes
+  EXPECT_EQ(buffer.data(), mapped);
+  EXPECT_EQ(buffer.size(), size_t{4} << 20);
 }
 
 TEST(InflateBufferTest, ResizeKeepsThePrefixAndMovesOwnMemory) {

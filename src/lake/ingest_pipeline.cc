@@ -215,18 +215,18 @@ class FileIngest {
     convert_options.on_bad_rows = ctx_.options.on_bad_rows;
     convert_options.rows_per_row_group = ctx_.options.rows_per_row_group;
     const internal::ZipSpool* spool = spool_.get();
-    archive::ZipReadAt read_zip = [spool](uint64_t offset, uint64_t length, std::string* out) {
-      return spool->ReadAt(offset, length, out);
-    };
-    Result<archive::ZipMemberLocation> member =
-        archive::LocateSingleMemberAt(spool->size(), read_zip);
-    const parquet::WriterOptions writer_options = ParquetOptionsFor(
-        ctx_.options, ZipPath(), r_.sha256, member.ok() ? member->name : std::string());
+    Result<std::unique_ptr<archive::ZipMemberStream>> member = archive::ZipMemberStream::OpenAt(
+        spool->size(), [spool](uint64_t offset, uint64_t length, std::string* out) {
+          return spool->ReadAt(offset, length, out);
+        });
+    if (!member.ok()) return member.status().WithContext(ZipPath());
+    const parquet::WriterOptions writer_options =
+        ParquetOptionsFor(ctx_.options, ZipPath(), r_.sha256, (*member)->name());
     SilverSinks sinks;
     sinks.parquet = silver_writer_.get();
     sinks.rejects = rejects_writer_.get();
-    Result<ConversionStats> stats = ConvertZipToSilver(
-        file_, spool->size(), read_zip, convert_options, writer_options, threads_, sinks);
+    Result<ConversionStats> stats =
+        ConvertZipToSilver(file_, **member, convert_options, writer_options, threads_, sinks);
     if (!stats.ok()) return stats.status().WithContext(ZipPath());
     r_.csv_bytes = stats->csv_bytes;
     r_.rows = stats->rows_out;

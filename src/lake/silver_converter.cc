@@ -15,11 +15,11 @@
 #include <utility>
 #include <vector>
 
+#include "chunk_converter.h"
 #include "cryptolake/archive/inflate_buffer.h"
 #include "cryptolake/archive/zip_member_stream.h"
 #include "cryptolake/lake/csv_scanner.h"
 #include "cryptolake/lake/partition.h"
-#include "chunk_converter.h"
 #include "silver_plan.h"
 
 namespace cryptolake::lake {
@@ -319,39 +319,15 @@ Result<ConversionStats> ConvertStream(const archive::ArchiveFile& file, std::str
 
 }  // namespace
 
-namespace {
-Result<ConversionStats> ConvertMember(const archive::ArchiveFile& file,
-                                      std::unique_ptr<archive::ZipMemberStream> member,
-                                      const ConvertOptions& options,
-                                      const parquet::WriterOptions& writer_options, int threads,
-                                      const SilverSinks& sinks) {
-  archive::ZipMemberStream* m = member.get();
-  std::string name = m->name();
+Result<ConversionStats> ConvertZipToSilver(const archive::ArchiveFile& file,
+                                           archive::ZipMemberStream& member,
+                                           const ConvertOptions& options,
+                                           const parquet::WriterOptions& writer_options,
+                                           int threads, const SilverSinks& sinks) {
+  if (sinks.parquet == nullptr) return Status::InvalidArgument("SilverSinks.parquet is not set");
   return ConvertStream(
-      file, std::move(name), [m](char* dst, size_t n) { return m->Read(dst, n); }, options,
+      file, member.name(), [&member](char* dst, size_t n) { return member.Read(dst, n); }, options,
       writer_options, threads, sinks, nullptr);
-}
-}  // namespace
-
-Result<ConversionStats> ConvertZipToSilver(const archive::ArchiveFile& file, std::string_view zip,
-                                           const ConvertOptions& options,
-                                           const parquet::WriterOptions& writer_options,
-                                           int threads, const SilverSinks& sinks) {
-  if (sinks.parquet == nullptr) return Status::InvalidArgument("SilverSinks.parquet is not set");
-  CL_ASSIGN_OR_RETURN(std::unique_ptr<archive::ZipMemberStream> member,
-                      archive::ZipMemberStream::Open(zip));
-  return ConvertMember(file, std::move(member), options, writer_options, threads, sinks);
-}
-
-Result<ConversionStats> ConvertZipToSilver(const archive::ArchiveFile& file, uint64_t zip_size,
-                                           archive::ZipReadAt read_zip,
-                                           const ConvertOptions& options,
-                                           const parquet::WriterOptions& writer_options,
-                                           int threads, const SilverSinks& sinks) {
-  if (sinks.parquet == nullptr) return Status::InvalidArgument("SilverSinks.parquet is not set");
-  CL_ASSIGN_OR_RETURN(std::unique_ptr<archive::ZipMemberStream> member,
-                      archive::ZipMemberStream::OpenAt(zip_size, std::move(read_zip)));
-  return ConvertMember(file, std::move(member), options, writer_options, threads, sinks);
 }
 
 Result<SilverConversion> ConvertCsvToSilver(const archive::ArchiveFile& file,

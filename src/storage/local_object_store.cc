@@ -5,7 +5,7 @@
 // root, so on the same filesystem and the rename is atomic), the file is
 // fsynced before the rename so the new name never points at unwritten data
 // after a crash, and the key's directory is fsynced after it so the rename
-// itself survives a crash. BeginPut() and NewWriter() do the same in steps.
+// itself survives a crash. NewWriter() does the same in steps.
 //
 // Temp files never sit beside the objects, so no reader globbing the lake
 // ever sees one. A killed process leaves its run directory behind; the run's
@@ -421,39 +421,6 @@ class LocalObjectStore final : public ObjectStore {
     return FinishTemp(t, publish);
   }
 
-  class LocalPendingPut final : public PendingPut {
-   public:
-    explicit LocalPendingPut(TempFile t) : t_(std::move(t)) {}
-    ~LocalPendingPut() override {
-      if (t_.fd >= 0) {
-        ::close(t_.fd);
-        ::unlink(t_.temp.c_str());
-      }
-    }
-    Status Publish() override {
-      if (t_.fd < 0) return Status::FailedPrecondition("PendingPut::Publish called twice");
-      Status st = FinishTemp(t_, /*publish=*/true);
-      t_.fd = -1;  // FinishTemp closed it (and removed the temp file on failure)
-      return st;
-    }
-
-   private:
-    TempFile t_;
-  };
-
- public:
-  Result<std::unique_ptr<PendingPut>> BeginPut(std::string_view key,
-                                               std::string_view data) override {
-    TempFile t;
-    CL_RETURN_IF_ERROR(WriteTemp(key, data, &t));
-    // Start writing the dirty pages back now; Publish()'s fsync then mostly
-    // waits for nothing. Only a hint: fsync in Publish() is what makes the
-    // data durable, so an error here is not an error of the Put.
-    ::sync_file_range(t.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-    return std::unique_ptr<PendingPut>(std::make_unique<LocalPendingPut>(std::move(t)));
-  }
-
- private:
   friend class LocalObjectWriter;
   const fs::path root_;
   RunDirectory run_;
@@ -477,7 +444,8 @@ class LocalObjectWriter final : public ObjectWriter {
     status_ = WriteAll(t_.fd, data, t_.temp);
     bytes_ += data.size();
     if (bytes_ - synced_ >= kWriteBackBytes) {
-      // Only a hint (see BeginPut); Publish()'s fsync is what makes it durable.
+      // Only a hint: Publish()'s fsync is what makes the data durable, so an
+      // error here is not an error of the write.
       ::sync_file_range(t_.fd, static_cast<off_t>(synced_), static_cast<off_t>(bytes_ - synced_),
                         SYNC_FILE_RANGE_WRITE);
       synced_ = bytes_;

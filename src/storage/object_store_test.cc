@@ -147,18 +147,20 @@ TEST_P(ObjectStoreContractTest, ConcurrentPutsAndReadsNeverSeePartialObjects) {
   for (auto& t : threads) t.join();
 }
 
-TEST_P(ObjectStoreContractTest, BeginPutPublishesOnlyOnPublish) {
+TEST_P(ObjectStoreContractTest, WriterPublishesOnlyOnPublish) {
   ASSERT_TRUE(store_->Put("b/obj", "old").ok());
-  std::string data = "new bytes";
-  auto pending = store_->BeginPut("b/obj", data);
-  ASSERT_TRUE(pending.ok()) << pending.status().ToString();
-  data.assign("clobbered");  // the data may be freed once BeginPut returns
+  auto writer = store_->NewWriter("b/obj");
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_TRUE((*writer)->Append("new ").ok());
+  ASSERT_TRUE((*writer)->Append("bytes").ok());
+  EXPECT_EQ((*writer)->bytes_appended(), 9u);
   EXPECT_EQ(store_->Get("b/obj").value(), "old");
-  auto fresh = store_->BeginPut("b/fresh", "x");
+  auto fresh = store_->NewWriter("b/fresh");
   ASSERT_TRUE(fresh.ok());
+  ASSERT_TRUE((*fresh)->Append("x").ok());
   EXPECT_FALSE(store_->Exists("b/fresh").value());
   ASSERT_EQ(store_->List("b/")->size(), 1u);  // no in-flight write is listed
-  ASSERT_TRUE((*pending)->Publish().ok());
+  ASSERT_TRUE((*writer)->Publish().ok());
   EXPECT_EQ(store_->Get("b/obj").value(), "new bytes");
   // Dropped without Publish(): nothing stored, nothing listed.
   fresh->reset();
@@ -167,7 +169,7 @@ TEST_P(ObjectStoreContractTest, BeginPutPublishesOnlyOnPublish) {
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 1u);
   EXPECT_EQ((*list)[0].key, "b/obj");
-  EXPECT_TRUE(store_->BeginPut("../escape", "x").status().IsInvalidArgument());
+  EXPECT_TRUE(store_->NewWriter("../escape").status().IsInvalidArgument());
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -193,17 +195,19 @@ TEST(LocalObjectStoreTest, DescribesItsAbsoluteRootAndWritesPlainFiles) {
   fs::remove_all(dir);
 }
 
-TEST(LocalObjectStoreTest, BeginPutLeavesNoTempFileWhetherPublishedOrDropped) {
+TEST(LocalObjectStoreTest, WriterLeavesNoTempFileWhetherPublishedOrDropped) {
   fs::path dir = MakeTempDir();
   auto store = NewLocalObjectStore(dir / "lake");
-  auto published = store->BeginPut("d/kept", "kept bytes");
-  auto dropped = store->BeginPut("d/dropped", "dropped bytes");
+  auto published = store->NewWriter("d/kept");
+  auto dropped = store->NewWriter("d/dropped");
   ASSERT_TRUE(published.ok() && dropped.ok());
+  ASSERT_TRUE((*published)->Append("kept bytes").ok());
+  ASSERT_TRUE((*dropped)->Append("dropped bytes").ok());
   size_t files = 0;
   for (const auto& e : fs::recursive_directory_iterator(dir / "lake/.cltmp-runs")) {
     files += e.is_regular_file() && e.path().extension() != ".lock";
   }
-  EXPECT_EQ(files, 2u);  // the two temp files, written at BeginPut, in the store's run directory
+  EXPECT_EQ(files, 2u);  // the two temp files, in the store's run directory
   EXPECT_FALSE(fs::exists(dir / "lake/d/kept"));
   ASSERT_TRUE((*published)->Publish().ok());
   EXPECT_TRUE((*published)->Publish().IsFailedPrecondition());
@@ -217,13 +221,14 @@ TEST(LocalObjectStoreTest, BeginPutLeavesNoTempFileWhetherPublishedOrDropped) {
   fs::remove_all(dir);
 }
 
-TEST(FaultInjectingObjectStoreTest, BeginPutFaultsAtPublishLikePut) {
+TEST(FaultInjectingObjectStoreTest, WriterFaultsAtPublishLikePut) {
   auto base = NewMemoryObjectStore();
   FaultInjectingObjectStore faulty(base.get());
   faulty.FailNth(FaultInjectingObjectStore::Op::kPut, 1);
-  auto pending = faulty.BeginPut("k", "v");
-  ASSERT_TRUE(pending.ok());
-  EXPECT_FALSE((*pending)->Publish().ok());
+  auto writer = faulty.NewWriter("k");
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append("v").ok());
+  EXPECT_FALSE((*writer)->Publish().ok());
   EXPECT_FALSE(base->Exists("k").value());
 }
 
@@ -345,24 +350,6 @@ TEST(LocalObjectStoreTest, RemoveAbandonedWritesRemovesOnlyDeadRuns) {
   for (const auto& e : fs::directory_iterator(runs)) left += !e.path().empty();
   EXPECT_EQ(left, 0u);
   fs::remove_all(dir);
-}
-
-TEST_P(ObjectStoreContractTest, WriterPublishesOnlyOnPublish) {
-  auto w = store_->NewWriter("w/obj");
-  ASSERT_TRUE(w.ok()) << w.status().ToString();
-  ASSERT_TRUE((*w)->Append("hello ").ok());
-  ASSERT_TRUE((*w)->Append("world").ok());
-  EXPECT_EQ((*w)->bytes_appended(), 11u);
-  EXPECT_FALSE(*store_->Exists("w/obj"));
-  EXPECT_TRUE(store_->List("w/")->empty());
-  ASSERT_TRUE((*w)->Publish().ok());
-  EXPECT_EQ(*store_->Get("w/obj"), "hello world");
-  auto dropped = store_->NewWriter("w/dropped");
-  ASSERT_TRUE(dropped.ok());
-  ASSERT_TRUE((*dropped)->Append("x").ok());
-  dropped->reset();
-  EXPECT_FALSE(*store_->Exists("w/dropped"));
-  EXPECT_TRUE(store_->NewWriter("../escape").status().IsInvalidArgument());
 }
 
 }  // namespace cryptolake::storage

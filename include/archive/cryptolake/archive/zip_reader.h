@@ -18,7 +18,6 @@
 #include <string>
 #include <string_view>
 
-#include "cryptolake/archive/inflate_buffer.h"
 #include "cryptolake/common/status.h"
 
 namespace cryptolake::archive {
@@ -53,16 +52,6 @@ Result<ZipMemberLocation> LocateSingleMemberAt(uint64_t zip_size, const ZipReadA
 
 // Extracts the single member of `zip_bytes`.
 Result<ZipMember> ExtractSingleMember(std::string_view zip_bytes);
-
-// Same, reusing `out`'s capacity for the data (the member's name goes to
-// *name when non-null). On error *out is left unspecified.
-Status ExtractSingleMemberInto(std::string_view zip_bytes, std::string* out,
-                               std::string* name = nullptr);
-// Same, into an InflateBuffer: no zero-filling of the member's bytes before
-// inflating, and the buffer's pages are reused when it is already big enough.
-// On error out->size() is unspecified.
-Status ExtractSingleMemberInto(std::string_view zip_bytes, InflateBuffer* out,
-                               std::string* name = nullptr);
 
 // A zip holding `data` as member `member_name`. level 0 stores it; 1..12 are
 // libdeflate compression levels (6 is a good default). Timestamps are fixed

@@ -42,7 +42,7 @@
 #include <vector>
 
 #include "cryptolake/archive/archive_file.h"
-#include "cryptolake/archive/zip_reader.h"
+#include "cryptolake/archive/zip_member_stream.h"
 #include "cryptolake/common/byte_sink.h"
 #include "cryptolake/common/status.h"
 #include "cryptolake/lake/data_type_schema.h"
@@ -94,20 +94,14 @@ struct SilverSinks {
   ByteSink* rejects = nullptr;
 };
 
-// Inflates the single CSV member of `zip` and converts it (see above) into
-// one Parquet file written to sinks.parquet with `writer_options` (whose
-// row_group_rows is not used: options.rows_per_row_group decides). On error
-// the sinks hold partial output that the caller must discard.
-// Errors: InvalidArgument for an unknown data type or unsafe partition names;
-// Corruption for a damaged zip or bad content.
-Result<ConversionStats> ConvertZipToSilver(const archive::ArchiveFile& file, std::string_view zip,
-                                           const ConvertOptions& options,
-                                           const parquet::WriterOptions& writer_options,
-                                           int threads, const SilverSinks& sinks);
-// The same for a zip that is not in memory (a spool file): its bytes are read
-// through `read_zip` a block at a time.
-Result<ConversionStats> ConvertZipToSilver(const archive::ArchiveFile& file, uint64_t zip_size,
-                                           archive::ZipReadAt read_zip,
+// Inflates the zip member `member` (opened by the caller, from memory or from a spool file) and
+// converts it (see above) into one Parquet file written to sinks.parquet with `writer_options`
+// (whose row_group_rows is not used: options.rows_per_row_group decides). On error the sinks hold
+// partial output that the caller must discard.
+// Errors: InvalidArgument for an unknown data type or unsafe partition names; Corruption for a
+// damaged zip or bad content.
+Result<ConversionStats> ConvertZipToSilver(const archive::ArchiveFile& file,
+                                           archive::ZipMemberStream& member,
                                            const ConvertOptions& options,
                                            const parquet::WriterOptions& writer_options,
                                            int threads, const SilverSinks& sinks);

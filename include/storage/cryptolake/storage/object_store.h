@@ -38,17 +38,6 @@ struct ObjectInfo {
   friend bool operator==(const ObjectInfo&, const ObjectInfo&) = default;
 };
 
-// A Put whose publication is deferred: see ObjectStore::BeginPut().
-class PendingPut {
- public:
-  // Destroyed without a successful Publish(): the object is not stored and
-  // nothing of it stays visible (the local store removes its temp file).
-  virtual ~PendingPut() = default;
-  // Completes the Put: afterwards the object is visible and exactly as
-  // durable as after ObjectStore::Put(). REQUIRES: called at most once.
-  virtual Status Publish() = 0;
-};
-
 // An object written piece by piece and published atomically: readers and
 // List() see nothing of it until Publish() returns OK, then the whole object
 // (replacing any previous one under the key). Destroyed without a successful
@@ -71,18 +60,6 @@ class ObjectStore {
   // Local: writes a temp file in the same directory, fsyncs it, renames it
   // over the key and fsyncs the directory.
   virtual Status Put(std::string_view key, std::string_view data) = 0;
-
-  // Starts a Put of `data` under `key` whose publication waits for the
-  // returned PendingPut's Publish(), so the caller can do other work while the
-  // store makes the bytes durable; until then readers see the previous object
-  // (or none). `data` may be freed once BeginPut returns.
-  // Default: keeps a copy of `data` and calls Put() in Publish().
-  // Local: writes the temp file now and starts its write-back to disk
-  // (sync_file_range), so the fsync in Publish() usually finds the data
-  // already written; Publish() then fsyncs, renames and fsyncs the directory
-  // like Put().
-  // REQUIRES: the store outlives the PendingPut.
-  virtual Result<std::unique_ptr<PendingPut>> BeginPut(std::string_view key, std::string_view data);
 
   // Starts a streamed object under `key` (see ObjectWriter).
   // Default: collects the bytes in memory and Put()s them in Publish().
