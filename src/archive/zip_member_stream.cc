@@ -56,17 +56,18 @@ Result<std::unique_ptr<ZipMemberStream>> ZipMemberStream::OpenAt(uint64_t zip_si
   return s;
 }
 
-Result<size_t> ZipMemberStream::ReadCompressed(char* dst, size_t capacity) {
-  const uint64_t n = std::min<uint64_t>(capacity, compressed_size_ - compressed_read_);
-  if (n == 0) return size_t{0};
-  std::string block;
-  CL_RETURN_IF_ERROR(read_at_(data_offset_ + compressed_read_, n, &block));
-  if (block.size() != n) {
+Status ZipMemberStream::ReadCompressed(size_t max, std::string* block) {
+  const uint64_t n = std::min<uint64_t>(max, compressed_size_ - compressed_read_);
+  if (n == 0) {
+    block->clear();
+    return Status::OK();
+  }
+  CL_RETURN_IF_ERROR(read_at_(data_offset_ + compressed_read_, n, block));
+  if (block->size() != n) {
     return Status::Corruption("bad zip: member data ends early (truncated file?)");
   }
-  std::memcpy(dst, block.data(), n);
   compressed_read_ += n;
-  return static_cast<size_t>(n);
+  return Status::OK();
 }
 
 Result<size_t> ZipMemberStream::Read(char* out, size_t capacity) {
@@ -75,7 +76,9 @@ Result<size_t> ZipMemberStream::Read(char* out, size_t capacity) {
   bool finished = false;
   uint32_t crc = 0;
   if (!deflated_) {
-    CL_ASSIGN_OR_RETURN(n, ReadCompressed(out, capacity));
+    CL_RETURN_IF_ERROR(ReadCompressed(capacity, &stored_block_));
+    n = stored_block_.size();
+    if (n > 0) std::memcpy(out, stored_block_.data(), n);
     crc_ = crc32_gzip_refl(crc_, reinterpret_cast<const unsigned char*>(out), n);
     finished = compressed_read_ == compressed_size_;
     crc = crc_;
@@ -87,10 +90,9 @@ Result<size_t> ZipMemberStream::Read(char* out, size_t capacity) {
     const uint32_t avail_before = st.avail_out;
     for (;;) {
       if (st.avail_in == 0 && compressed_read_ < compressed_size_) {
-        input.resize(kInputBlock);
-        CL_ASSIGN_OR_RETURN(size_t got, ReadCompressed(input.data(), input.size()));
+        CL_RETURN_IF_ERROR(ReadCompressed(kInputBlock, &input));  // straight into ISA-L's input
         st.next_in = reinterpret_cast<uint8_t*>(input.data());
-        st.avail_in = static_cast<uint32_t>(got);
+        st.avail_in = static_cast<uint32_t>(input.size());
       }
       int r = isal_inflate(&st);
       if (r != ISAL_DECOMP_OK) {

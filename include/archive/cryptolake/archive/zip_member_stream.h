@@ -47,8 +47,8 @@ class ZipMemberStream {
  private:
   struct Inflater;
   ZipMemberStream() = default;
-  // Reads the next compressed bytes into `dst`: how many (0 at the member's end).
-  Result<size_t> ReadCompressed(char* dst, size_t capacity);
+  // Replaces *block with the next up to `max` compressed bytes (empty at the member's end).
+  Status ReadCompressed(size_t max, std::string* block);
 
   ZipReadAt read_at_;
   std::string name_;
@@ -56,6 +56,7 @@ class ZipMemberStream {
   uint64_t data_offset_ = 0;
   uint64_t compressed_size_ = 0;
   uint64_t compressed_read_ = 0;
+  std::string stored_block_;  // stored members: the block being copied out
   uint64_t declared_size_ = 0;
   uint32_t declared_crc_ = 0;
   uint64_t produced_ = 0;
