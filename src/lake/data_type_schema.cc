@@ -445,7 +445,7 @@ bool DataTypeSchema::HasPeriod(archive::Period period) const {
   return period == archive::Period::kDaily ? daily : monthly;
 }
 
-Status DataTypeSchema::CheckInterval(std::string_view interval) const {
+Status DataTypeSchema::CheckInterval(std::string_view interval, archive::Market market) const {
   if (has_interval && interval.empty()) {
     return Status::InvalidArgument(data_type + " needs an interval (e.g. 1m, 1h, 1d)");
   }
@@ -460,7 +460,7 @@ Status DataTypeSchema::CheckInterval(std::string_view interval) const {
                                                       "12h", "1d", "3d", "1w",  "1mo"};
     bool known =
         std::find(std::begin(kIntervals), std::end(kIntervals), interval) != std::end(kIntervals);
-    if (interval == "1s") known = data_type == "klines";
+    if (interval == "1s") known = data_type == "klines" && market == archive::Market::kSpot;
     if (!known) {
       return Status::InvalidArgument(
           "interval \"" + std::string(interval) + "\" is not one the archive has for " + data_type +

@@ -43,13 +43,13 @@ TEST(DataTypeSchemaTest, KlineClassTypesAreDeclaredInTheTable) {
   EXPECT_EQ(kline_class, (std::set<std::string>{"klines", "indexPriceKlines", "markPriceKlines",
                                                 "premiumIndexKlines"}));
   const DataTypeSchema& klines = **FindDataTypeSchema("klines", Market::kSpot);
-  EXPECT_TRUE(klines.CheckInterval("1m").ok());
-  Status missing = klines.CheckInterval("");
+  EXPECT_TRUE(klines.CheckInterval("1m", Market::kSpot).ok());
+  Status missing = klines.CheckInterval("", Market::kSpot);
   EXPECT_TRUE(missing.IsInvalidArgument());
   EXPECT_EQ(missing.message(), "klines needs an interval (e.g. 1m, 1h, 1d)");
   const DataTypeSchema& trades = **FindDataTypeSchema("trades", Market::kSpot);
-  EXPECT_TRUE(trades.CheckInterval("").ok());
-  Status extra = trades.CheckInterval("1m");
+  EXPECT_TRUE(trades.CheckInterval("", Market::kSpot).ok());
+  Status extra = trades.CheckInterval("1m", Market::kSpot);
   EXPECT_TRUE(extra.IsInvalidArgument());
   EXPECT_EQ(extra.message(), "trades has no intervals, but interval \"1m\" was given");
 }

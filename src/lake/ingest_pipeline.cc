@@ -415,10 +415,7 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
   if (o.rows_per_row_group < 1) return Status::InvalidArgument("rows_per_row_group must be >= 1");
   CL_ASSIGN_OR_RETURN(const DataTypeSchema* schema,
                       FindDataTypeSchema(o.query.data_type, o.query.market));
-  CL_RETURN_IF_ERROR(schema->CheckInterval(o.query.interval));
-  if (o.query.interval == "1s" && o.query.market != archive::Market::kSpot) {
-    return Status::InvalidArgument("interval \"1s\" exists for spot klines only");
-  }
+  CL_RETURN_IF_ERROR(schema->CheckInterval(o.query.interval, o.query.market));
 
   // What killed runs left behind (temp objects of dead processes) goes first; live runs'
   // writes are never touched.

@@ -84,7 +84,7 @@ TEST(OptionMarketTest, OptionTypesExistOnlyOnTheOptionMarketAndDaily) {
     EXPECT_FALSE((*s)->has_interval);
     EXPECT_TRUE((*s)->HasPeriod(Period::kDaily));
     EXPECT_FALSE((*s)->HasPeriod(Period::kMonthly));
-    EXPECT_TRUE((*s)->CheckInterval("").ok());
+    EXPECT_TRUE((*s)->CheckInterval("", Market::kOption).ok());
     for (Market m : {Market::kSpot, Market::kUsdM, Market::kCoinM}) {
       auto other = FindDataTypeSchema(t, m);
       EXPECT_TRUE(other.status().IsInvalidArgument()) << t;

@@ -156,7 +156,7 @@ Result<ConversionStats> ConvertStream(const archive::ArchiveFile& file, std::str
   if (csv->size() > static_cast<size_t>(internal::kMaxCsvColumns)) {
     return Status::Internal("data type " + schema->data_type + " declares too many columns");
   }
-  CL_RETURN_IF_ERROR(schema->CheckInterval(file.interval));
+  CL_RETURN_IF_ERROR(schema->CheckInterval(file.interval, file.market));
   CL_RETURN_IF_ERROR(PartitionKeyOf(file).status());
   if (options.rows_per_row_group <= 0) {
     return Status::InvalidArgument("rows_per_row_group must be positive");

@@ -118,9 +118,10 @@ struct DataTypeSchema {
   const std::vector<CsvColumnSpec>* CsvColumns(archive::Market market) const;
   // True when the archive publishes this type with `period`.
   bool HasPeriod(archive::Period period) const;
-  // InvalidArgument when `interval` is empty for a kline-class type or given
-  // for any other type.
-  Status CheckInterval(std::string_view interval) const;
+  // InvalidArgument when `interval` is empty for a kline-class type, given
+  // for any other type, or not one the archive publishes for this type on
+  // `market` (1s exists for spot klines only).
+  Status CheckInterval(std::string_view interval, archive::Market market) const;
 };
 
 // All declared data types, in declaration order.
