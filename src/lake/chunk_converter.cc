@@ -387,15 +387,10 @@ void ChunkConverter::AcceptRow(ParseState* s) {
 void ChunkConverter::FillDerivedColumns() {
   parquet::ColumnBatch& batch = batch_;
   const DataTypeSchema& schema = *plan_.schema;
-  const size_t rows = batch.ColumnSize(
-      static_cast<size_t>(schema.silver_schema.FindColumn(schema.rules.time_column)));
+  const size_t rows = batch.ColumnSize(static_cast<size_t>(plan_.time_silver));
   const auto& silver = schema.silver_columns;
-  std::vector<uint8_t> filled_by_csv(silver.size(), 0);
-  std::vector<uint8_t> csv_nullable_cells(silver.size(), 0);
-  for (int c : plan_.mapped) {
-    filled_by_csv[plan_.cols[c].silver] = 1;
-    if (plan_.cols[c].spec->empty_is_null) csv_nullable_cells[plan_.cols[c].silver] = 1;
-  }
+  const std::vector<uint8_t>& filled_by_csv = plan_.silver_from_csv;
+  const std::vector<uint8_t>& csv_nullable_cells = plan_.silver_csv_nullable;
   const bool kline_class = schema.has_interval;
   for (size_t i = 0; i < silver.size(); ++i) {
     const SilverColumnSpec& spec = silver[i];

@@ -336,7 +336,6 @@ Result<SilverConversion> ConvertCsvToSilver(const archive::ArchiveFile& file,
   CL_ASSIGN_OR_RETURN(const DataTypeSchema* schema,
                       FindDataTypeSchema(file.data_type, file.market));
   SilverConversion out;
-  out.schema = schema;
   out.batch = parquet::ColumnBatch(schema->silver_schema);
   size_t pos = 0;
   auto read = [&](char* dst, size_t n) -> Result<size_t> {
@@ -349,18 +348,14 @@ Result<SilverConversion> ConvertCsvToSilver(const archive::ArchiveFile& file,
   SilverSinks sinks;
   sinks.rejects = &rejects;
   CL_ASSIGN_OR_RETURN(
-      out.stats, ConvertStream(file, std::string(csv_name), read, options, parquet::WriterOptions(),
-                               /*threads=*/1, sinks, [&](const parquet::ColumnBatch& b) {
-                                 out.batch.AppendRows(b, 0, b.num_rows());
-                               }));
+      static_cast<ConversionStats&>(out),
+      ConvertStream(file, std::string(csv_name), read, options, parquet::WriterOptions(),
+                    /*threads=*/1, sinks, [&](const parquet::ColumnBatch& b) {
+                      out.batch.AppendRows(b, 0, b.num_rows());
+                    }));
   out.rejects_csv = rejects.Release();
   CL_ASSIGN_OR_RETURN(PartitionKey key, PartitionKeyOf(file));
   out.partition_dir = SilverPartitionDir(key);
-  out.rows_in = out.stats.rows_in;
-  out.rows_out = out.stats.rows_out;
-  out.rows_rejected = out.stats.rows_rejected;
-  out.had_header = out.stats.had_header;
-  out.time_unit = out.stats.time_unit;
   return out;
 }
 

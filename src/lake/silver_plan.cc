@@ -23,8 +23,15 @@ SilverPlan CompileSilverPlan(const DataTypeSchema& schema, const std::vector<Csv
     }
     plan.cols.push_back(cc);
   }
+  plan.silver_from_csv.assign(schema.silver_columns.size(), 0);
+  plan.silver_csv_nullable.assign(schema.silver_columns.size(), 0);
+  for (int c : plan.mapped) {
+    plan.silver_from_csv[plan.cols[c].silver] = 1;
+    if (plan.cols[c].spec->empty_is_null) plan.silver_csv_nullable[plan.cols[c].silver] = 1;
+  }
   const ValidationRules& r = schema.rules;
   plan.time_csv = csv_index_of(r.time_column);
+  plan.time_silver = schema.silver_schema.FindColumn(r.time_column);
   if (!r.unique_key.empty()) plan.unique_csv = csv_index_of(r.unique_key);
   if (r.ohlc) {
     plan.open_csv = csv_index_of("open");

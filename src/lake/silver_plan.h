@@ -5,6 +5,7 @@
 #ifndef CRYPTOLAKE_LAKE_SILVER_PLAN_H_
 #define CRYPTOLAKE_LAKE_SILVER_PLAN_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "cryptolake/lake/data_type_schema.h"
@@ -29,6 +30,10 @@ struct SilverPlan {
   int open_csv = -1, high_csv = -1, low_csv = -1, close_csv = -1;  // OHLC rule
   std::vector<int> positive_csv;
   std::vector<int> non_negative_csv;
+  // Per silver column: filled from a CSV cell, and whether that cell may be empty (null).
+  std::vector<uint8_t> silver_from_csv;
+  std::vector<uint8_t> silver_csv_nullable;
+  int time_silver = -1;  // the rules' time column in the silver schema
 };
 
 // REQUIRES: csv is schema.CsvColumns(market) for some market, at most

@@ -107,15 +107,11 @@ Result<ConversionStats> ConvertZipToSilver(const archive::ArchiveFile& file,
                                            int threads, const SilverSinks& sinks);
 
 // The in-memory form, for tests and tools: every row of the CSV in one batch.
-struct SilverConversion {
-  ConversionStats stats;
-  const DataTypeSchema* schema = nullptr;
+// (The stats, plus what the streaming form sends to its sinks.)
+struct SilverConversion : ConversionStats {
   parquet::ColumnBatch batch;  // schema = the data type's silver schema
   std::string rejects_csv;     // as SilverSinks::rejects; empty when nothing was rejected
   std::string partition_dir;   // SilverPartitionDir() of the file
-  int64_t rows_in = 0, rows_out = 0, rows_rejected = 0;
-  bool had_header = false;
-  TimeUnit time_unit = TimeUnit::kMilliseconds;
 };
 
 // Converts `csv_bytes` (the member named `csv_name`, used in messages) of
