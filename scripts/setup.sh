@@ -18,10 +18,13 @@ done
 
 runtime_pkgs=(build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libzstd-dev libsnappy-dev libdeflate-dev libisal-dev libssl-dev libcurl4-openssl-dev
-  libfast-float-dev nlohmann-json3-dev libcli11-dev zip unzip)
-# cpp-httplib: loopback HTTP servers inside tests (archive mirror, S3 listing semantics).
+  libfast-float-dev nlohmann-json3-dev libcli11-dev zip unzip
+  libgrpc++-dev zlib1g-dev libcpp-httplib-dev)
+# grpc++: OTLP/gRPC export (generic stub, no protobuf runtime). cpp-httplib: the Prometheus
+# /metrics endpoint, and loopback HTTP servers inside tests (archive mirror, S3 listing).
 
-test_pkgs=(libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev clang llvm libclang-rt-14-dev nodejs npm)
+# prometheus: the real Prometheus server and promtool the exposition tests use.
+test_pkgs=(prometheus libgtest-dev libgmock-dev libbenchmark-dev clang llvm libclang-rt-14-dev nodejs npm)
 
 # bench/ingest_bench.sh times runs with /usr/bin/time and computes ratios with bc.
 bench_pkgs=(time bc)

@@ -6,7 +6,8 @@
 #  1. a file includes a public header of a layer it must not see. Each layer's public headers
 #     live in its own include root, include/<layer>/cryptolake/...; kLayerDeps below is the
 #     architecture (docs/architecture.md): the layers each layer may see besides itself.
-#     Library code is src/<layer>/ (src/metrics/ = API, src/metrics/sdk/, src/metrics/export/)
+#     Library code is src/<layer>/ (src/metrics/ = API, src/metrics/sdk/, src/metrics/export/,
+#     src/metrics/net/)
 #     and include/<layer>/. Tests (*_test.cc, *test_util.h), tools/, test/, bench/ and fuzz/
 #     may see every layer;
 #  2. a file includes a project header outside its own folder by path ("../x.h", "metrics/x.h"):
@@ -22,11 +23,12 @@
 
 cmake_minimum_required(VERSION 3.25)
 
-set(kLayers common metrics metrics_sdk metrics_export storage parquet archive lake)
+set(kLayers common metrics metrics_sdk metrics_export metrics_net storage parquet archive lake)
 set(kLayerDeps_common "")
 set(kLayerDeps_metrics "")
 set(kLayerDeps_metrics_sdk metrics common)
 set(kLayerDeps_metrics_export metrics_sdk metrics common)
+set(kLayerDeps_metrics_net metrics_export metrics_sdk metrics common)
 set(kLayerDeps_storage common)
 set(kLayerDeps_parquet common)
 set(kLayerDeps_archive common)
@@ -52,7 +54,7 @@ function(file_layer rel out)
     set(layer any)
   elseif(rel MATCHES "^include/([a-z_]+)/")
     set(layer ${CMAKE_MATCH_1})
-  elseif(rel MATCHES "^src/metrics/(sdk|export)/")
+  elseif(rel MATCHES "^src/metrics/(sdk|export|net)/")
     set(layer metrics_${CMAKE_MATCH_1})
   elseif(rel MATCHES "^src/([a-z_]+)/")
     set(layer ${CMAKE_MATCH_1})
