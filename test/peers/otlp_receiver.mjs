@@ -46,7 +46,13 @@
 //     (as OTLP requires of receivers), so the receiver also re-serialises the
 //     message and lists every input key it did not understand (e.g.
 //     snake_case names) and every int64 sent as a JSON number or enum sent as
-//     a string in the record's json_warnings; tests should assert it is empty.
+//     a string in the record's warnings; tests should assert it is empty.
+//   Protobuf (HTTP and gRPC): the official decoder skips fields it does not
+//     know, so the receiver re-encodes what it decoded; if that is not the
+//     same size as the message received, warnings says so (a field number
+//     these definitions do not have, e.g. one newer than otlp-transformer
+//     0.57.2 such as Metric.metadata, or a legal but non-canonical encoding
+//     such as unpacked repeated scalars or non-minimal varints).
 //
 // Admin API (127.0.0.1:<admin_port>, JSON)
 //   GET  /requests?since=N  records from index N (array). Each record: index,
@@ -55,11 +61,12 @@
 //        "identity"), headers ({lower-case name: value, or array of values if
 //        repeated}; exactly as received, secrets included), raw_headers,
 //        body_size (HTTP: bytes on the wire; gRPC: the message after grpc-js
-//        inflated it), decoded_size, status ({http}|{grpc, grpc_name}),
+//        inflated it), decoded_size, status ({http}|{grpc, grpc_name}; http 0
+//        when the client went away before an answer),
 //        outcome (ok|partial|unavailable|throttle|bad_request|fail_rate|
 //        decode_error|unsupported_media_type|not_found|method_not_allowed|
 //        too_large|client_gone|pending|not_handled), accepted (bool), error,
-//        json_warnings, tls ({authorized, peer_cn} when TLS), point_count,
+//        warnings, tls ({authorized, peer_cn} when TLS), point_count,
 //        request (ExportMetricsServiceRequest.toObject with longs: String,
 //        enums: Number, defaults: false, arrays: true, json: true; trace and
 //        span ids as hex).
@@ -70,8 +77,9 @@
 //        (0|1 delta|2 cumulative, null for gauge/summary), isMonotonic (sums),
 //        attributes ({k: v}; int64 as strings, arrays as arrays, kvlists as
 //        objects, bytes as base64), startTimeUnixNano, timeUnixNano (strings),
-//        flags, exemplars (count); sum/gauge: value (asInt as string or
-//        asDouble as number; NaN/Infinity as strings); histogram: count, sum,
+//        flags, exemplars (count); sum/gauge: valueType (asInt|asDouble|null)
+//        and value (asInt as string or asDouble as number; NaN/Infinity as
+//        strings); histogram: count, sum,
 //        bucketCounts, explicitBounds, min, max; exponentialHistogram: count,
 //        sum, scale, zeroCount, zeroThreshold, positive {offset, bucketCounts},
 //        negative {...}, min, max; summary: count, sum, quantileValues.
@@ -254,7 +262,7 @@ function newRecord(transport, timeMs) {
   const rec = {
     index: records.length, time_ms: timeMs, transport, path: null, content_type: null, encoding: 'identity',
     headers: {}, raw_headers: true, body_size: 0, decoded_size: null, status: null, outcome: 'pending',
-    accepted: false, error: null, json_warnings: [], tls: null, point_count: 0, request: null,
+    accepted: false, error: null, warnings: [], tls: null, point_count: 0, request: null,
   };
   records.push(rec);
   stats.requests++;
@@ -275,7 +283,7 @@ function finish(rec, outcome, status, accepted, message) {
   stats.by_status[key] = (stats.by_status[key] ?? 0) + 1;
   if (!accepted) { stats.rejected++; return; }
   stats.accepted++;
-  if (rec._message) addPoints(rec, rec._message);
+  if (rec.request) addPoints(rec);
 }
 
 // ---- decoding helpers -------------------------------------------------------
@@ -322,6 +330,14 @@ function jsonWarnings(input, decoded, path, out) {
   }
 }
 
+function checkReencoded(rec, message, size) {
+  const again = ExportRequest.encode(message).finish().length;
+  if (again !== size) {
+    rec.warnings.push(`protobuf message of ${size} bytes re-encodes to ${again} bytes: fields unknown to the ` +
+      'official definitions were dropped, or the encoding is not canonical (unpacked repeated, long varints)');
+  }
+}
+
 function base64ToHexIds(value) {
   if (Array.isArray(value)) { value.forEach(base64ToHexIds); return; }
   if (!value || typeof value !== 'object') return;
@@ -362,7 +378,7 @@ function sortedJson(obj) {
   return JSON.stringify(sorted);
 }
 
-function addPoints(rec, message) {
+function addPoints(rec) {
   const obj = rec.request;
   for (const rm of obj.resourceMetrics ?? []) {
     const resource = attrs(rm.resource?.attributes);
@@ -385,7 +401,8 @@ function addPoints(rec, message) {
           };
           if (type === 'sum') p.isMonotonic = data.isMonotonic ?? false;
           if (type === 'sum' || type === 'gauge') {
-            p.value = 'asInt' in dp ? dp.asInt : ('asDouble' in dp ? dp.asDouble : null);
+            p.valueType = 'asInt' in dp ? 'asInt' : ('asDouble' in dp ? 'asDouble' : null);
+            p.value = p.valueType ? dp[p.valueType] : null;
           } else if (type === 'histogram') {
             Object.assign(p, { count: dp.count ?? '0', sum: dp.sum ?? null, bucketCounts: dp.bucketCounts ?? [],
               explicitBounds: dp.explicitBounds ?? [], min: dp.min ?? null, max: dp.max ?? null });
@@ -423,8 +440,8 @@ function addToSums(p) {
   const t = BigInt(p.timeUnixNano);
   const newer = s.last_time_unix_nano === null || t >= BigInt(s.last_time_unix_nano);
   if (p.type === 'sum' || p.type === 'gauge') {
-    s.sum += asNumber(p.value);
-    if (typeof p.value === 'string') s._exact += BigInt(p.value); else s._int = false;
+    s.sum += p.value === null ? 0 : Number(p.value);
+    if (p.valueType === 'asInt') s._exact += BigInt(p.value); else s._int = false;
     if (newer) { s.last = p.value; s.last_time_unix_nano = p.timeUnixNano; }
   } else {
     s._count += BigInt(p.count);
@@ -579,16 +596,16 @@ async function onHttpRequest(req, res) {
     rec.decoded_size = body.length;
     if (kind === 'protobuf') {
       message = ExportRequest.decode(body);
+      checkReencoded(rec, message, body.length);
     } else {
       const input = JSON.parse(body.toString('utf8'));
       if (!input || typeof input !== 'object' || Array.isArray(input)) throw new Error('OTLP/JSON body is not an object');
       const snapshot = JSON.parse(JSON.stringify(input));
       hexToBase64Ids(input);
       message = ExportRequest.fromObject(input);
-      jsonWarnings(snapshot, ExportRequest.toObject(message, { ...TO_OBJECT, arrays: false }), '', rec.json_warnings);
+      jsonWarnings(snapshot, ExportRequest.toObject(message, TO_OBJECT), '', rec.warnings);
     }
     rec.request = toPlain(message);
-    rec._message = message;
   } catch (err) {
     return fail(400, 'decode_error', `cannot decode ${kind} body: ${err.message}`);
   }
@@ -683,8 +700,8 @@ async function onGrpcExport(call, callback) {
     finish(rec, 'decode_error', grpcStatusFields(grpc.status.INVALID_ARGUMENT), false, msg);
     return callback({ code: grpc.status.INVALID_ARGUMENT, details: msg });
   }
+  checkReencoded(rec, message, size);
   rec.request = toPlain(message);
-  rec._message = message;
 
   const p = await plan();
   if (gone || call.cancelled) {
@@ -803,12 +820,6 @@ function sendJson(res, code, value) {
   res.end(body);
 }
 
-function publicRecord(rec) {
-  const out = {};
-  for (const [k, v] of Object.entries(rec)) if (!k.startsWith('_')) out[k] = v;
-  return out;
-}
-
 async function readJson(req) {
   const chunks = [];
   for await (const c of req) chunks.push(c);
@@ -862,7 +873,7 @@ async function onAdmin(req, res) {
   const route = `${req.method} ${url.pathname}`;
   switch (route) {
     case 'GET /requests':
-      return sendJson(res, 200, records.slice(since).map(publicRecord));
+      return sendJson(res, 200, records.slice(since));
     case 'GET /points':
       return sendJson(res, 200, points.slice(since));
     case 'GET /stats':

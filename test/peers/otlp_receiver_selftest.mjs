@@ -221,8 +221,8 @@ test('HTTP/protobuf: decoded, recorded with headers, flattened and summed', asyn
   assert.deepEqual(sum.scope, { name: 'cryptolake.ingest', version: '0.1.0', attributes: {} });
   assert.equal(sum.request_index, 0);
   assert.equal(sum.time_ms, rec.time_ms);
-  assert.deepEqual([sum.metric, sum.type, sum.temporality, sum.isMonotonic, sum.value, sum.unit],
-    ['cl.trades', 'sum', 1, true, '5', '{trade}']);
+  assert.deepEqual([sum.metric, sum.type, sum.temporality, sum.isMonotonic, sum.valueType, sum.value, sum.unit],
+    ['cl.trades', 'sum', 1, true, 'asInt', '5', '{trade}']);
   assert.deepEqual(sum.attributes, { symbol: 'BTCUSDT', spot: true });
   assert.deepEqual([sum.startTimeUnixNano, sum.timeUnixNano], ['1699999999000000000', '1700000000000000000']);
   assert.deepEqual([gauge.type, gauge.temporality, gauge.value], ['gauge', null, 0.25]);
@@ -262,7 +262,7 @@ test('HTTP/JSON plain and gzip on an OpenObserve-style path; JSON answer; strict
     assert.deepEqual(await res.json(), {});
   }
   const recs = await admin('GET', '/requests');
-  assert.deepEqual(recs.map((r) => [r.path, r.encoding, r.accepted, r.json_warnings.length]),
+  assert.deepEqual(recs.map((r) => [r.path, r.encoding, r.accepted, r.warnings.length]),
     [['/api/default/v1/metrics', 'identity', true, 0], ['/api/default/v1/metrics', 'gzip', true, 0]]);
   assert.ok(recs[1].body_size < recs[1].decoded_size || recs[1].body_size > 0);
   const ex = recs[0].request.resourceMetrics[0].scopeMetrics[0].metrics[0].sum.dataPoints[0].exemplars[0];
@@ -281,11 +281,37 @@ test('HTTP/JSON plain and gzip on an OpenObserve-style path; JSON answer; strict
   metric.sum.dataPoints[0].time_unix_nano = '1';
   assert.equal((await postHttp(Buffer.from(JSON.stringify(sloppy)), { type: 'application/json' })).status, 200);
   const last = (await admin('GET', '/requests?since=2'))[0];
-  assert.deepEqual(last.json_warnings.sort(), [
+  assert.deepEqual(last.warnings.sort(), [
     'enum as string at resourceMetrics[0].scopeMetrics[0].metrics[0].sum.aggregationTemporality',
     'int64 as JSON number at resourceMetrics[0].scopeMetrics[0].metrics[0].sum.dataPoints[0].asInt',
     'unknown field resourceMetrics[0].scopeMetrics[0].metrics[0].sum.dataPoints[0].time_unix_nano',
   ]);
+});
+
+test('protobuf with a field the official definitions lack is accepted with a warning', async () => {
+  // A Metric with name "x", a gauge with one double point, and field 12
+  // (Metric.metadata, newer than otlp-transformer 0.57.2) holding a KeyValue.
+  const good = sampleBytes();
+  const extra = Buffer.from([0x62, 0x03, 0x0a, 0x01, 0x6b]); // field 12, length 3: KeyValue{key:"k"}
+  const metric = Buffer.concat([Buffer.from([0x0a, 0x01, 0x78]), extra]);
+  const scope = Buffer.concat([Buffer.from([0x12, metric.length]), metric]);
+  const rm = Buffer.concat([Buffer.from([0x12, scope.length]), scope]);
+  const req = Buffer.concat([Buffer.from([0x0a, rm.length]), rm]);
+  assert.equal((await postHttp(good)).status, 200);
+  assert.equal((await postHttp(req)).status, 200);
+  // Over gRPC too: a client whose serializer passes the bytes through.
+  const raw = new (grpc.makeGenericClientConstructor({ Export: { ...serviceDefinition.Export,
+    requestSerialize: (b) => b } }, 'Raw'))(`127.0.0.1:${rx.ports.grpc_port}`, grpc.credentials.createInsecure());
+  const err = await new Promise((resolve) => raw.Export(req, (e) => resolve(e)));
+  raw.close();
+  assert.equal(err, null);
+  const recs = await admin('GET', '/requests');
+  assert.deepEqual(recs[0].warnings, []);
+  for (const r of recs.slice(1)) {
+    assert.equal(r.warnings.length, 1);
+    assert.match(r.warnings[0], /re-encodes to/);
+    assert.equal(r.request.resourceMetrics[0].scopeMetrics[0].metrics[0].name, 'x');
+  }
 });
 
 test('HTTP: unsupported type 415, bad body 400, unknown path 404, bad gzip 400; none counted', async () => {
@@ -435,6 +461,59 @@ test('mode stall: held stall_ms then ok; held until the mode changes; client tha
   assert.deepEqual(recs.map((r) => [r.transport, r.outcome, r.accepted]).sort(),
     [['grpc', 'client_gone', false], ['http', 'ok', true], ['http', 'unavailable', false]]);
   assert.equal((await admin('GET', '/stats')).points, 4);
+});
+
+test('mode stall: an HTTP client that gives up is recorded as client_gone and not counted', async () => {
+  await setMode({ mode: 'stall' });
+  await assert.rejects(fetch(`http://127.0.0.1:${rx.ports.http_port}/v1/metrics`, {
+    method: 'POST', body: sampleBytes(), headers: { 'content-type': 'application/x-protobuf' },
+    signal: AbortSignal.timeout(200),
+  }));
+  await setMode({ mode: 'ok' });
+  const recs = await admin('GET', '/requests');
+  assert.deepEqual(recs.map((r) => [r.outcome, r.accepted, r.status]), [['client_gone', false, { http: 0 }]]);
+  assert.equal((await admin('GET', '/stats')).points, 0);
+});
+
+test('gRPC call grpc-js answers itself (unknown method) is still recorded', async () => {
+  const Other = grpc.makeGenericClientConstructor({ Export: { ...serviceDefinition.Export,
+    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export' } }, 'TraceService');
+  const client = new Other(`127.0.0.1:${rx.ports.grpc_port}`, grpc.credentials.createInsecure());
+  const err = await new Promise((resolve) => client.Export(ExportRequest.fromObject({}), (e) => resolve(e)));
+  client.close();
+  assert.equal(err.code, grpc.status.UNIMPLEMENTED);
+  await new Promise((r) => setTimeout(r, 50)); // the record is made when the stream closes
+  const recs = await admin('GET', '/requests');
+  assert.deepEqual(recs.map((r) => [r.transport, r.path, r.outcome, r.accepted, r.status.grpc_name]),
+    [['grpc', '/opentelemetry.proto.collector.trace.v1.TraceService/Export', 'not_handled', false, 'UNIMPLEMENTED']]);
+});
+
+test('OTLP/JSON with empty arrays, zero values and unknown-to-nobody fields gives no warnings', async () => {
+  const body = { resourceMetrics: [{ resource: { attributes: [] }, schemaUrl: '', scopeMetrics: [{ scope: { name: '' },
+    metrics: [{ name: 'g', description: '', unit: '', gauge: { dataPoints: [
+      { attributes: [], exemplars: [], flags: 0, timeUnixNano: '0', asDouble: 0 },
+      { timeUnixNano: '1', asDouble: 'NaN' }] } }] }] }] };
+  const res = await postHttp(Buffer.from(JSON.stringify(body)), { type: 'application/json' });
+  assert.equal(res.status, 200);
+  const [rec] = await admin('GET', '/requests');
+  assert.deepEqual(rec.warnings, []);
+  const pts = await admin('GET', '/points');
+  assert.deepEqual(pts.map((p) => [p.valueType, p.value]), [['asDouble', 0], ['asDouble', 'NaN']]);
+  const sums = await admin('GET', '/sums');
+  assert.deepEqual([sums['g {}'].sum, sums['g {}'].sum_exact, sums['g {}'].last], ['NaN', null, 'NaN']);
+});
+
+test('bash helper otlp_receiver.sh: start, post, get, stop', () => {
+  const script = new URL('./otlp_receiver.sh', import.meta.url).pathname;
+  const out = execFileSync('bash', ['-c', `set -e; source '${script}'; receiver_start --seed 3
+    [[ "$RECEIVER_GRPC_PORT" =~ ^[0-9]+$ && "$RECEIVER_HTTP_PORT" =~ ^[0-9]+$ ]]
+    receiver_post /mode '{"mode":"unavailable"}' >/dev/null
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' --data '{}' "http://127.0.0.1:$RECEIVER_HTTP_PORT/v1/metrics")
+    receiver_get /stats | tr -d '\n'; echo " $code"
+    pid=$RECEIVER_PID; receiver_stop; ! kill -0 $pid 2>/dev/null`], { encoding: 'utf8' });
+  const [stats, code] = out.trim().split(' ');
+  assert.equal(code, '503');
+  assert.equal(JSON.parse(stats).by_status['http:503'], 1);
 });
 
 test('fail_rate: random 503/UNAVAILABLE, repeatable with a seed', async () => {
