@@ -55,7 +55,10 @@
 //     such as unpacked repeated scalars or non-minimal varints).
 //
 // Admin API (127.0.0.1:<admin_port>, JSON)
-//   GET  /requests?since=N  records from index N (array). Each record: index,
+//   GET  /requests?since=N[&wait_ms=M]  records from index N (array); with
+//        wait_ms, first waits up to M ms until one of them is answered (not
+//        pending), so a test can wait for an export without sleeping. A record:
+//        index,
 //        time_ms (arrival, ms since epoch, float), transport (grpc|http), path,
 //        content_type, encoding (Content-Encoding or grpc-encoding, or
 //        "identity"), headers ({lower-case name: value, or array of values if
@@ -70,7 +73,8 @@
 //        request (ExportMetricsServiceRequest.toObject with longs: String,
 //        enums: Number, defaults: false, arrays: true, json: true; trace and
 //        span ids as hex).
-//   GET  /points?since=N    flattened data points of accepted requests, each:
+//   GET  /points?since=N[&wait_ms=M]  flattened data points of accepted
+//        requests (with wait_ms: waits up to M ms for point N to exist), each:
 //        index, request_index, time_ms, resource ({k: v}), resource_schema_url,
 //        scope {name, version, attributes}, metric, description, unit, type
 //        (sum|gauge|histogram|exponentialHistogram|summary), temporality
@@ -96,8 +100,9 @@
 //        sum summed over points (count_exact as a string), last_count,
 //        last_sum. Only accepted requests count.
 //   GET  /mode   the current mode.
-//   POST /mode   {mode, retry_after_s, stall_ms, fail_rate, rejected,
-//        error_message, seed}:
+//   POST /mode   {mode, retry_after_s, http_status, grpc_code, stall_ms,
+//        fail_rate, rejected, error_message, seed}; answers {ok, mode,
+//        grpc_port, http_port} once the mode is in force (400 on bad input):
 //          ok           success (requests fail at random with probability
 //                       fail_rate, 0..1: HTTP 503 / gRPC UNAVAILABLE)
 //          unavailable  HTTP 503 / gRPC UNAVAILABLE for every request
@@ -105,7 +110,10 @@
 //                       RESOURCE_EXHAUSTED with google.rpc.Status carrying a
 //                       google.rpc.RetryInfo (retry_delay = retry_after_s) in
 //                       grpc-status-details-bin; retry_after_s defaults to 1;
-//                       retry_after_s: null sends neither (not retryable)
+//                       retry_after_s: null sends neither (not retryable).
+//                       http_status: 503 and grpc_code: "UNAVAILABLE" select
+//                       the other throttling answers OTLP allows (still with
+//                       Retry-After / RetryInfo)
 //          stall        hold each request stall_ms, then answer as "ok" (with
 //                       fail_rate); stall_ms 0/absent: hold until the mode
 //                       changes, then answer per the new mode
@@ -166,8 +174,10 @@ const RetryInfo = rpcRoot.lookupType('google.rpc.RetryInfo');
 const RETRY_INFO_URL = 'type.googleapis.com/google.rpc.RetryInfo';
 
 function splitDelay(seconds) {
+  // Zero fields are left out, as a proto3 encoder would.
   const whole = Math.floor(seconds);
-  return { seconds: whole, nanos: Math.round((seconds - whole) * 1e9) };
+  const nanos = Math.round((seconds - whole) * 1e9);
+  return { ...(whole ? { seconds: whole } : {}), ...(nanos ? { nanos } : {}) };
 }
 
 // google.rpc.Status as protobuf bytes (code, message, optional RetryInfo).
@@ -186,7 +196,7 @@ function statusJson(code, message, retryAfterS) {
   if (retryAfterS != null) {
     const d = splitDelay(retryAfterS);
     const frac = d.nanos ? '.' + String(d.nanos).padStart(9, '0').replace(/0+$/, '') : '';
-    out.details = [{ '@type': RETRY_INFO_URL, retryDelay: `${d.seconds}${frac}s` }];
+    out.details = [{ '@type': RETRY_INFO_URL, retryDelay: `${d.seconds ?? 0}${frac}s` }];
   }
   return out;
 }
@@ -281,9 +291,12 @@ function finish(rec, outcome, status, accepted, message) {
   if (message && !accepted) rec.error = rec.error ?? message;
   const key = statusKey(rec);
   stats.by_status[key] = (stats.by_status[key] ?? 0) + 1;
-  if (!accepted) { stats.rejected++; return; }
-  stats.accepted++;
-  if (rec.request) addPoints(rec);
+  if (!accepted) stats.rejected++;
+  else {
+    stats.accepted++;
+    if (rec.request) addPoints(rec);
+  }
+  notifyChange();
 }
 
 // ---- decoding helpers -------------------------------------------------------
@@ -489,7 +502,7 @@ async function plan() {
     case 'unavailable':
       return { outcome: 'unavailable', accepted: false, http: 503, grpc: grpc.status.UNAVAILABLE, message: 'receiver mode: unavailable' };
     case 'throttle':
-      return { outcome: 'throttle', accepted: false, http: 429, grpc: grpc.status.RESOURCE_EXHAUSTED,
+      return { outcome: 'throttle', accepted: false, http: m.http_status, grpc: grpc.status[m.grpc_code],
         message: 'receiver mode: throttle', retryAfterS: m.retry_after_s };
     case 'bad_request':
       return { outcome: 'bad_request', accepted: false, http: 400, grpc: grpc.status.INVALID_ARGUMENT, message: 'receiver mode: bad_request' };
@@ -615,7 +628,7 @@ async function onHttpRequest(req, res) {
   if (!p.accepted) {
     finish(rec, p.outcome, { http: p.http }, false, p.message);
     const headers = { 'content-type': kind === 'json' ? 'application/json' : 'application/x-protobuf' };
-    if (p.http === 429 && p.retryAfterS != null) headers['retry-after'] = String(Math.ceil(p.retryAfterS));
+    if (p.retryAfterS != null) headers['retry-after'] = String(Math.ceil(p.retryAfterS));
     res.writeHead(p.http, headers);
     const code = p.grpc;
     return res.end(kind === 'json' ? JSON.stringify(statusJson(code, p.message, p.retryAfterS))
@@ -710,7 +723,7 @@ async function onGrpcExport(call, callback) {
   if (!p.accepted) {
     finish(rec, p.outcome, grpcStatusFields(p.grpc), false, p.message);
     const trailers = new grpc.Metadata();
-    if (p.grpc === grpc.status.RESOURCE_EXHAUSTED && p.retryAfterS != null) {
+    if (p.retryAfterS != null) {
       trailers.set('grpc-status-details-bin', statusBytes(p.grpc, p.message, p.retryAfterS));
     }
     return callback({ code: p.grpc, details: p.message, metadata: trailers });
@@ -840,7 +853,15 @@ function validateMode(body) {
     return v;
   };
   if (body.fail_rate !== undefined) m.fail_rate = num('fail_rate', 0, 1);
-  if (m.mode === 'throttle') m.retry_after_s = body.retry_after_s === null ? null : (body.retry_after_s === undefined ? 1 : num('retry_after_s', 0));
+  if (m.mode === 'throttle') {
+    m.retry_after_s = body.retry_after_s === null ? null : (body.retry_after_s === undefined ? 1 : num('retry_after_s', 0));
+    m.http_status = body.http_status ?? 429;
+    if (m.http_status !== 429 && m.http_status !== 503) throw new Error('http_status must be 429 or 503');
+    m.grpc_code = body.grpc_code ?? 'RESOURCE_EXHAUSTED';
+    if (m.grpc_code !== 'RESOURCE_EXHAUSTED' && m.grpc_code !== 'UNAVAILABLE') {
+      throw new Error('grpc_code must be "RESOURCE_EXHAUSTED" or "UNAVAILABLE"');
+    }
+  }
   if (m.mode === 'stall') m.stall_ms = body.stall_ms === undefined ? 0 : num('stall_ms', 0);
   if (m.mode === 'partial') {
     m.rejected = body.rejected === undefined ? 1 : num('rejected', 0);
@@ -867,14 +888,35 @@ async function setMode(next) {
   }
 }
 
+// Long polling: resolves once check() holds or after ms (0: at once).
+const changeWaiters = new Set();
+function waitFor(check, ms) {
+  if (ms <= 0 || check()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const w = () => { if (check()) done(); };
+    const timer = setTimeout(() => done(), ms);
+    const done = () => { clearTimeout(timer); changeWaiters.delete(w); resolve(); };
+    changeWaiters.add(w);
+  });
+}
+function notifyChange() {
+  for (const w of [...changeWaiters]) w();
+}
+function waitMs(url) {
+  const v = Number(url.searchParams.get('wait_ms') ?? '0');
+  return Number.isFinite(v) ? Math.min(Math.max(v, 0), 600000) : 0;
+}
+
 async function onAdmin(req, res) {
   const url = new URL(req.url, 'http://admin');
   const since = Math.max(0, Number.parseInt(url.searchParams.get('since') ?? '0', 10) || 0);
   const route = `${req.method} ${url.pathname}`;
   switch (route) {
     case 'GET /requests':
+      await waitFor(() => records.slice(since).some((r) => r.outcome !== 'pending'), waitMs(url));
       return sendJson(res, 200, records.slice(since));
     case 'GET /points':
+      await waitFor(() => points.length > since, waitMs(url));
       return sendJson(res, 200, points.slice(since));
     case 'GET /stats':
       return sendJson(res, 200, { ...stats, mode, grpc_raw_headers: grpcRawHeaders });

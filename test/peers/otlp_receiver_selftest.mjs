@@ -416,8 +416,35 @@ test('mode throttle: 429 + Retry-After, gRPC RESOURCE_EXHAUSTED with decodable R
   client.close();
   assert.equal(err2.code, grpc.status.RESOURCE_EXHAUSTED);
   assert.deepEqual(err2.metadata.get('grpc-status-details-bin'), []);
+
+  // The other throttling answers: 503 + Retry-After, UNAVAILABLE + RetryInfo.
+  await setMode({ mode: 'throttle', retry_after_s: 3, http_status: 503, grpc_code: 'UNAVAILABLE' });
+  const res3 = await postHttp(sampleBytes());
+  assert.deepEqual([res3.status, res3.headers.get('retry-after')], [503, '3']);
+  const client3 = grpcClient();
+  const { err: err3 } = await grpcExport(client3);
+  client3.close();
+  assert.equal(err3.code, grpc.status.UNAVAILABLE);
+  const st3 = RpcStatus.decode(err3.metadata.get('grpc-status-details-bin')[0]);
+  assert.deepEqual(RetryInfo.toObject(RetryInfo.decode(st3.details[0].value), { longs: Number }),
+    { retry_delay: { seconds: 3 } });
   const stats = await admin('GET', '/stats');
-  assert.deepEqual([stats.rejected, stats.points], [4, 0]);
+  assert.deepEqual([stats.rejected, stats.points], [6, 0]);
+});
+
+test('long polling: /requests and /points with wait_ms return once data arrives', async () => {
+  const t0 = performance.now();
+  const early = await admin('GET', '/points?since=0&wait_ms=150');
+  assert.deepEqual(early, []);
+  assert.ok(performance.now() - t0 >= 140);
+  const waiting = admin('GET', '/points?since=0&wait_ms=5000');
+  const waitingReq = admin('GET', '/requests?since=0&wait_ms=5000');
+  await new Promise((r) => setTimeout(r, 50));
+  const t1 = performance.now();
+  assert.equal((await postHttp(sampleBytes())).status, 200);
+  assert.equal((await waiting).length, 4);
+  assert.equal((await waitingReq).length, 1);
+  assert.ok(performance.now() - t1 < 2000);
 });
 
 test('mode partial: success with partial_success over HTTP/protobuf, HTTP/JSON and gRPC; points counted', async () => {
