@@ -624,7 +624,9 @@ async function onHttpRequest(req, res) {
   }
 
   const p = await plan();
-  if (gone) return finish(rec, 'client_gone', { http: 0 }, false, 'client went away while the request was held');
+  if (gone || req.socket.destroyed) {
+    return finish(rec, 'client_gone', { http: 0 }, false, 'client went away while the request was held');
+  }
   if (!p.accepted) {
     finish(rec, p.outcome, { http: p.http }, false, p.message);
     const headers = { 'content-type': kind === 'json' ? 'application/json' : 'application/x-protobuf' };
@@ -879,13 +881,14 @@ async function setMode(next) {
   const wasRefusing = mode.mode === 'refuse';
   if (next.seed !== undefined) random = makePrng(next.seed);
   mode = next;
-  for (const w of [...stallWaiters]) w.resolve('mode');
   if (next.mode === 'refuse' && !wasRefusing) {
+    // Cut connections first, so requests held by "stall" see their client gone.
     await Promise.all([grpcListener.close(), httpListener.close()]);
   } else if (next.mode !== 'refuse' && wasRefusing) {
     await grpcListener.listen(grpcListener.port);
     await httpListener.listen(httpListener.port);
   }
+  for (const w of [...stallWaiters]) w.resolve('mode');
 }
 
 // Long polling: resolves once check() holds or after ms (0: at once).

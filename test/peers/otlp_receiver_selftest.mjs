@@ -631,8 +631,19 @@ test('mode refuse: connections refused, then served again on the same ports', as
   const client2 = grpcClient();
   assert.equal((await grpcExport(client2)).err, null);
   client2.close();
-  const recs = await admin('GET', '/requests');
+  let recs = await admin('GET', '/requests');
   assert.deepEqual(recs.map((x) => [x.transport, x.accepted]), [['http', true], ['http', true], ['grpc', true]]);
+
+  // A request held by "stall" when "refuse" comes: its connection is cut.
+  await setMode({ mode: 'stall' });
+  const held = postHttp(sampleBytes()).then((res) => res.status, (err) => err);
+  await new Promise((r) => setTimeout(r, 150));
+  await setMode({ mode: 'refuse' });
+  assert.ok((await held) instanceof TypeError); // fetch failed: the socket was closed
+  await setMode({ mode: 'ok' });
+  recs = await admin('GET', '/requests?since=3');
+  assert.deepEqual(recs.map((x) => [x.outcome, x.accepted]), [['client_gone', false]]);
+  assert.equal((await postHttp(sampleBytes())).status, 200);
 });
 
 test('admin API: bad mode rejected, unknown route 404, stdout carries only the JSON line', async () => {
