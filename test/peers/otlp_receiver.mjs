@@ -35,7 +35,8 @@
 //     reached through grpc-js's internal `http2Servers` map. If a grpc-js
 //     version lacks it, only the metadata grpc-js hands to the handler is
 //     recorded and records say raw_headers:false.
-//   HTTP: POST to /v1/metrics or any path ending in /v1/metrics (OpenObserve:
+//   HTTP (HTTP/1.1, as OTLP/HTTP exporters use; no h2c):
+//     POST to /v1/metrics or any path ending in /v1/metrics (OpenObserve:
 //     /api/<org>/v1/metrics). Content-Type application/x-protobuf or
 //     application/json (OTLP/JSON), anything else 415. Content-Encoding gzip
 //     or identity, anything else 415. Success: 200 with an
@@ -58,11 +59,12 @@
 //   GET  /requests?since=N[&wait_ms=M]  records from index N (array); with
 //        wait_ms, first waits up to M ms until one of them is answered (not
 //        pending), so a test can wait for an export without sleeping. A record:
-//        index,
-//        time_ms (arrival, ms since epoch, float), transport (grpc|http), path,
-//        content_type, encoding (Content-Encoding or grpc-encoding, or
-//        "identity"), headers ({lower-case name: value, or array of values if
-//        repeated}; exactly as received, secrets included), raw_headers,
+//        index, time_ms (arrival, ms since epoch, float), transport
+//        (grpc|http), path, content_type, encoding (Content-Encoding or
+//        grpc-encoding, or "identity"), headers ({lower-case name: value, or
+//        array of values if repeated}; exactly as received, secrets included;
+//        gRPC: the HTTP/2 headers with pseudo-headers, -bin values still
+//        base64), raw_headers,
 //        body_size (HTTP: bytes on the wire; gRPC: the message after grpc-js
 //        inflated it), decoded_size, status ({http}|{grpc, grpc_name}; http 0
 //        when the client went away before an answer),
@@ -83,8 +85,8 @@
 //        objects, bytes as base64), startTimeUnixNano, timeUnixNano (strings),
 //        flags, exemplars (count); sum/gauge: valueType (asInt|asDouble|null)
 //        and value (asInt as string or asDouble as number; NaN/Infinity as
-//        strings); histogram: count, sum,
-//        bucketCounts, explicitBounds, min, max; exponentialHistogram: count,
+//        strings); histogram: count, sum, bucketCounts, explicitBounds, min,
+//        max (uint64 counts as strings); exponentialHistogram: count,
 //        sum, scale, zeroCount, zeroThreshold, positive {offset, bucketCounts},
 //        negative {...}, min, max; summary: count, sum, quantileValues.
 //   GET  /stats  {requests, accepted, points, rejected (requests answered with
