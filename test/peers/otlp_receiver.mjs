@@ -291,6 +291,7 @@ function finish(rec, outcome, status, accepted, message) {
   rec.status = status;
   rec.accepted = accepted;
   if (message && !accepted) rec.error = rec.error ?? message;
+  if (records[rec.index] !== rec) return; // arrived before a /reset
   const key = statusKey(rec);
   stats.by_status[key] = (stats.by_status[key] ?? 0) + 1;
   if (!accepted) stats.rejected++;
@@ -607,7 +608,7 @@ async function onHttpRequest(req, res) {
   let message;
   try {
     let body = Buffer.concat(chunks);
-    if (encoding === 'gzip') body = zlib.gunzipSync(body);
+    if (encoding === 'gzip') body = zlib.gunzipSync(body, { maxOutputLength: MAX_BODY });
     rec.decoded_size = body.length;
     if (kind === 'protobuf') {
       message = ExportRequest.decode(body);
