@@ -20,7 +20,9 @@
 #   receiver_post /mode '{"mode":"throttle","retry_after_s":1}'
 #
 # receiver_get / receiver_post fail (non-zero status, body still on stdout)
-# when the admin API answers with an HTTP error.
+# when the admin API answers with an HTTP error. They give up after
+# RECEIVER_CURL_MAX_TIME seconds (default 60); keep wait_ms below that:
+#   receiver_get '/points?since=0&wait_ms=15000' | jq length
 
 _RECEIVER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -55,11 +57,11 @@ receiver_start() {
 }
 
 receiver_get() {
-  curl -sS --fail-with-body --max-time 30 "http://127.0.0.1:${RECEIVER_ADMIN_PORT:?receiver not started}$1"
+  curl -sS --fail-with-body --max-time "${RECEIVER_CURL_MAX_TIME:-60}" "http://127.0.0.1:${RECEIVER_ADMIN_PORT:?receiver not started}$1"
 }
 
 receiver_post() {
-  curl -sS --fail-with-body --max-time 30 -X POST -H 'content-type: application/json' \
+  curl -sS --fail-with-body --max-time "${RECEIVER_CURL_MAX_TIME:-60}" -X POST -H 'content-type: application/json' \
     --data "${2:-{\}}" "http://127.0.0.1:${RECEIVER_ADMIN_PORT:?receiver not started}$1"
 }
 
