@@ -773,7 +773,14 @@ template <typename Data>
 Status DecodeMetricData(const ProtoField& g, std::string_view name, bool same_member,
                         MetricData* m) {
   CL_RETURN_IF_ERROR(Expect(g, WireType::kLen, name));
-  if (!same_member) m->data.emplace<Data>();
+  if (!same_member) {
+    Data& fresh = m->data.emplace<Data>();
+    // The model defaults to cumulative; on the wire an absent temporality
+    // is the proto3 default, UNSPECIFIED (and re-encodes as absent).
+    if constexpr (!std::is_same_v<Data, GaugeData>) {
+      fresh.temporality = AggregationTemporality::kUnspecified;
+    }
+  }
   return Within(DecodeData(g, &std::get<Data>(m->data)), name);
 }
 

@@ -579,6 +579,38 @@ TEST(OtlpProtoTest, DecodesAnyValidEncoding) {
   EXPECT_EQ(e.points[0].positive.bucket_counts, (std::vector<uint64_t>{4, 5}));
 }
 
+// Absent implicit fields decode as the proto3 defaults, not as the data
+// model's defaults (which are cumulative temporality): a Sum, Histogram or
+// ExponentialHistogram without aggregation_temporality is UNSPECIFIED.
+TEST(OtlpProtoTest, AbsentTemporalityIsUnspecified) {
+  for (const char* data : {"\x3a\x00", "\x4a\x00", "\x52\x00"}) {
+    const std::string metric = std::string("\x0a\x01m", 3) + std::string(data, 2);
+    std::string request;
+    ProtoWriter w(&request);
+    auto rm = w.BeginMessage(1);
+    w.BytesField(1, "");  // resource {}, as our encoder writes it.
+    auto sm = w.BeginMessage(2);
+    w.BytesField(1, "");  // scope {}.
+    w.BytesField(2, metric);
+    w.EndMessage(sm);
+    w.EndMessage(rm);
+    w.Finish();
+    const ResourceMetrics back = DecodeOk(request);
+    ASSERT_EQ(back.scope_metrics.size(), 1u);
+    ASSERT_EQ(back.scope_metrics[0].metrics.size(), 1u);
+    std::visit(
+        [](const auto& d) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(d)>, GaugeData>) {
+            EXPECT_EQ(d.temporality, AggregationTemporality::kUnspecified);
+          } else {
+            ADD_FAILURE() << "decoded as a gauge";
+          }
+        },
+        back.scope_metrics[0].metrics[0].data);
+    EXPECT_EQ(EncodeOtlpProto(back), request);  // Re-encodes as absent.
+  }
+}
+
 // Every proper prefix of a valid request cuts the single resource_metrics
 // field short, so each must fail cleanly (and never read past the end: the
 // asan preset runs this).
