@@ -35,10 +35,11 @@ constexpr uint64_t kTime = 1733400060000000000ULL;
 // 1,000 distinct attribute sets: 100 symbols x 10 data types.
 std::vector<AttributeSet> SeriesAttributes() {
   const char* bases[] = {"BTC", "ETH", "BNB", "SOL", "XRP", "ADA", "DOGE", "DOT", "LTC", "LINK"};
-  const char* quotes[] = {"USDT", "BUSD", "FDUSD", "BTC", "ETH", "TRY", "EUR", "BRL", "TUSD", "USDC"};
-  const char* types[] = {"klines",        "aggTrades",  "trades",      "bookTicker",
-                         "bookDepth",     "metrics",    "indexPriceKlines", "markPriceKlines",
-                         "premiumIndexKlines", "fundingRate"};
+  const char* quotes[] = {"USDT", "BUSD", "FDUSD", "BTC",  "ETH",
+                          "TRY",  "EUR",  "BRL",   "TUSD", "USDC"};
+  const char* types[] = {
+      "klines",  "aggTrades",        "trades",          "bookTicker",         "bookDepth",
+      "metrics", "indexPriceKlines", "markPriceKlines", "premiumIndexKlines", "fundingRate"};
   std::vector<AttributeSet> sets;
   for (const char* t : types) {
     for (const char* b : bases) {
@@ -62,7 +63,7 @@ ResourceMetrics MakeExport() {
   ScopeMetrics sm;
   sm.scope.name = "cryptolake.lake";
   sm.scope.version = "0.1.0";
-  const std::vector<double> bounds = {0,   5,    10,   25,   50,   75,   100, 250,
+  const std::vector<double> bounds = {0,   5,   10,   25,   50,   75,   100,  250,
                                       500, 750, 1000, 2500, 5000, 7500, 10000};
   uint64_t seed = 1;
   auto next = [&seed] {  // Deterministic values without <random>.

@@ -27,7 +27,8 @@ void Check(bool ok, const char* what) {
 }
 
 void CheckFailure(const cryptolake::Status& s) {
-  Check(s.IsCorruption() || s.IsInvalidArgument(), "failure is neither Corruption nor InvalidArgument");
+  Check(s.IsCorruption() || s.IsInvalidArgument(),
+        "failure is neither Corruption nor InvalidArgument");
   Check(!s.message().empty(), "failure without a message");
 }
 

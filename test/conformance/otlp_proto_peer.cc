@@ -106,11 +106,10 @@ ResourceMetrics MakeRequest() {
     m.unit = "USD";
     GaugeData gauge;
     int i = 0;
-    for (double v : {97000.5, 0.0, -0.0, std::numeric_limits<double>::quiet_NaN(),
-                     std::numeric_limits<double>::infinity(),
-                     -std::numeric_limits<double>::infinity(),
-                     std::numeric_limits<double>::denorm_min(),
-                     std::numeric_limits<double>::max()}) {
+    for (double v :
+         {97000.5, 0.0, -0.0, std::numeric_limits<double>::quiet_NaN(),
+          std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+          std::numeric_limits<double>::denorm_min(), std::numeric_limits<double>::max()}) {
       NumberDataPoint p;
       p.attributes = AttributeSet{{"i", int64_t{i++}}};
       p.time_unix_nano = kTime;
@@ -137,8 +136,8 @@ ResourceMetrics MakeRequest() {
     full.time_unix_nano = kTime;
     full.count = 10;
     full.sum = 31.25;
-    full.explicit_bounds = {0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500,
-                            10000};
+    full.explicit_bounds = {0,   5,   10,   25,   50,   75,   100,  250,
+                            500, 750, 1000, 2500, 5000, 7500, 10000};
     full.bucket_counts = {1, 2, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4};
     full.min = -1.0;
     full.max = 20000.0;
