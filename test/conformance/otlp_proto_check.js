@@ -9,7 +9,8 @@
 //   equal the JSON's (compared semantically: proto3 defaults, which neither
 //   encoding has to carry, are dropped on both sides; doubles compared with
 //   Object.is, so -0 and NaN count). root.js must also re-encode its decoded
-//   message to exactly our bytes (we claim the canonical serialisation).
+//   message to exactly our bytes (we claim the canonical serialisation), and
+//   likewise the unit tests' golden file (testdata/otlp_request.pb.hex).
 // decode: root.js encodes a rich request built here (including fields our data
 //   model does not have: exemplars, flags, dropped counts); otlp_proto_peer
 //   decodes it and prints OTLP/JSON, which must equal root.js's own view of
@@ -138,6 +139,17 @@ function checkEncode(peer, dir) {
     while (at < bytes.length && reencoded[at] === bytes[at]) at++;
     console.log(`FAIL encode: official re-encoding differs from ours at byte ${at} ` +
       `(ours ${bytes.length} bytes, official ${reencoded.length})`);
+    ok = false;
+  }
+  // The unit tests' golden bytes must be canonical for root.js too.
+  const golden = path.join(__dirname, '..', '..', 'src', 'metrics', 'export', 'testdata',
+    'otlp_request.pb.hex');
+  const goldenBytes = Buffer.from(fs.readFileSync(golden, 'utf8').replace(/\s+/g, ''), 'hex');
+  const goldenAgain = Buffer.from(Request.encode(Request.decode(goldenBytes)).finish());
+  if (goldenBytes.length > 0 && Buffer.compare(goldenAgain, goldenBytes) === 0) {
+    console.log(`ok   encode: official decoder/encoder reproduce the ${goldenBytes.length} golden bytes`);
+  } else {
+    console.log(`FAIL encode: ${golden} does not survive official decode + encode unchanged`);
     ok = false;
   }
   return ok;
