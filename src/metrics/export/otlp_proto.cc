@@ -45,7 +45,7 @@ constexpr uint32_t kPartialSuccess = 1;
 namespace partial_success {  // collector.metrics.v1.ExportMetricsPartialSuccess
 constexpr uint32_t kRejectedDataPoints = 1;
 constexpr uint32_t kErrorMessage = 2;
-}
+}  // namespace partial_success
 namespace any_value {  // common.v1.AnyValue
 constexpr uint32_t kStringValue = 1;
 constexpr uint32_t kBoolValue = 2;
@@ -54,19 +54,19 @@ constexpr uint32_t kDoubleValue = 4;
 constexpr uint32_t kArrayValue = 5;
 constexpr uint32_t kKvlistValue = 6;
 constexpr uint32_t kBytesValue = 7;
-}
+}  // namespace any_value
 namespace array_value {  // common.v1.ArrayValue
 constexpr uint32_t kValues = 1;
 }
 namespace key_value {  // common.v1.KeyValue
 constexpr uint32_t kKey = 1;
 constexpr uint32_t kValue = 2;
-}
+}  // namespace key_value
 namespace scope {  // common.v1.InstrumentationScope
 constexpr uint32_t kName = 1;
 constexpr uint32_t kVersion = 2;
 constexpr uint32_t kAttributes = 3;
-}
+}  // namespace scope
 namespace resource {  // resource.v1.Resource
 constexpr uint32_t kAttributes = 1;
 }
@@ -74,12 +74,12 @@ namespace resource_metrics {  // metrics.v1.ResourceMetrics
 constexpr uint32_t kResource = 1;
 constexpr uint32_t kScopeMetrics = 2;
 constexpr uint32_t kSchemaUrl = 3;
-}
+}  // namespace resource_metrics
 namespace scope_metrics {  // metrics.v1.ScopeMetrics
 constexpr uint32_t kScope = 1;
 constexpr uint32_t kMetrics = 2;
 constexpr uint32_t kSchemaUrl = 3;
-}
+}  // namespace scope_metrics
 namespace metric {  // metrics.v1.Metric
 constexpr uint32_t kName = 1;
 constexpr uint32_t kDescription = 2;
@@ -89,19 +89,19 @@ constexpr uint32_t kSum = 7;
 constexpr uint32_t kHistogram = 9;
 constexpr uint32_t kExponentialHistogram = 10;
 constexpr uint32_t kSummary = 11;
-}
+}  // namespace metric
 namespace data {  // metrics.v1.Gauge, Sum, Histogram, ExponentialHistogram
 constexpr uint32_t kDataPoints = 1;
 constexpr uint32_t kAggregationTemporality = 2;  // Not in Gauge.
 constexpr uint32_t kIsMonotonic = 3;             // Sum only.
-}
+}  // namespace data
 namespace number_point {  // metrics.v1.NumberDataPoint
 constexpr uint32_t kStartTimeUnixNano = 2;
 constexpr uint32_t kTimeUnixNano = 3;
 constexpr uint32_t kAsDouble = 4;
 constexpr uint32_t kAsInt = 6;
 constexpr uint32_t kAttributes = 7;
-}
+}  // namespace number_point
 namespace histogram_point {  // metrics.v1.HistogramDataPoint
 constexpr uint32_t kStartTimeUnixNano = 2;
 constexpr uint32_t kTimeUnixNano = 3;
@@ -112,7 +112,7 @@ constexpr uint32_t kExplicitBounds = 7;
 constexpr uint32_t kAttributes = 9;
 constexpr uint32_t kMin = 11;
 constexpr uint32_t kMax = 12;
-}
+}  // namespace histogram_point
 namespace exp_point {  // metrics.v1.ExponentialHistogramDataPoint
 constexpr uint32_t kAttributes = 1;
 constexpr uint32_t kStartTimeUnixNano = 2;
@@ -126,11 +126,11 @@ constexpr uint32_t kNegative = 9;
 constexpr uint32_t kMin = 12;
 constexpr uint32_t kMax = 13;
 constexpr uint32_t kZeroThreshold = 14;
-}
+}  // namespace exp_point
 namespace buckets {  // metrics.v1.ExponentialHistogramDataPoint.Buckets
 constexpr uint32_t kOffset = 1;
 constexpr uint32_t kBucketCounts = 2;
-}
+}  // namespace buckets
 
 // ---------------------------------------------------------------- encoding
 
@@ -773,7 +773,14 @@ template <typename Data>
 Status DecodeMetricData(const ProtoField& g, std::string_view name, bool same_member,
                         MetricData* m) {
   CL_RETURN_IF_ERROR(Expect(g, WireType::kLen, name));
-  if (!same_member) m->data.emplace<Data>();
+  if (!same_member) {
+    Data& fresh = m->data.emplace<Data>();
+    // The model defaults to cumulative; on the wire an absent temporality
+    // is the proto3 default, UNSPECIFIED (and re-encodes as absent).
+    if constexpr (!std::is_same_v<Data, GaugeData>) {
+      fresh.temporality = AggregationTemporality::kUnspecified;
+    }
+  }
   return Within(DecodeData(g, &std::get<Data>(m->data)), name);
 }
 

@@ -96,10 +96,10 @@ ResourceMetrics MakeFixture() {
     m.description = "Last trade price";
     m.unit = "USD";
     GaugeData gauge;
-    for (double v : {67123.45, std::numeric_limits<double>::quiet_NaN(),
-                     std::numeric_limits<double>::infinity(),
-                     -std::numeric_limits<double>::infinity(), -0.0,
-                     std::numeric_limits<double>::denorm_min()}) {
+    for (double v :
+         {67123.45, std::numeric_limits<double>::quiet_NaN(),
+          std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(), -0.0,
+          std::numeric_limits<double>::denorm_min()}) {
       NumberDataPoint p;
       p.attributes = AttributeSet{{"i", static_cast<int64_t>(gauge.points.size())}};
       p.time_unix_nano = kTime;
@@ -191,7 +191,9 @@ ResourceMetrics MakeFixture() {
 
 // --- deep comparison (doubles bit for bit, so NaN and -0.0 count) ---
 
-bool SameDouble(double a, double b) { return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b); }
+bool SameDouble(double a, double b) {
+  return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
+}
 
 void ExpectSameDouble(double a, double b, const char* what) {
   EXPECT_TRUE(SameDouble(a, b)) << what << ": " << a << " vs " << b;
@@ -360,17 +362,17 @@ TEST(OtlpProtoTest, SinglePointBytes) {
   sm.metrics.push_back(m);
   rm.scope_metrics.push_back(sm);
   const std::string expected(
-      "\x0a\x2d"                                  // resource_metrics (1), 45 bytes
-      "\x0a\x00"                                  //  resource (1), empty
-      "\x12\x29"                                  //  scope_metrics (2), 41 bytes
-      "\x0a\x03\x0a\x01s"                         //   scope (1) { name (1) "s" }
-      "\x12\x22"                                  //   metrics (2), 34 bytes
-      "\x0a\x01g"                                 //    name (1) "g"
-      "\x2a\x1d"                                  //    gauge (5), 29 bytes
-      "\x0a\x1b"                                  //     data_points (1), 27 bytes
-      "\x19\x01\x00\x00\x00\x00\x00\x00\x00"      //      time_unix_nano (3) fixed64 1
-      "\x31\xff\xff\xff\xff\xff\xff\xff\xff"      //      as_int (6) sfixed64 -1
-      "\x3a\x07\x0a\x01k\x12\x02\x10\x01",        //      attributes (7) {key "k", bool true}
+      "\x0a\x2d"                              // resource_metrics (1), 45 bytes
+      "\x0a\x00"                              //  resource (1), empty
+      "\x12\x29"                              //  scope_metrics (2), 41 bytes
+      "\x0a\x03\x0a\x01s"                     //   scope (1) { name (1) "s" }
+      "\x12\x22"                              //   metrics (2), 34 bytes
+      "\x0a\x01g"                             //    name (1) "g"
+      "\x2a\x1d"                              //    gauge (5), 29 bytes
+      "\x0a\x1b"                              //     data_points (1), 27 bytes
+      "\x19\x01\x00\x00\x00\x00\x00\x00\x00"  //      time_unix_nano (3) fixed64 1
+      "\x31\xff\xff\xff\xff\xff\xff\xff\xff"  //      as_int (6) sfixed64 -1
+      "\x3a\x07\x0a\x01k\x12\x02\x10\x01",    //      attributes (7) {key "k", bool true}
       47);
   EXPECT_EQ(EncodeOtlpProto(rm), expected);
 }
@@ -405,8 +407,7 @@ TEST(OtlpProtoTest, LargeMessagesRoundTrip) {
     GaugeData gauge;
     for (size_t i = 0; i < n; ++i) {
       NumberDataPoint p;
-      p.attributes = AttributeSet{{"i", static_cast<int64_t>(i)},
-                                  {"s", std::string(i % 200, 'x')}};
+      p.attributes = AttributeSet{{"i", static_cast<int64_t>(i)}, {"s", std::string(i % 200, 'x')}};
       p.time_unix_nano = i;
       p.value = static_cast<double>(i) / 3;
       gauge.points.push_back(p);
@@ -475,24 +476,24 @@ TEST(OtlpProtoTest, DecodesAnyValidEncoding) {
   auto hist = w.BeginMessage(9);
   w.Int32Field(2, 1);  // Temporality before the points.
   auto point = w.BeginMessage(1);
-  w.DoubleField(12, 8.0);           // max first.
-  w.Fixed64Field(6, 1);             // bucket_counts unpacked ...
+  w.DoubleField(12, 8.0);  // max first.
+  w.Fixed64Field(6, 1);    // bucket_counts unpacked ...
   w.Fixed64Field(6, 2);
   const uint64_t more[] = {3};
-  w.PackedFixed64Field(6, more);    // ... then packed, appended.
-  w.DoubleField(7, 0.5);            // explicit_bounds unpacked.
+  w.PackedFixed64Field(6, more);  // ... then packed, appended.
+  w.DoubleField(7, 0.5);          // explicit_bounds unpacked.
   w.DoubleField(7, 5.0);
-  w.Fixed64Field(4, 6);             // count.
-  w.Fixed64Field(2, 0);             // start time written as the default 0.
+  w.Fixed64Field(4, 6);              // count.
+  w.Fixed64Field(2, 0);              // start time written as the default 0.
   w.Tag(20, WireType::kStartGroup);  // Unknown group.
   w.VarintField(1, 5);
   w.Tag(20, WireType::kEndGroup);
-  w.Tag(21, WireType::kI32);        // Unknown fixed32.
+  w.Tag(21, WireType::kI32);  // Unknown fixed32.
   w.Bytes(std::string("\x01\x02\x03\x04", 4));
-  w.VarintField(10, 1);             // flags: not modelled, skipped.
+  w.VarintField(10, 1);  // flags: not modelled, skipped.
   w.EndMessage(point);
   w.EndMessage(hist);
-  w.BytesField(1, "latency");       // Name after the data.
+  w.BytesField(1, "latency");  // Name after the data.
   w.EndMessage(metric);
   auto metric2 = w.BeginMessage(2);
   w.BytesField(1, "oneof");
@@ -505,7 +506,7 @@ TEST(OtlpProtoTest, DecodesAnyValidEncoding) {
     auto sum = w.BeginMessage(7);  // Replaces the gauge.
     auto q = w.BeginMessage(1);
     w.DoubleField(4, 1.0);
-    w.Fixed64Field(6, 9);          // as_int after as_double: as_int wins.
+    w.Fixed64Field(6, 9);  // as_int after as_double: as_int wins.
     w.EndMessage(q);
     w.EndMessage(sum);
     auto sum2 = w.BeginMessage(7);  // Same member again: merged.
@@ -577,6 +578,38 @@ TEST(OtlpProtoTest, DecodesAnyValidEncoding) {
   EXPECT_EQ(e.points[0].scale, -3);
   EXPECT_EQ(e.points[0].positive.offset, -7);
   EXPECT_EQ(e.points[0].positive.bucket_counts, (std::vector<uint64_t>{4, 5}));
+}
+
+// Absent implicit fields decode as the proto3 defaults, not as the data
+// model's defaults (which are cumulative temporality): a Sum, Histogram or
+// ExponentialHistogram without aggregation_temporality is UNSPECIFIED.
+TEST(OtlpProtoTest, AbsentTemporalityIsUnspecified) {
+  for (const char* data : {"\x3a\x00", "\x4a\x00", "\x52\x00"}) {
+    const std::string metric = std::string("\x0a\x01m", 3) + std::string(data, 2);
+    std::string request;
+    ProtoWriter w(&request);
+    auto rm = w.BeginMessage(1);
+    w.BytesField(1, "");  // resource {}, as our encoder writes it.
+    auto sm = w.BeginMessage(2);
+    w.BytesField(1, "");  // scope {}.
+    w.BytesField(2, metric);
+    w.EndMessage(sm);
+    w.EndMessage(rm);
+    w.Finish();
+    const ResourceMetrics back = DecodeOk(request);
+    ASSERT_EQ(back.scope_metrics.size(), 1u);
+    ASSERT_EQ(back.scope_metrics[0].metrics.size(), 1u);
+    std::visit(
+        [](const auto& d) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(d)>, GaugeData>) {
+            EXPECT_EQ(d.temporality, AggregationTemporality::kUnspecified);
+          } else {
+            ADD_FAILURE() << "decoded as a gauge";
+          }
+        },
+        back.scope_metrics[0].metrics[0].data);
+    EXPECT_EQ(EncodeOtlpProto(back), request);  // Re-encodes as absent.
+  }
 }
 
 // Every proper prefix of a valid request cuts the single resource_metrics
@@ -677,8 +710,7 @@ TEST(OtlpProtoTest, RejectsWhatTheDataModelCannotHold) {
   } cases[] = {
       {"summary", std::string("\x0a\x01m\x5a\x00", 5), "is a summary"},
       {"no data", std::string("\x0a\x01m", 3), "has no gauge, sum, histogram"},
-      {"kvlist",
-       MetricWithGaugePoint([](ProtoWriter& w) {
+      {"kvlist", MetricWithGaugePoint([](ProtoWriter& w) {
          auto kv = w.BeginMessage(7);
          w.BytesField(1, "k");
          auto v = w.BeginMessage(2);
@@ -687,8 +719,7 @@ TEST(OtlpProtoTest, RejectsWhatTheDataModelCannotHold) {
          w.EndMessage(kv);
        }),
        "kvlist_value"},
-      {"bytes",
-       MetricWithGaugePoint([](ProtoWriter& w) {
+      {"bytes", MetricWithGaugePoint([](ProtoWriter& w) {
          auto kv = w.BeginMessage(7);
          w.BytesField(1, "k");
          auto v = w.BeginMessage(2);
@@ -697,23 +728,20 @@ TEST(OtlpProtoTest, RejectsWhatTheDataModelCannotHold) {
          w.EndMessage(kv);
        }),
        "bytes_value"},
-      {"no value",
-       MetricWithGaugePoint([](ProtoWriter& w) {
+      {"no value", MetricWithGaugePoint([](ProtoWriter& w) {
          auto kv = w.BeginMessage(7);
          w.BytesField(1, "k");
          w.EndMessage(kv);
        }),
        "attribute 'k' has no value"},
-      {"empty AnyValue",
-       MetricWithGaugePoint([](ProtoWriter& w) {
+      {"empty AnyValue", MetricWithGaugePoint([](ProtoWriter& w) {
          auto kv = w.BeginMessage(7);
          w.BytesField(1, "k");
          w.BytesField(2, "");
          w.EndMessage(kv);
        }),
        "AnyValue holds no value"},
-      {"mixed array",
-       MetricWithGaugePoint([](ProtoWriter& w) {
+      {"mixed array", MetricWithGaugePoint([](ProtoWriter& w) {
          auto kv = w.BeginMessage(7);
          w.BytesField(1, "k");
          auto v = w.BeginMessage(2);
@@ -725,8 +753,7 @@ TEST(OtlpProtoTest, RejectsWhatTheDataModelCannotHold) {
          w.EndMessage(kv);
        }),
        "mixes element types"},
-      {"nested array",
-       MetricWithGaugePoint([](ProtoWriter& w) {
+      {"nested array", MetricWithGaugePoint([](ProtoWriter& w) {
          auto kv = w.BeginMessage(7);
          w.BytesField(1, "k");
          auto v = w.BeginMessage(2);

@@ -190,8 +190,8 @@ Status ProtoReader::ReadValue(uint32_t number, WireType type, ProtoField* field,
     case WireType::kEndGroup:
       return Error(pos_, "end-group tag of field " + std::to_string(number) + " outside a group");
   }
-  return Error(pos_, "invalid wire type " + std::to_string(static_cast<int>(type)) +
-                         " for field " + std::to_string(number));
+  return Error(pos_, "invalid wire type " + std::to_string(static_cast<int>(type)) + " for field " +
+                         std::to_string(number));
 }
 
 Status ProtoReader::SkipGroup(uint32_t number, int depth) {

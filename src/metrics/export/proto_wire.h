@@ -60,7 +60,8 @@ inline uint64_t LoadLittleEndian64(const char* p) {
     std::memcpy(&v, p, 8);
   } else {
     v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    for (int i = 0; i < 8; ++i)
+      v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
   }
   return v;
 }
@@ -68,9 +69,7 @@ inline uint64_t LoadLittleEndian64(const char* p) {
 inline uint32_t ZigZag32(int32_t v) {
   return (static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31);
 }
-inline int32_t UnZigZag32(uint32_t v) {
-  return static_cast<int32_t>((v >> 1) ^ (~(v & 1) + 1));
-}
+inline int32_t UnZigZag32(uint32_t v) { return static_cast<int32_t>((v >> 1) ^ (~(v & 1) + 1)); }
 
 class ProtoWriter {
  public:
@@ -159,8 +158,8 @@ class ProtoWriter {
 struct ProtoField {
   uint32_t number = 0;
   WireType type = WireType::kVarint;
-  uint64_t value = 0;      // kVarint, kI64 and kI32 (kI32 zero-extended).
-  std::string_view bytes;  // kLen payload.
+  uint64_t value = 0;         // kVarint, kI64 and kI32 (kI32 zero-extended).
+  std::string_view bytes;     // kLen payload.
   size_t payload_offset = 0;  // Offset of `bytes` (kLen) in the outermost buffer.
   size_t offset = 0;          // Offset of the tag in the outermost buffer.
 

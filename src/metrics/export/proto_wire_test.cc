@@ -50,12 +50,8 @@ TEST(ProtoWireTest, VarintEncoding) {
     uint64_t value;
     std::string hex;
   } cases[] = {
-      {0, "00"},
-      {1, "01"},
-      {127, "7f"},
-      {128, "80 01"},
-      {300, "ac 02"},
-      {UINT64_MAX, "ff ff ff ff ff ff ff ff ff 01"},
+      {0, "00"},      {1, "01"},      {127, "7f"},
+      {128, "80 01"}, {300, "ac 02"}, {UINT64_MAX, "ff ff ff ff ff ff ff ff ff 01"},
   };
   for (const auto& c : cases) {
     std::string out;
@@ -232,7 +228,8 @@ void ExpectCorruption(const std::string& bytes, const std::string& what) {
   }
   EXPECT_TRUE(s.IsCorruption()) << Hex(bytes) << " -> " << s.ToString();
   EXPECT_NE(s.message().find(what), std::string::npos) << s.ToString();
-  EXPECT_NE(s.message().find("at byte 1"), std::string::npos) << "offset is absolute: " << s.ToString();
+  EXPECT_NE(s.message().find("at byte 1"), std::string::npos)
+      << "offset is absolute: " << s.ToString();
 }
 
 TEST(ProtoWireTest, ReaderRejectsMalformedInput) {
