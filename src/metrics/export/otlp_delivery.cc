@@ -263,6 +263,7 @@ OtlpDelivery::OtlpDelivery(std::unique_ptr<OtlpTransport> transport, OtlpDeliver
       });
 
   if (!options_.spool_dir.empty()) OpenSpool();
+  FlushDiagnostics();
   sender_ = std::thread(&OtlpDelivery::SenderLoop, this);
   {
     MutexLock lock(mu_);
@@ -355,7 +356,7 @@ void OtlpDelivery::OpenSpool() {
     next_seq_ = std::max(next_seq_, f.seq + 1);
   }
   if (!found.empty()) {
-    ReportDiagnostic(DiagnosticSeverity::kWarning, "OtlpSpoolReplay",
+    QueueDiagnosticLocked(DiagnosticSeverity::kWarning, "OtlpSpoolReplay",
                      "OTLP spool " + dir + ": " + std::to_string(found.size()) +
                          " batches from an earlier run are sent first");
   }
@@ -402,6 +403,7 @@ Status OtlpDelivery::Enqueue(std::string request, uint64_t data_points) {
     }
   }
   work_cv_.notify_all();
+  FlushDiagnostics();
   for (const auto& path : unlinks) ::unlink(path.c_str());
   for (const auto& [points, reason] : drops) instruments_->Exported(points, reason);
   return Status::OK();
@@ -445,7 +447,22 @@ void OtlpDelivery::ReportOnceLocked(const char* event, const std::string& messag
   std::string key = std::string(event) + "\n" + message;
   if (reported_.count(key) != 0) return;
   if (reported_.size() < kMaxRemembered) reported_.insert(std::move(key));
-  ReportDiagnostic(DiagnosticSeverity::kWarning, event, message);
+  QueueDiagnosticLocked(DiagnosticSeverity::kWarning, event, message);
+}
+
+void OtlpDelivery::QueueDiagnosticLocked(DiagnosticSeverity severity, const char* event,
+                                         std::string message) {
+  pending_diagnostics_.push_back({severity, event, std::move(message)});
+}
+
+void OtlpDelivery::FlushDiagnostics() {
+  std::vector<PendingDiagnostic> pending;
+  {
+    MutexLock lock(mu_);
+    pending.swap(pending_diagnostics_);
+  }
+  // Outside mu_: a slow diagnostics handler must not hold up Enqueue.
+  for (const PendingDiagnostic& d : pending) ReportDiagnostic(d.severity, d.event, d.message);
 }
 
 double OtlpDelivery::RandomLocked() {
@@ -552,6 +569,7 @@ void OtlpDelivery::SenderLoop() {
                                                  read.status().ToString());
         }
         ::unlink(read_path.c_str());
+        FlushDiagnostics();
         instruments_->Exported(points, "spool_read");
         continue;
       }
@@ -593,7 +611,7 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
                                            : "queued in memory (up to " +
                                                  std::to_string(options_.max_queue_bytes) +
                                                  " bytes, then the oldest are dropped)";
-        ReportDiagnostic(DiagnosticSeverity::kWarning, "OtlpEndpointUnreachable",
+        QueueDiagnosticLocked(DiagnosticSeverity::kWarning, "OtlpEndpointUnreachable",
                          "OTLP endpoint " + transport_->Describe() + " unreachable after " +
                              std::to_string(consecutive_failures_) + " attempts (" +
                              outcome.message + "); metrics are being " + where +
@@ -609,7 +627,7 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
       // The receiver answered: it is reachable, whatever it said.
       if (stats_.circuit_state == CircuitState::kOpen) {
         stats_.circuit_state = CircuitState::kClosed;
-        ReportDiagnostic(DiagnosticSeverity::kWarning, "OtlpEndpointRecovered",
+        QueueDiagnosticLocked(DiagnosticSeverity::kWarning, "OtlpEndpointRecovered",
                          "OTLP endpoint " + transport_->Describe() +
                              " reachable again; delivering " +
                              std::to_string(stats_.queued_batches) + " queued batches in order");
@@ -656,6 +674,7 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
     }
   }
   work_cv_.notify_all();
+  FlushDiagnostics();
   if (!unlink_path.empty()) ::unlink(unlink_path.c_str());
   if (seconds >= 0) {
     instruments_->Exported(ok_points, nullptr);
@@ -705,8 +724,8 @@ void OtlpDelivery::SpoolerLoop() {
         // spooling rather than spin; batches stay in memory (bounded).
         spool_enabled_ = false;
         stats_.spool_enabled = false;
-        ReportDiagnostic(DiagnosticSeverity::kError, "OtlpSpoolError",
-                         "OTLP spool disabled: " + written.ToString());
+        QueueDiagnosticLocked(DiagnosticSeverity::kError, "OtlpSpoolError",
+                              "OTLP spool disabled: " + written.ToString());
       } else {
         Entry& e = queue_[index];
         e.spooling = false;
@@ -732,6 +751,7 @@ void OtlpDelivery::SpoolerLoop() {
         EvictSpooledLocked();
       }
     }
+    FlushDiagnostics();
     if (unlink_own) ::unlink(path.c_str());
     if (written.ok() && !unlink_own) instruments_->spooled.Add(static_cast<int64_t>(points));
     for (const auto& [victim_path, victim_points] : dropped) {

@@ -1,6 +1,9 @@
 #include "cryptolake/metrics/export/otlp_delivery.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -364,6 +367,53 @@ TEST(OtlpDeliveryTest, RestartDeliversTheOldSpoolFirst) {
   }
   fs::remove_all(dir);
   fs::remove_all(dir + "_crash");
+}
+
+// A real kill -9 in the middle of an outage: everything the dead process had
+// spooled is delivered, in order, by the next process on the same directory
+// (the kernel released the dead process's flock).
+TEST(OtlpDeliveryTest, KillNineMidOutageLosesNothingThatWasSpooled) {
+  const std::string dir = TempDir("kill");
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // Child: a delivery whose endpoint is down (real clock, default backoff).
+    ::close(ready[0]);
+    auto script = std::make_shared<Script>();
+    script->fallback = [](const std::string&) { return Unavailable(); };
+    OtlpDeliveryOptions options;
+    options.spool_dir = dir;
+    auto* d = new OtlpDelivery(std::make_unique<ScriptedTransport>(script), options);
+    for (int i = 1; i <= 20; ++i) {
+      if (!d->Enqueue(Batch(i), 1).ok()) ::_exit(3);
+    }
+    if (!Eventually([&] { return d->stats().spooled_batches == 20; })) ::_exit(2);
+    const char c = 'r';
+    if (::write(ready[1], &c, 1) != 1) ::_exit(4);
+    for (;;) ::pause();  // Killed here, threads running, nothing shut down.
+  }
+  ::close(ready[1]);
+  char c = 0;
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  ::close(ready[0]);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  Fixture f;
+  f.options.spool_dir = dir;
+  auto d = f.Make();
+  EXPECT_TRUE(d->stats().spool_enabled);
+  ASSERT_TRUE(d->Enqueue("after-restart", 1).ok());
+  ASSERT_TRUE(d->ForceFlush(kLongWait).ok());
+  std::vector<std::string> expected = Batches(1, 20);
+  expected.push_back("after-restart");
+  EXPECT_EQ(f.script->Delivered(), expected);
+  d.reset();
+  fs::remove_all(dir);
 }
 
 TEST(OtlpDeliveryTest, StrayTempFileFromACrashIsIgnoredAndRemoved) {

@@ -86,10 +86,12 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cryptolake/common/status.h"
 #include "cryptolake/common/thread_annotations.h"
 #include "cryptolake/metrics/export/otlp_transport.h"
+#include "cryptolake/metrics/sdk/diagnostics.h"
 
 namespace cryptolake::metrics {
 
@@ -239,7 +241,12 @@ class OtlpDelivery {
   // Removes queue_[index] as dropped for `reason` (error.type); returns its
   // spool file to delete ("" when none).
   std::string DropLocked(size_t index, const char* reason) REQUIRES(mu_);
+  // Diagnostics found under mu_ are queued and reported by FlushDiagnostics()
+  // once mu_ is released. ReportOnceLocked queues each (event, message) once.
   void ReportOnceLocked(const char* event, const std::string& message) REQUIRES(mu_);
+  void QueueDiagnosticLocked(DiagnosticSeverity severity, const char* event, std::string message)
+      REQUIRES(mu_);
+  void FlushDiagnostics() EXCLUDES(mu_);
   size_t FindLocked(uint64_t seq) const REQUIRES(mu_);
   std::chrono::milliseconds BackoffLocked() REQUIRES(mu_);
   std::chrono::milliseconds ProbeDelayLocked() REQUIRES(mu_);
@@ -270,6 +277,12 @@ class OtlpDelivery {
   bool sender_done_ GUARDED_BY(mu_) = false;
   bool shut_down_ GUARDED_BY(mu_) = false;
   std::set<std::string> reported_ GUARDED_BY(mu_);
+  struct PendingDiagnostic {
+    DiagnosticSeverity severity;
+    const char* event;
+    std::string message;
+  };
+  std::vector<PendingDiagnostic> pending_diagnostics_ GUARDED_BY(mu_);
   std::function<double()> random_ GUARDED_BY(mu_);
 
   int spool_lock_fd_ = -1;  // Owned; set before the threads start.
