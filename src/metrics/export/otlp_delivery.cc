@@ -428,9 +428,16 @@ std::string OtlpDelivery::DropLocked(size_t index, const char* reason) {
   stats_.dropped_points += e.points;
   ++stats_.dropped_batches;
   --stats_.queued_batches;
-  queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(index));
+  EraseLocked(index);
   done_cv_.notify_all();
   return path;
+}
+
+void OtlpDelivery::EraseLocked(size_t index) {
+  // The spooler finishing this entry's file will find it gone and delete the
+  // file; until then ForceFlush does not report the batch as done.
+  if (queue_[index].spooling) ++orphaned_writes_;
+  queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(index));
 }
 
 void OtlpDelivery::EvictSpooledLocked() {
@@ -495,8 +502,12 @@ bool OtlpDelivery::UnhealthyLocked() const {
 
 size_t OtlpDelivery::NextToSpoolLocked() const {
   if (!spool_enabled_) return kNpos;
-  const bool spill_all =
-      options_.spool_policy == SpoolPolicy::kAlways || UnhealthyLocked() || draining_;
+  // A backlog (a batch waiting behind another) means delivery is not keeping
+  // up, e.g. an attempt hanging on an unresponsive endpoint before any failure
+  // was seen: persist then too, not only once an attempt has failed.
+  const bool backlog = queue_.size() > 1;
+  const bool spill_all = options_.spool_policy == SpoolPolicy::kAlways || UnhealthyLocked() ||
+                         backlog || draining_;
   if (!spill_all && stats_.queued_bytes <= options_.max_queue_bytes) return kNpos;
   for (size_t i = 0; i < queue_.size(); ++i) {
     const Entry& e = queue_[i];
@@ -668,7 +679,7 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
       }
       if (e.bytes) stats_.queued_bytes -= e.size;
       --stats_.queued_batches;
-      queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(index));
+      EraseLocked(index);
       // ForceFlush waits for the self-metrics of what it flushed too.
       ++finishing_;
     }
@@ -713,9 +724,11 @@ void OtlpDelivery::SpoolerLoop() {
         WriteFileAtomically(dir, path.substr(dir.size() + 1), *bytes);
     std::vector<std::pair<std::string, uint64_t>> dropped;  // path, points
     bool unlink_own = false;
+    bool still_queued = true;
     {
       MutexLock lock(mu_);
       const size_t index = FindLocked(seq);
+      still_queued = index != kNpos;
       if (index == kNpos) {
         unlink_own = written.ok();  // Delivered or dropped while being written.
       } else if (!written.ok()) {
@@ -752,7 +765,11 @@ void OtlpDelivery::SpoolerLoop() {
       }
     }
     FlushDiagnostics();
-    if (unlink_own) ::unlink(path.c_str());
+    if (!still_queued) {
+      if (unlink_own) ::unlink(path.c_str());
+      MutexLock lock(mu_);
+      --orphaned_writes_;
+    }
     if (written.ok() && !unlink_own) instruments_->spooled.Add(static_cast<int64_t>(points));
     for (const auto& [victim_path, victim_points] : dropped) {
       ::unlink(victim_path.c_str());
@@ -837,7 +854,9 @@ Status OtlpDelivery::ForceFlush(std::chrono::milliseconds timeout) {
   const uint64_t last = next_seq_ - 1;
   const bool done = done_cv_.wait_until(cv_lock, deadline, [&] {
     mu_.AssumeHeld();
-    return ((queue_.empty() || queue_.front().seq > last) && finishing_ == 0) || shut_down_;
+    return ((queue_.empty() || queue_.front().seq > last) && finishing_ == 0 &&
+            orphaned_writes_ == 0) ||
+           shut_down_;
   });
   if (!done) {
     return Status::Timeout("OTLP delivery: " + std::to_string(stats_.queued_batches) +
