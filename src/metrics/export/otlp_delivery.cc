@@ -871,8 +871,17 @@ Status OtlpDelivery::ForceFlush(std::chrono::milliseconds timeout) {
 Status OtlpDelivery::Shutdown(std::chrono::milliseconds timeout) {
   const auto real_deadline = std::chrono::steady_clock::now() + timeout;
   {
+    CvLock cv_lock(mu_);
     MutexLock lock(mu_);
-    if (draining_) return Status::OK();
+    if (draining_) {
+      // Another call shuts down (or did): wait for it within our own timeout.
+      const bool done = done_cv_.wait_until(cv_lock, real_deadline, [&] {
+        mu_.AssumeHeld();
+        return shut_down_;
+      });
+      return done ? Status::OK()
+                  : Status::Timeout("OTLP delivery: a concurrent Shutdown is still running");
+    }
     draining_ = true;
     drain_deadline_ = clock_->Now() + timeout;
   }

@@ -206,7 +206,8 @@ class OtlpDelivery {
   // (or drops it, counted), and stops the threads. An attempt already in
   // flight is waited for (the transport honours its deadline, at most
   // export_timeout). Returns Timeout when batches were left undelivered.
-  // Idempotent: later calls return OK.
+  // Idempotent: later calls return OK (a call concurrent with a running
+  // Shutdown waits for it, within its own timeout).
   Status Shutdown(std::chrono::milliseconds timeout) EXCLUDES(mu_);
 
   OtlpDeliveryStats stats() const EXCLUDES(mu_);
