@@ -263,6 +263,7 @@ OtlpDelivery::OtlpDelivery(std::unique_ptr<OtlpTransport> transport, OtlpDeliver
       });
 
   if (!options_.spool_dir.empty()) OpenSpool();
+  FlushDiagnostics();
   sender_ = std::thread(&OtlpDelivery::SenderLoop, this);
   {
     MutexLock lock(mu_);
@@ -355,7 +356,7 @@ void OtlpDelivery::OpenSpool() {
     next_seq_ = std::max(next_seq_, f.seq + 1);
   }
   if (!found.empty()) {
-    ReportDiagnostic(DiagnosticSeverity::kWarning, "OtlpSpoolReplay",
+    QueueDiagnosticLocked(DiagnosticSeverity::kWarning, "OtlpSpoolReplay",
                      "OTLP spool " + dir + ": " + std::to_string(found.size()) +
                          " batches from an earlier run are sent first");
   }
@@ -402,6 +403,7 @@ Status OtlpDelivery::Enqueue(std::string request, uint64_t data_points) {
     }
   }
   work_cv_.notify_all();
+  FlushDiagnostics();
   for (const auto& path : unlinks) ::unlink(path.c_str());
   for (const auto& [points, reason] : drops) instruments_->Exported(points, reason);
   return Status::OK();
@@ -426,9 +428,16 @@ std::string OtlpDelivery::DropLocked(size_t index, const char* reason) {
   stats_.dropped_points += e.points;
   ++stats_.dropped_batches;
   --stats_.queued_batches;
-  queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(index));
+  EraseLocked(index);
   done_cv_.notify_all();
   return path;
+}
+
+void OtlpDelivery::EraseLocked(size_t index) {
+  // The spooler finishing this entry's file will find it gone and delete the
+  // file; until then ForceFlush does not report the batch as done.
+  if (queue_[index].spooling) ++orphaned_writes_;
+  queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(index));
 }
 
 void OtlpDelivery::EvictSpooledLocked() {
@@ -445,7 +454,22 @@ void OtlpDelivery::ReportOnceLocked(const char* event, const std::string& messag
   std::string key = std::string(event) + "\n" + message;
   if (reported_.count(key) != 0) return;
   if (reported_.size() < kMaxRemembered) reported_.insert(std::move(key));
-  ReportDiagnostic(DiagnosticSeverity::kWarning, event, message);
+  QueueDiagnosticLocked(DiagnosticSeverity::kWarning, event, message);
+}
+
+void OtlpDelivery::QueueDiagnosticLocked(DiagnosticSeverity severity, const char* event,
+                                         std::string message) {
+  pending_diagnostics_.push_back({severity, event, std::move(message)});
+}
+
+void OtlpDelivery::FlushDiagnostics() {
+  std::vector<PendingDiagnostic> pending;
+  {
+    MutexLock lock(mu_);
+    pending.swap(pending_diagnostics_);
+  }
+  // Outside mu_: a slow diagnostics handler must not hold up Enqueue.
+  for (const PendingDiagnostic& d : pending) ReportDiagnostic(d.severity, d.event, d.message);
 }
 
 double OtlpDelivery::RandomLocked() {
@@ -478,8 +502,12 @@ bool OtlpDelivery::UnhealthyLocked() const {
 
 size_t OtlpDelivery::NextToSpoolLocked() const {
   if (!spool_enabled_) return kNpos;
-  const bool spill_all =
-      options_.spool_policy == SpoolPolicy::kAlways || UnhealthyLocked() || draining_;
+  // A backlog (a batch waiting behind another) means delivery is not keeping
+  // up, e.g. an attempt hanging on an unresponsive endpoint before any failure
+  // was seen: persist then too, not only once an attempt has failed.
+  const bool backlog = queue_.size() > 1;
+  const bool spill_all = options_.spool_policy == SpoolPolicy::kAlways || UnhealthyLocked() ||
+                         backlog || draining_;
   if (!spill_all && stats_.queued_bytes <= options_.max_queue_bytes) return kNpos;
   for (size_t i = 0; i < queue_.size(); ++i) {
     const Entry& e = queue_[i];
@@ -552,6 +580,7 @@ void OtlpDelivery::SenderLoop() {
                                                  read.status().ToString());
         }
         ::unlink(read_path.c_str());
+        FlushDiagnostics();
         instruments_->Exported(points, "spool_read");
         continue;
       }
@@ -593,7 +622,7 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
                                            : "queued in memory (up to " +
                                                  std::to_string(options_.max_queue_bytes) +
                                                  " bytes, then the oldest are dropped)";
-        ReportDiagnostic(DiagnosticSeverity::kWarning, "OtlpEndpointUnreachable",
+        QueueDiagnosticLocked(DiagnosticSeverity::kWarning, "OtlpEndpointUnreachable",
                          "OTLP endpoint " + transport_->Describe() + " unreachable after " +
                              std::to_string(consecutive_failures_) + " attempts (" +
                              outcome.message + "); metrics are being " + where +
@@ -609,7 +638,7 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
       // The receiver answered: it is reachable, whatever it said.
       if (stats_.circuit_state == CircuitState::kOpen) {
         stats_.circuit_state = CircuitState::kClosed;
-        ReportDiagnostic(DiagnosticSeverity::kWarning, "OtlpEndpointRecovered",
+        QueueDiagnosticLocked(DiagnosticSeverity::kWarning, "OtlpEndpointRecovered",
                          "OTLP endpoint " + transport_->Describe() +
                              " reachable again; delivering " +
                              std::to_string(stats_.queued_batches) + " queued batches in order");
@@ -650,12 +679,13 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
       }
       if (e.bytes) stats_.queued_bytes -= e.size;
       --stats_.queued_batches;
-      queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(index));
+      EraseLocked(index);
       // ForceFlush waits for the self-metrics of what it flushed too.
       ++finishing_;
     }
   }
   work_cv_.notify_all();
+  FlushDiagnostics();
   if (!unlink_path.empty()) ::unlink(unlink_path.c_str());
   if (seconds >= 0) {
     instruments_->Exported(ok_points, nullptr);
@@ -694,9 +724,11 @@ void OtlpDelivery::SpoolerLoop() {
         WriteFileAtomically(dir, path.substr(dir.size() + 1), *bytes);
     std::vector<std::pair<std::string, uint64_t>> dropped;  // path, points
     bool unlink_own = false;
+    bool still_queued = true;
     {
       MutexLock lock(mu_);
       const size_t index = FindLocked(seq);
+      still_queued = index != kNpos;
       if (index == kNpos) {
         unlink_own = written.ok();  // Delivered or dropped while being written.
       } else if (!written.ok()) {
@@ -705,8 +737,8 @@ void OtlpDelivery::SpoolerLoop() {
         // spooling rather than spin; batches stay in memory (bounded).
         spool_enabled_ = false;
         stats_.spool_enabled = false;
-        ReportDiagnostic(DiagnosticSeverity::kError, "OtlpSpoolError",
-                         "OTLP spool disabled: " + written.ToString());
+        QueueDiagnosticLocked(DiagnosticSeverity::kError, "OtlpSpoolError",
+                              "OTLP spool disabled: " + written.ToString());
       } else {
         Entry& e = queue_[index];
         e.spooling = false;
@@ -732,7 +764,12 @@ void OtlpDelivery::SpoolerLoop() {
         EvictSpooledLocked();
       }
     }
-    if (unlink_own) ::unlink(path.c_str());
+    FlushDiagnostics();
+    if (!still_queued) {
+      if (unlink_own) ::unlink(path.c_str());
+      MutexLock lock(mu_);
+      --orphaned_writes_;
+    }
     if (written.ok() && !unlink_own) instruments_->spooled.Add(static_cast<int64_t>(points));
     for (const auto& [victim_path, victim_points] : dropped) {
       ::unlink(victim_path.c_str());
@@ -817,7 +854,9 @@ Status OtlpDelivery::ForceFlush(std::chrono::milliseconds timeout) {
   const uint64_t last = next_seq_ - 1;
   const bool done = done_cv_.wait_until(cv_lock, deadline, [&] {
     mu_.AssumeHeld();
-    return ((queue_.empty() || queue_.front().seq > last) && finishing_ == 0) || shut_down_;
+    return ((queue_.empty() || queue_.front().seq > last) && finishing_ == 0 &&
+            orphaned_writes_ == 0) ||
+           shut_down_;
   });
   if (!done) {
     return Status::Timeout("OTLP delivery: " + std::to_string(stats_.queued_batches) +
@@ -832,8 +871,17 @@ Status OtlpDelivery::ForceFlush(std::chrono::milliseconds timeout) {
 Status OtlpDelivery::Shutdown(std::chrono::milliseconds timeout) {
   const auto real_deadline = std::chrono::steady_clock::now() + timeout;
   {
+    CvLock cv_lock(mu_);
     MutexLock lock(mu_);
-    if (draining_) return Status::OK();
+    if (draining_) {
+      // Another call shuts down (or did): wait for it within our own timeout.
+      const bool done = done_cv_.wait_until(cv_lock, real_deadline, [&] {
+        mu_.AssumeHeld();
+        return shut_down_;
+      });
+      return done ? Status::OK()
+                  : Status::Timeout("OTLP delivery: a concurrent Shutdown is still running");
+    }
     draining_ = true;
     drain_deadline_ = clock_->Now() + timeout;
   }

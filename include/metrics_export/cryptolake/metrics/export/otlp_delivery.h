@@ -22,7 +22,9 @@
 // circuit opens ("OtlpEndpointUnreachable" warning, once per outage): no
 // attempts at all except one probe (the head batch) per probe interval
 // (interval + up to 20% jitter, never less). A successful probe closes it
-// ("OtlpEndpointRecovered") and the queue drains in order.
+// ("OtlpEndpointRecovered") and the queue drains in order. Any answer that is
+// not retryable (success, partial success, permanent) proves the endpoint
+// reachable: it resets the failure count and the backoff.
 //
 // Spool (optional, `spool_dir`): batches are written one file per batch,
 // named by sequence number, holding the request bytes as-is, atomically
@@ -30,9 +32,11 @@
 // directory). What is written:
 //  - with SpoolPolicy::kWhenUnhealthy (default), every queued batch not yet on
 //    disk as soon as delivery is failing (the last attempt failed as
-//    retryable, or the circuit is open), including batches enqueued while it
-//    is failing, and the oldest batches when the in-memory queue is over
-//    `max_queue_bytes`;
+//    retryable, or the circuit is open) or falling behind (more than one
+//    batch queued, e.g. an attempt hanging on an unresponsive endpoint, or
+//    the in-memory queue over `max_queue_bytes`), including batches enqueued
+//    while that lasts; batches on disk give their memory back while the queue
+//    is over `max_queue_bytes` and are read back when they reach the head;
 //  - with SpoolPolicy::kAlways, every batch as soon as it is enqueued;
 //  - at Shutdown(), everything still undelivered.
 // The writing is done by a second thread, so Enqueue() never waits for disk.
@@ -48,15 +52,17 @@
 // (counted). A spool file that cannot be read back is dropped and reported.
 //
 // Guarantee with the spool on: a batch whose Enqueue() returned is on disk
-// within the spooler's write latency (milliseconds) once delivery is failing
-// (kWhenUnhealthy), or always (kAlways); killing the process (kill -9) after
-// that point and restarting on the same directory loses none of it. Batches
-// enqueued while delivery was healthy and not yet delivered at a kill -9 are
-// lost with kWhenUnhealthy (at most what is in flight plus what arrived in the
-// last moments), never with kAlways. Dropped (and counted, never silently):
-// the oldest spooled batches beyond max_spool_bytes; without a spool the
-// oldest batches beyond max_queue_bytes, and what is still queued when
-// Shutdown() ends.
+// within the spooler's write latency (one write + fsync, milliseconds)
+// whenever delivery is failing or behind (kWhenUnhealthy), or always
+// (kAlways); killing the process (kill -9) after that point and restarting on
+// the same directory loses none of it. The one batch kWhenUnhealthy leaves
+// exposed to a kill -9 is a lone batch in its first attempt while every
+// earlier attempt succeeded (nothing waiting behind it, no failure yet);
+// kAlways covers that too, at one fsync per batch. Dropped (and counted,
+// never silently): the oldest spooled batches beyond max_spool_bytes; without
+// a spool the oldest batches beyond max_queue_bytes, and what is still queued
+// when Shutdown() ends; with a spool the oldest unspooled batches beyond twice
+// max_queue_bytes (only when the disk cannot keep up with the producer).
 //
 // Self-metrics through the global MeterProvider (meter
 // "cryptolake.metrics.export", instruments created at construction) follow the
@@ -86,10 +92,12 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cryptolake/common/status.h"
 #include "cryptolake/common/thread_annotations.h"
 #include "cryptolake/metrics/export/otlp_transport.h"
+#include "cryptolake/metrics/sdk/diagnostics.h"
 
 namespace cryptolake::metrics {
 
@@ -115,7 +123,7 @@ class DeliveryClock {
 };
 
 enum class SpoolPolicy {
-  kWhenUnhealthy,  // Spool when delivery fails, the queue overflows, and at shutdown.
+  kWhenUnhealthy,  // Spool when delivery fails or falls behind, and at shutdown.
   kAlways,         // Also every batch at once (survives kill -9 while healthy).
 };
 
@@ -198,7 +206,8 @@ class OtlpDelivery {
   // (or drops it, counted), and stops the threads. An attempt already in
   // flight is waited for (the transport honours its deadline, at most
   // export_timeout). Returns Timeout when batches were left undelivered.
-  // Idempotent: later calls return OK.
+  // Idempotent: later calls return OK (a call concurrent with a running
+  // Shutdown waits for it, within its own timeout).
   Status Shutdown(std::chrono::milliseconds timeout) EXCLUDES(mu_);
 
   OtlpDeliveryStats stats() const EXCLUDES(mu_);
@@ -239,8 +248,14 @@ class OtlpDelivery {
   // Removes queue_[index] as dropped for `reason` (error.type); returns its
   // spool file to delete ("" when none).
   std::string DropLocked(size_t index, const char* reason) REQUIRES(mu_);
+  // Diagnostics found under mu_ are queued and reported by FlushDiagnostics()
+  // once mu_ is released. ReportOnceLocked queues each (event, message) once.
   void ReportOnceLocked(const char* event, const std::string& message) REQUIRES(mu_);
+  void QueueDiagnosticLocked(DiagnosticSeverity severity, const char* event, std::string message)
+      REQUIRES(mu_);
+  void FlushDiagnostics() EXCLUDES(mu_);
   size_t FindLocked(uint64_t seq) const REQUIRES(mu_);
+  void EraseLocked(size_t index) REQUIRES(mu_);
   std::chrono::milliseconds BackoffLocked() REQUIRES(mu_);
   std::chrono::milliseconds ProbeDelayLocked() REQUIRES(mu_);
   double RandomLocked() REQUIRES(mu_);
@@ -260,6 +275,8 @@ class OtlpDelivery {
   int consecutive_failures_ GUARDED_BY(mu_) = 0;
   int backoff_step_ GUARDED_BY(mu_) = 0;
   int finishing_ GUARDED_BY(mu_) = 0;  // Finished batches whose self-metrics are being recorded.
+  // Entries removed while the spooler was writing their file (it deletes it).
+  int orphaned_writes_ GUARDED_BY(mu_) = 0;
 
   // No attempt before this (backoff, retry_after or the probe interval).
   DeliveryClock::TimePoint next_attempt_ GUARDED_BY(mu_){};
@@ -270,6 +287,12 @@ class OtlpDelivery {
   bool sender_done_ GUARDED_BY(mu_) = false;
   bool shut_down_ GUARDED_BY(mu_) = false;
   std::set<std::string> reported_ GUARDED_BY(mu_);
+  struct PendingDiagnostic {
+    DiagnosticSeverity severity;
+    const char* event;
+    std::string message;
+  };
+  std::vector<PendingDiagnostic> pending_diagnostics_ GUARDED_BY(mu_);
   std::function<double()> random_ GUARDED_BY(mu_);
 
   int spool_lock_fd_ = -1;  // Owned; set before the threads start.
