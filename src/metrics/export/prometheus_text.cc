@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -29,22 +30,66 @@ using prometheus::FamilyKind;
 
 namespace {
 
+// ---- output ----
+
+// A write buffer in front of the output string: a scrape is tens of thousands of short
+// appends, and std::string's per-call capacity checks (not inlined) cost more than the copying.
+// Flushed into the string every kSize bytes and on destruction.
+class BufferedSink {
+ public:
+  explicit BufferedSink(std::string* out) : out_(out) {}
+  ~BufferedSink() { Flush(); }
+  BufferedSink(const BufferedSink&) = delete;
+  BufferedSink& operator=(const BufferedSink&) = delete;
+
+  void append(const char* data, size_t n) {
+    if (n > kSize - used_) {
+      Flush();
+      if (n > kSize) {
+        out_->append(data, n);
+        return;
+      }
+    }
+    std::memcpy(buffer_ + used_, data, n);
+    used_ += n;
+  }
+  void append(std::string_view s) { append(s.data(), s.size()); }
+  void append(const char* s) { append(std::string_view(s)); }
+  void push_back(char c) {
+    if (used_ == kSize) Flush();
+    buffer_[used_++] = c;
+  }
+  void Flush() {
+    out_->append(buffer_, used_);
+    used_ = 0;
+  }
+
+ private:
+  static constexpr size_t kSize = 32768;
+  std::string* out_;
+  size_t used_ = 0;
+  char buffer_[kSize];
+};
+
 // ---- number and string formatting ----
 
-void AppendInt(int64_t v, std::string* out) {
+template <typename Out>
+void AppendInt(int64_t v, Out* out) {
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, r.ptr);
+  out->append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
-void AppendUint(uint64_t v, std::string* out) {
+template <typename Out>
+void AppendUint(uint64_t v, Out* out) {
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, r.ptr);
+  out->append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
 // Shortest round-trip form; Prometheus' spellings of the special values.
-void AppendDouble(double v, std::string* out) {
+template <typename Out>
+void AppendDouble(double v, Out* out) {
   if (std::isnan(v)) {
     out->append("NaN");
   } else if (std::isinf(v)) {
@@ -52,7 +97,7 @@ void AppendDouble(double v, std::string* out) {
   } else {
     char buf[32];
     const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out->append(buf, r.ptr);
+    out->append(buf, static_cast<size_t>(r.ptr - buf));
   }
 }
 
@@ -66,7 +111,8 @@ void AppendFloatLabelValue(double v, bool openmetrics, std::string* out) {
 }
 
 // Nanoseconds since the epoch as exact decimal seconds ("1700000000.25"), for _created.
-void AppendSecondsFromNanos(uint64_t nanos, std::string* out) {
+template <typename Out>
+void AppendSecondsFromNanos(uint64_t nanos, Out* out) {
   AppendUint(nanos / 1000000000u, out);
   uint64_t fraction = nanos % 1000000000u;
   if (fraction == 0) return;
@@ -81,7 +127,8 @@ void AppendSecondsFromNanos(uint64_t nanos, std::string* out) {
   out->append(digits, n);
 }
 
-void AppendValue(const std::variant<int64_t, double>& v, std::string* out) {
+template <typename Out>
+void AppendValue(const std::variant<int64_t, double>& v, Out* out) {
   if (std::holds_alternative<int64_t>(v)) {
     AppendInt(std::get<int64_t>(v), out);
   } else {
@@ -90,7 +137,8 @@ void AppendValue(const std::variant<int64_t, double>& v, std::string* out) {
 }
 
 // Label values (and quoted names): backslash, double quote and line feed escaped.
-void AppendEscapedLabelValue(std::string_view s, std::string* out) {
+template <typename Out>
+void AppendEscapedLabelValue(std::string_view s, Out* out) {
   size_t plain = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
@@ -103,7 +151,8 @@ void AppendEscapedLabelValue(std::string_view s, std::string* out) {
 }
 
 // HELP text: text 0.0.4 escapes backslash and line feed; OpenMetrics also double quotes.
-void AppendEscapedHelp(std::string_view s, bool openmetrics, std::string* out) {
+template <typename Out>
+void AppendEscapedHelp(std::string_view s, bool openmetrics, Out* out) {
   for (char c : s) {
     if (c == '\\') {
       out->append("\\\\");
@@ -257,8 +306,9 @@ void AppendAttributeLabels(const AttributeSet& attributes, const Renderer& rende
 }
 
 // Writes `name{labels,extra} ` (or `{"name",labels,extra} `); the caller appends the value.
+template <typename Out>
 void AppendSampleStart(const RenderedName& name, std::string_view suffix, std::string_view labels,
-                       std::string_view extra, std::string* out) {
+                       std::string_view extra, Out* out) {
   if (name.quoted) {
     out->append("{\"");
     AppendEscapedLabelValue(name.text, out);
@@ -287,7 +337,8 @@ void AppendSampleStart(const RenderedName& name, std::string_view suffix, std::s
   out->push_back(' ');
 }
 
-void AppendMetadataName(const RenderedName& name, std::string* out) {
+template <typename Out>
+void AppendMetadataName(const RenderedName& name, Out* out) {
   if (name.quoted) {
     out->push_back('"');
     AppendEscapedLabelValue(name.text, out);
@@ -543,28 +594,28 @@ size_t PrometheusTextEncoder::Append(const ResourceMetrics& data,
   }
 
   // Pass 2: writing.
+  BufferedSink sink(out);
   std::string labels;
-  std::string extra;
   auto begin_family = [&](const RenderedName& name, std::string_view help, std::string_view type,
                           std::string_view unit) {
     if (!help.empty()) {
-      out->append("# HELP ");
-      AppendMetadataName(name, out);
-      out->push_back(' ');
-      AppendEscapedHelp(help, openmetrics, out);
-      out->push_back('\n');
+      sink.append("# HELP ");
+      AppendMetadataName(name, &sink);
+      sink.push_back(' ');
+      AppendEscapedHelp(help, openmetrics, &sink);
+      sink.push_back('\n');
     }
-    out->append("# TYPE ");
-    AppendMetadataName(name, out);
-    out->push_back(' ');
-    out->append(type);
-    out->push_back('\n');
+    sink.append("# TYPE ");
+    AppendMetadataName(name, &sink);
+    sink.push_back(' ');
+    sink.append(type);
+    sink.push_back('\n');
     if (openmetrics && !unit.empty()) {
-      out->append("# UNIT ");
-      AppendMetadataName(name, out);
-      out->push_back(' ');
-      out->append(unit);
-      out->push_back('\n');
+      sink.append("# UNIT ");
+      AppendMetadataName(name, &sink);
+      sink.push_back(' ');
+      sink.append(unit);
+      sink.push_back('\n');
     }
   };
   const std::string le_label = renderer.LabelName("le");
@@ -582,20 +633,21 @@ size_t PrometheusTextEncoder::Append(const ResourceMetrics& data,
   };
   auto append_created = [&](const RenderedName& name, uint64_t start_time_unix_nano) {
     if (!openmetrics || start_time_unix_nano == 0) return;
-    AppendSampleStart(name, "_created", labels, {}, out);
-    AppendSecondsFromNanos(start_time_unix_nano, out);
-    out->push_back('\n');
+    AppendSampleStart(name, "_created", labels, {}, &sink);
+    AppendSecondsFromNanos(start_time_unix_nano, &sink);
+    sink.push_back('\n');
   };
 
   if (target_info) {
     begin_family(target_name, "Target metadata", openmetrics ? "info" : "gauge", {});
     labels.clear();
     AppendAttributeLabels(data.resource.attributes(), renderer, {}, &labels);
-    AppendSampleStart(target_name, openmetrics ? "_info" : "", labels, {}, out);
-    out->append("1\n");
+    AppendSampleStart(target_name, openmetrics ? "_info" : "", labels, {}, &sink);
+    sink.append("1\n");
   }
 
   std::vector<std::string> le_values;
+  std::string bucket_prefix;
   for (const Family& family : families) {
     begin_family(family.name, family.help, TypeName(family.kind), family.unit);
     const std::string_view sample_suffix =
@@ -604,9 +656,9 @@ size_t PrometheusTextEncoder::Append(const ResourceMetrics& data,
       if (member.numbers != nullptr) {
         for (const NumberDataPoint& p : *member.numbers) {
           point_labels(p.attributes, member.scope_index, false);
-          AppendSampleStart(family.name, sample_suffix, labels, {}, out);
-          AppendValue(p.value, out);
-          out->push_back('\n');
+          AppendSampleStart(family.name, sample_suffix, labels, {}, &sink);
+          AppendValue(p.value, &sink);
+          sink.push_back('\n');
           if (family.kind == FamilyKind::kCounter) append_created(family.name, p.start_time_unix_nano);
         }
         continue;
@@ -622,35 +674,52 @@ size_t PrometheusTextEncoder::Append(const ResourceMetrics& data,
             std::string& v = le_values.emplace_back(le_label);
             v.append("=\"");
             AppendFloatLabelValue(bound, openmetrics, &v);
-            v.push_back('"');
+            v.append("\"} ");
           }
-          le_values.push_back(le_label + "=\"+Inf\"");
+          le_values.push_back(le_label + "=\"+Inf\"} ");
+        }
+        // Bucket lines are most of a scrape: each is two copies (this prefix, then the le text
+        // with the closing brace) and the count.
+        bucket_prefix.clear();
+        if (family.name.quoted) {
+          bucket_prefix.append("{\"");
+          AppendEscapedLabelValue(family.name.text, &bucket_prefix);
+          bucket_prefix.append("_bucket\",");
+        } else {
+          bucket_prefix.append(family.name.text);
+          bucket_prefix.append("_bucket{");
+        }
+        if (!labels.empty()) {
+          bucket_prefix.append(labels);
+          bucket_prefix.push_back(',');
         }
         uint64_t cumulative = 0;
         const size_t n = std::min(p.bucket_counts.size(), p.explicit_bounds.size() + 1);
         for (size_t i = 0; i < n && i < p.explicit_bounds.size(); ++i) {
           cumulative += p.bucket_counts[i];
-          AppendSampleStart(family.name, "_bucket", labels, le_values[i], out);
-          AppendUint(cumulative, out);
-          out->push_back('\n');
+          sink.append(bucket_prefix);
+          sink.append(le_values[i]);
+          AppendUint(cumulative, &sink);
+          sink.push_back('\n');
         }
         // +Inf is the total count (equal to the sum of all buckets in valid data).
-        AppendSampleStart(family.name, "_bucket", labels, le_values.back(), out);
-        AppendUint(p.count, out);
-        out->push_back('\n');
-        AppendSampleStart(family.name, "_count", labels, {}, out);
-        AppendUint(p.count, out);
-        out->push_back('\n');
+        sink.append(bucket_prefix);
+        sink.append(le_values.back());
+        AppendUint(p.count, &sink);
+        sink.push_back('\n');
+        AppendSampleStart(family.name, "_count", labels, {}, &sink);
+        AppendUint(p.count, &sink);
+        sink.push_back('\n');
         if (p.sum && !(p.min && *p.min < 0)) {
-          AppendSampleStart(family.name, "_sum", labels, {}, out);
-          AppendDouble(*p.sum, out);
-          out->push_back('\n');
+          AppendSampleStart(family.name, "_sum", labels, {}, &sink);
+          AppendDouble(*p.sum, &sink);
+          sink.push_back('\n');
         }
         append_created(family.name, p.start_time_unix_nano);
       }
     }
   }
-  if (openmetrics) out->append("# EOF\n");
+  if (openmetrics) sink.append("# EOF\n");
   return dropped;
 }
 
