@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
-#include <cstring>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -73,7 +73,8 @@ Status PrometheusExporter::Start() {
   server->http.Get(options_.path, [this](const httplib::Request& request, httplib::Response& response) {
     PrometheusScrape scrape = Scrape(request.get_header_value("Accept"));
     response.status = scrape.status;
-    response.set_content(std::move(scrape.body), scrape.content_type.c_str());
+    response.set_header("Content-Type", scrape.content_type);
+    response.body = std::move(scrape.body);  // set_content would copy a multi-megabyte body.
   });
   const std::string address = options_.host + ":" + std::to_string(options_.port);
   int bound = options_.port;
@@ -86,7 +87,7 @@ Status PrometheusExporter::Start() {
   if (bound <= 0) {
     const int error = errno;
     std::string reason = error == EADDRINUSE ? "address already in use"
-                         : error != 0        ? std::strerror(error)
+                         : error != 0        ? std::generic_category().message(error)
                                              : "cannot bind (unknown host?)";
     return Status::Unavailable("Prometheus exporter cannot listen on " + address + ": " + reason);
   }

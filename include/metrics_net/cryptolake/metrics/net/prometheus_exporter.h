@@ -65,7 +65,7 @@ class PrometheusExporter final : public MetricReader {
   ~PrometheusExporter() override;
 
   // Cumulative for every kind: Prometheus counters and histograms are cumulative.
-  AggregationTemporality TemporalityFor(InstrumentKind kind) const override {
+  AggregationTemporality TemporalityFor(InstrumentKind /*kind*/) const override {
     return AggregationTemporality::kCumulative;
   }
 
