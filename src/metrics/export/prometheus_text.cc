@@ -243,9 +243,15 @@ struct Renderer {
     }
     return name;
   }
-  // Whether an attribute key is written unchanged (the common case, no allocation).
+  // Whether an attribute key is written unchanged (the common case, no allocation): a legacy
+  // label name that neither the translation (runs of '_' collapse, so no reserved "__x"
+  // label comes out of it) nor the escaping changes.
   bool KeyIsVerbatim(std::string_view key) const {
-    return escaping != PrometheusEscaping::kDots && prometheus::IsLegacyLabelName(key);
+    if (escaping == PrometheusEscaping::kDots || !prometheus::IsLegacyLabelName(key)) return false;
+    const auto strategy = options.translation_strategy;
+    const bool collapses = strategy == PrometheusTranslationStrategy::kUnderscoreEscapingWithSuffixes ||
+                           strategy == PrometheusTranslationStrategy::kUnderscoreEscapingWithoutSuffixes;
+    return !collapses || key.find("__") == std::string_view::npos;
   }
 };
 

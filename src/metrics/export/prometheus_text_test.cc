@@ -360,6 +360,15 @@ TEST(PrometheusTextTest, AttributeKeysSanitisedAndCollisionsMergedWithSemicolon)
       << text;
 }
 
+// Runs of '_' collapse in keys too, so no attribute becomes a reserved "__" label.
+TEST(PrometheusTextTest, NoReservedDoubleUnderscoreLabels) {
+  const std::string text = EncodePrometheusText(
+      OneScope({Gauge("g", "", {Point({{"__name__", std::string("x")}, {"a__b", std::string("y")}}, int64_t{1})})}),
+      Bare());
+  EXPECT_NE(text.find("g{_name_=\"x\",a_b=\"y\"} 1\n"), std::string::npos) << text;
+  EXPECT_EQ(Count(text, "__"), 0u) << text;
+}
+
 TEST(PrometheusTextTest, AttributesCollidingWithExporterLabelsAreDropped) {
   const std::string text = EncodePrometheusText(
       OneScope({Histogram("h", "",
