@@ -119,13 +119,13 @@ PrometheusScrape PrometheusExporter::Scrape(std::string_view accept_header) {
   const PrometheusExposition exposition = NegotiatePrometheusExposition(accept_header);
   PrometheusScrape scrape;
   ResourceMetrics data;
+  MutexLock lock(scrape_mu_);  // Collection and encoding of one scrape as one step.
   if (Status s = Collect(&data); !s.ok()) {
     scrape.status = 503;
     scrape.content_type = "text/plain; charset=utf-8";
     scrape.body = s.ToString() + "\n";
     return scrape;
   }
-  MutexLock lock(scrape_mu_);
   buffer_.clear();
   (void)encoder_.Append(data, exposition, &buffer_);  // Drops are reported by the encoder.
   scrape.content_type = exposition.content_type;
