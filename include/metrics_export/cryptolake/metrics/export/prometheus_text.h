@@ -35,7 +35,7 @@
 //    exists with a different TYPE is dropped, with one warning (SDK diagnostics, event
 //    "PrometheusTypeConflict") per encoder and family.
 //  - Values: integers exactly, doubles in shortest round-trip form, +Inf, -Inf, NaN. No
-//    timestamps (the exporter spec forbids them).
+//    timestamps (the exporter spec forbids them). No # HELP line for an empty description.
 //
 // OpenMetrics 1.0.0 differs: counter TYPE/UNIT/HELP lines name the family without "_total",
 // "# UNIT" is written when the family name ends with the unit, "_created" samples (seconds)
@@ -52,6 +52,7 @@
 //  - kDots: '.' -> "_dot_", '_' -> "__", other invalid characters -> '_';
 //  - kValues: a legacy-valid name is kept, otherwise "U__" + each '_' as "__", each other
 //    invalid character as "_<hex code point>_".
+// Schemes apply to the family name; sample suffixes (_bucket, _total, ...) are appended after.
 //
 // Thread-safety: the free functions are pure and may be called concurrently. A
 // PrometheusTextEncoder is thread-compatible: one encoder must not be used by two threads at
