@@ -5,9 +5,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <sys/wait.h>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -735,6 +738,90 @@ TEST(PrometheusPromtoolTest, EncoderOutputPassesPromtoolCheckMetrics) {
   const int rc = std::system(command.c_str());
   EXPECT_EQ(rc, 0) << ReadFile(report);
   EXPECT_EQ(ReadFile(report), "");
+}
+
+// Random names, units, attribute keys and values (dots, dashes, digits, quotes, newlines,
+// UTF-8, colliding spellings) over three scopes with every point kind: the output must parse
+// (promtool exit 0 = clean or 3 = lint findings, never 1 = parse error), and every family has
+// one TYPE line with all its samples right after it.
+TEST(PrometheusPromtoolTest, RandomExportsParseAndKeepFamiliesTogether) {
+  const char* promtool = "/usr/bin/promtool";
+  if (!std::filesystem::exists(promtool)) {
+    GTEST_SKIP() << "promtool not installed (Debian package prometheus): not checked";
+  }
+  DiagnosticCapture quiet;
+  std::mt19937 rng(20261206);
+  const std::vector<std::string> pieces = {"a", "b", ".", "-", "_", "1", "req", "total", "caf\xC3\xA9",
+                                           "x:y", "/", " ", "seconds"};
+  const std::vector<std::string> units = {"", "s", "ms", "By", "By/s", "{packet}", "1", "%",
+                                          "{req}/s", "KiBy", "weird unit"};
+  const std::vector<std::string> values = {"v", "a\"b", "back\\slash", "new\nline", "\xE2\x82\xAC", ""};
+  auto pick = [&rng](const std::vector<std::string>& from) {
+    return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
+  };
+  auto name = [&] {
+    std::string n;
+    const int len = std::uniform_int_distribution<int>(1, 4)(rng);
+    for (int i = 0; i < len; ++i) n += pick(pieces);
+    return n;
+  };
+  for (int round = 0; round < 5; ++round) {
+    ResourceMetrics rm;
+    rm.resource = Resource(AttributeSet{{name(), pick(values)}, {"service.name", std::string("s")}});
+    for (int s = 0; s < 3; ++s) {
+      ScopeMetrics sm;
+      sm.scope.name = "scope" + std::to_string(s);
+      for (int m = 0; m < 40; ++m) {
+        std::vector<NumberDataPoint> points;
+        std::vector<HistogramDataPoint> histogram_points;
+        for (int p = 0; p < 3; ++p) {
+          AttributeSet attributes{{name(), pick(values)}, {name(), int64_t{p}}};
+          points.push_back(Point(attributes, p % 2 ? std::variant<int64_t, double>(int64_t{p})
+                                                   : std::variant<int64_t, double>(0.5 * p)));
+          histogram_points.push_back(HistogramPoint(attributes, {0.5, 1}, {1, 2, 3}, 4.5));
+        }
+        switch (std::uniform_int_distribution<int>(0, 3)(rng)) {
+          case 0:
+            sm.metrics.push_back(Sum(name(), pick(units), true, points, "Help " + name()));
+            break;
+          case 1:
+            sm.metrics.push_back(Sum(name(), pick(units), false, points, "Help " + name()));
+            break;
+          case 2:
+            sm.metrics.push_back(Gauge(name(), pick(units), points, "Help " + name()));
+            break;
+          default:
+            sm.metrics.push_back(Histogram(name(), pick(units), histogram_points));
+        }
+      }
+      rm.scope_metrics.push_back(std::move(sm));
+    }
+    const std::string text = EncodePrometheusText(rm);
+    // Families: one TYPE each, samples follow their TYPE line.
+    std::set<std::string> typed;
+    std::string family;
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.rfind("# TYPE ", 0) == 0) {
+        family = line.substr(7, line.find(' ', 7) - 7);
+        EXPECT_TRUE(typed.insert(family).second) << "second TYPE for " << family;
+        continue;
+      }
+      if (line.rfind("#", 0) == 0) continue;
+      const std::string sample = line.substr(0, line.find_first_of("{ "));
+      EXPECT_EQ(sample.rfind(family, 0), 0u) << sample << " outside family " << family;
+    }
+    const std::string dir = testing::TempDir();
+    const std::string in = dir + "/prometheus_random_in.txt";
+    const std::string report = dir + "/prometheus_random_out.txt";
+    std::ofstream(in, std::ios::binary) << text;
+    const int rc = std::system((std::string(promtool) + " check metrics < " + in + " > " + report +
+                                " 2>&1").c_str());
+    ASSERT_TRUE(WIFEXITED(rc));
+    EXPECT_NE(WEXITSTATUS(rc), 1) << ReadFile(report) << "\n" << text;
+    EXPECT_EQ(ReadFile(report).find("error while linting"), std::string::npos) << ReadFile(report);
+  }
 }
 
 }  // namespace
