@@ -121,6 +121,45 @@ receiver_get /requests | check "gRPC chosen with no protocol and no OTEL_METRICS
   "d.length > 0 && d.every(r => r.transport === 'grpc' && r.accepted)"
 check_totals 2
 
+step "1d. TLS with a private CA and a client certificate (mTLS), gRPC and HTTP"
+if command -v openssl >/dev/null; then
+  tls="$work/tls"; mkdir -p "$tls"
+  ssl() { openssl "$@" >/dev/null 2>&1 || fail "openssl $1 failed"; }
+  ssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=e2e-ca \
+    -keyout "$tls/ca.key" -out "$tls/ca.crt"
+  for who in server client; do
+    if [ $who = server ]; then ext="subjectAltName=IP:127.0.0.1"; cn=127.0.0.1; else ext="extendedKeyUsage=clientAuth"; cn=e2e-client; fi
+    ssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$cn" \
+      -keyout "$tls/$who.key" -out "$tls/$who.csr"
+    echo "$ext" > "$tls/$who.ext"
+    ssl x509 -req -in "$tls/$who.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial \
+      -days 1 -extfile "$tls/$who.ext" -out "$tls/$who.crt"
+  done
+  plain_ports=("$RECEIVER_GRPC_PORT" "$RECEIVER_HTTP_PORT" "$RECEIVER_ADMIN_PORT" "$RECEIVER_PID")
+  receiver_start --tls-cert "$tls/server.crt" --tls-key "$tls/server.key" --tls-ca "$tls/ca.crt" >/dev/null ||
+    fail "TLS receiver did not start"
+  tls_pid=$RECEIVER_PID
+  for proto in grpc http/protobuf; do
+    if [ "$proto" = grpc ]; then port=$RECEIVER_GRPC_PORT; else port=$RECEIVER_HTTP_PORT; fi
+    run_load OTEL_EXPORTER_OTLP_ENDPOINT="https://127.0.0.1:$port" OTEL_EXPORTER_OTLP_PROTOCOL=$proto \
+      OTEL_EXPORTER_OTLP_CERTIFICATE="$tls/ca.crt" OTEL_EXPORTER_OTLP_CLIENT_KEY="$tls/client.key" \
+      OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE="$tls/client.crt" -- --duration-ms 400 --rate 200
+  done
+  receiver_get /requests | check "both TLS transports delivered with the client certificate" "
+    d.some(r => r.transport === 'grpc') && d.some(r => r.transport === 'http') &&
+    d.every(r => r.accepted && r.tls && r.tls.authorized && r.tls.peer_cn === 'e2e-client')"
+  # Without the client certificate the server refuses: nothing is accepted, nothing crashes.
+  receiver_post /reset >/dev/null
+  run_load OTEL_EXPORTER_OTLP_ENDPOINT="https://127.0.0.1:$RECEIVER_HTTP_PORT" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
+    OTEL_EXPORTER_OTLP_CERTIFICATE="$tls/ca.crt" -- --duration-ms 300 --rate 100 --shutdown-timeout-ms 1000
+  receiver_get /stats | check "no request accepted without a client certificate" "d.accepted === 0"
+  receiver_stop
+  RECEIVER_GRPC_PORT=${plain_ports[0]} RECEIVER_HTTP_PORT=${plain_ports[1]}
+  RECEIVER_ADMIN_PORT=${plain_ports[2]} RECEIVER_PID=${plain_ports[3]}
+else
+  echo "  skipped: no openssl command"
+fi
+
 # ---------------------------------------------------------------------------------------------
 step "3. partial success is reported, not retried"
 receiver_post /reset >/dev/null

@@ -58,6 +58,7 @@ struct Fixture {
     script->clock = clock.get();
     options.clock = clock;
     options.random = [] { return 0.0; };  // Shortest jitter: exact simulated times.
+    options.initial_backoff = std::chrono::milliseconds(1000);  // Round numbers below.
   }
   std::unique_ptr<OtlpDelivery> Make() {
     return std::make_unique<OtlpDelivery>(std::make_unique<ScriptedTransport>(script), options);

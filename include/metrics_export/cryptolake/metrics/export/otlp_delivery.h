@@ -132,10 +132,14 @@ struct OtlpDeliveryOptions {
   size_t max_queue_bytes = size_t{64} << 20;
   // Bounds one attempt (the deadline passed to Send). OTEL_EXPORTER_OTLP_TIMEOUT.
   std::chrono::milliseconds export_timeout{10000};
-  // Exponential backoff between retryable failures (equal jitter). 1 s is the
-  // gRPC/OTel customary first delay; 30 s keeps a returning receiver from
-  // waiting long when the breaker is configured to stay closed.
-  std::chrono::milliseconds initial_backoff{1000};
+  // Exponential backoff between retryable failures (equal jitter). A 503 from a
+  // busy receiver or load balancer is usually gone within a fraction of a
+  // second, and at a 500 ms export interval a first delay of 1 s (gRPC's
+  // customary one) would push the retried batch and the one queued behind it
+  // past the plan's 1 s recording-to-arrival target; 250 ms keeps both inside
+  // it. 30 s keeps a returning receiver from waiting long when the breaker is
+  // configured to stay closed.
+  std::chrono::milliseconds initial_backoff{250};
   std::chrono::milliseconds max_backoff{30000};
   // A server's retry_after longer than this is shortened to it.
   std::chrono::milliseconds max_retry_after{300000};
