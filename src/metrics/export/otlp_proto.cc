@@ -264,14 +264,21 @@ void WritePoint(ProtoWriter& w, const ExponentialHistogramDataPoint& p) {
 // bytes: a good guess spares EndMessage() moving the body.
 size_t LengthBytesFor(size_t approx) { return proto::VarintSize(approx); }
 
-// Rough encoded size of a metric's points, for the length guess.
+// Rough encoded size of a metric's points, for the length guesses and the
+// initial buffer: about 100 bytes of times, value and three attributes, plus
+// 16 bytes per explicit bucket (count and bound) or about 2 per exponential
+// bucket, judged from the first point.
 template <typename Point>
 size_t ApproxPointsSize(const std::vector<Point>& points) {
-  if constexpr (std::is_same_v<Point, NumberDataPoint>) {
-    return points.size() * 100;
-  } else {
-    return points.size() * 250;
+  if (points.empty()) return 0;
+  size_t per_point = 100;
+  if constexpr (std::is_same_v<Point, HistogramDataPoint>) {
+    per_point += 40 + 16 * points[0].bucket_counts.size();
+  } else if constexpr (std::is_same_v<Point, ExponentialHistogramDataPoint>) {
+    per_point += 70 + 2 * (points[0].positive.bucket_counts.size() +
+                           points[0].negative.bucket_counts.size());
   }
+  return points.size() * per_point;
 }
 
 size_t ApproxMetricSize(const MetricData& m) {
@@ -968,6 +975,7 @@ void AppendOtlpProto(const ResourceMetrics& data, std::string* out) {
   size_t approx = 128;
   for (const ScopeMetrics& sm : data.scope_metrics) approx += ApproxScopeSize(sm);
   ProtoWriter w(out);
+  w.Reserve(approx + approx / 8);
   const ProtoWriter::Mark rm = w.BeginMessage(request::kResourceMetrics, LengthBytesFor(approx));
   {
     const ProtoWriter::Mark res = w.BeginMessage(resource_metrics::kResource, 2);

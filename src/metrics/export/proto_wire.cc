@@ -74,19 +74,9 @@ void ProtoWriter::PackedVarintField(uint32_t field, std::span<const uint64_t> va
   }
 }
 
-ProtoWriter::Mark ProtoWriter::BeginMessage(uint32_t field, size_t length_bytes_hint) {
-  Tag(field, WireType::kLen);
-  const size_t reserved = std::clamp(length_bytes_hint, size_t{1}, size_t{5});
-  Ensure(reserved);
-  Mark mark{static_cast<size_t>(pos_ - out_->data()), reserved};
-  pos_ += reserved;
-  return mark;
-}
-
-void ProtoWriter::EndMessage(Mark mark) {
+void ProtoWriter::EndMessageSlow(Mark mark, size_t body_length) {
   char* base = out_->data();
   const size_t body_start = mark.length_offset + mark.reserved;
-  const size_t body_length = static_cast<size_t>(pos_ - base) - body_start;
   const size_t needed = VarintSize(body_length);
   if (needed != mark.reserved) {
     // The guess was wrong: shift the body so the length stays canonical

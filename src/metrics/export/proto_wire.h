@@ -81,6 +81,8 @@ class ProtoWriter {
 
   // Trims `*out` to the bytes written. REQUIRES: every message is ended.
   void Finish();
+  // Makes room for `n` more bytes at once (a size estimate spares regrowth).
+  void Reserve(size_t n) { Ensure(n); }
 
   void Tag(uint32_t field, WireType type) {
     Varint((static_cast<uint64_t>(field) << 3) | static_cast<uint8_t>(type));
@@ -138,14 +140,33 @@ class ProtoWriter {
     size_t reserved;       // Bytes reserved for it.
   };
   // Writes the tag and reserves `length_bytes_hint` (1..5) bytes for the length.
-  Mark BeginMessage(uint32_t field, size_t length_bytes_hint = 1);
-  void EndMessage(Mark mark);
+  Mark BeginMessage(uint32_t field, size_t length_bytes_hint = 1) {
+    Tag(field, WireType::kLen);
+    const size_t reserved =
+        length_bytes_hint < 1 ? 1 : (length_bytes_hint > 5 ? 5 : length_bytes_hint);
+    Ensure(reserved);
+    const Mark mark{static_cast<size_t>(pos_ - out_->data()), reserved};
+    pos_ += reserved;
+    return mark;
+  }
+  void EndMessage(Mark mark) {
+    // Inline for the common case, a small message whose one-byte guess was right.
+    char* base = out_->data();
+    const size_t body_length =
+        static_cast<size_t>(pos_ - base) - mark.length_offset - mark.reserved;
+    if (mark.reserved == 1 && body_length < 0x80) {
+      base[mark.length_offset] = static_cast<char>(body_length);
+      return;
+    }
+    EndMessageSlow(mark, body_length);
+  }
 
  private:
   void Ensure(size_t n) {
     if (static_cast<size_t>(end_ - pos_) < n) Grow(n);
   }
   void Grow(size_t n);
+  void EndMessageSlow(Mark mark, size_t body_length);
 
   std::string* out_;
   char* pos_;

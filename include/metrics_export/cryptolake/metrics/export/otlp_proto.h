@@ -31,8 +31,10 @@
 // attribute values that are kvlist/bytes/empty, nested or mixed-type arrays.
 // Decode(Encode(x)) == x for every x with valid UTF-8 strings, except that an
 // empty attribute array, whose element type is not on the wire, decodes as an
-// empty std::vector<std::string>. Fields the model lacks (flags, exemplars,
-// dropped counts, metadata) are skipped.
+// empty std::vector<std::string>. Absent fields take their proto3 defaults
+// (an absent aggregation_temporality is kUnspecified, a NumberDataPoint with
+// neither as_int nor as_double holds int64 0). Fields the model lacks (flags,
+// exemplars, dropped counts, metadata) are skipped.
 // DecodeExportMetricsServiceResponse() reads a receiver's answer
 // (partial_success; an invalid UTF-8 error_message is repaired, not rejected).
 //
