@@ -43,6 +43,7 @@ class BufferedSink {
   BufferedSink& operator=(const BufferedSink&) = delete;
 
   void append(const char* data, size_t n) {
+    if (n == 0) return;  // An empty string_view's data() may be null, which memcpy must not get.
     if (n > kSize - used_) {
       Flush();
       if (n > kSize) {
