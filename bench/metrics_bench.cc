@@ -178,7 +178,7 @@ void BM_Collect_10kSeries(benchmark::State& state) {
   auto reader = std::make_shared<ManualReader>();
   SdkMeterProviderOptions options;
   options.readers = {reader};
-  options.cardinality_limit = kSeries + 1;  // Keep every series (plus the overflow slot).
+  options.cardinality_limit = kSeries;  // Keep every series.
   auto provider = std::make_shared<SdkMeterProvider>(std::move(options));
   auto counter =
       provider->GetMeter("cryptolake.bench.collect")->CreateInt64Counter("bench.collect");

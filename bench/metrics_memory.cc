@@ -56,7 +56,7 @@ Measurement Measure(int series) {
   auto reader = std::make_shared<ManualReader>();
   SdkMeterProviderOptions options;
   options.readers = {reader};
-  options.cardinality_limit = series + 1;
+  options.cardinality_limit = series;
   auto provider = std::make_shared<SdkMeterProvider>(std::move(options));
   auto counter = provider->GetMeter("cryptolake.memory")->CreateInt64Counter("memory.counter");
   // One series first so that per-instrument and per-stream setup is not counted.

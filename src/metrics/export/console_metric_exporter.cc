@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "cryptolake/metrics/export/metrics_table.h"
 #include "cryptolake/metrics/export/otlp_json.h"
 
 namespace cryptolake::metrics {
@@ -22,7 +23,12 @@ Status ConsoleMetricExporter::Export(const ResourceMetrics& data) {
   std::lock_guard<std::mutex> lock(mu_);
   if (shutdown_) return Status::FailedPrecondition("console metric exporter is shut down");
   line_.clear();
-  AppendOtlpJson(data, &line_);
+  if (options_.format == ConsoleMetricFormat::kTable) {
+    // The table ends with a newline; an empty line separates exports.
+    line_ = FormatMetricsTable(data);
+  } else {
+    AppendOtlpJson(data, &line_);
+  }
   line_.push_back('\n');
   // One write call per line keeps a line whole even when other code writes
   // to the same stream outside our lock.

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "utf8.h"
+
 namespace cryptolake::metrics {
 namespace {
 
@@ -72,34 +74,6 @@ class JsonWriter {
   std::string* out_;
 };
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t len;
-  uint32_t cp;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    const unsigned char cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return 0;
-  if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) return 0;
-  return len;
-}
-
 void JsonWriter::String(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   Raw('"');
@@ -109,7 +83,7 @@ void JsonWriter::String(std::string_view s) {
     if (c >= 0x80) {
       const size_t len = Utf8SequenceLength(s, i);
       if (len == 0) {
-        Raw("\xEF\xBF\xBD");  // U+FFFD replaces each byte that starts no valid sequence.
+        Raw(kUtf8Replacement);  // Replaces each byte that starts no valid sequence.
         ++i;
       } else {
         out_->append(s.data() + i, len);

@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include "metrics_test_util.h"
 
@@ -155,9 +157,126 @@ TEST(AsyncInstrumentTest, CardinalityLimitOverflows) {
   });
   auto rm = h.Collect();
   const auto& points = testing::Sum(FindMetric(rm, "c")).points;
-  ASSERT_EQ(points.size(), 3u);
+  ASSERT_EQ(points.size(), 4u);  // Three sets plus the overflow series.
   EXPECT_EQ(IntValue(*testing::FindPoint(points, AttributeSet{{"otel.metric.overflow", true}})),
-            30);
+            20);
+}
+
+// A reader that wants delta for every instrument kind (ObservableUpDownCounter
+// included, which no temporality preference makes delta).
+class AllDeltaReader final : public MetricReader {
+ public:
+  AggregationTemporality TemporalityFor(InstrumentKind) const override {
+    return AggregationTemporality::kDelta;
+  }
+};
+
+// Observations per collection: the value of set {k=a}, or none (nullopt).
+template <typename T>
+std::vector<std::optional<T>> ExportedDeltas(MetricReader& reader,
+                                             const std::vector<std::optional<T>>& observed,
+                                             std::optional<T>* current, const char* name) {
+  std::vector<std::optional<T>> out;
+  for (const auto& o : observed) {
+    *current = o;
+    ResourceMetrics rm = testing::CollectOrDie(reader);
+    const MetricData* m = FindMetric(rm, name);
+    const NumberDataPoint* p =
+        m == nullptr ? nullptr
+                     : testing::FindPoint(testing::Sum(m).points, {{"k", std::string("a")}});
+    if (p == nullptr) {
+      out.push_back(std::nullopt);
+    } else {
+      out.push_back(std::get<T>(p->value));
+    }
+  }
+  return out;
+}
+
+TEST(AsyncInstrumentTest, DeltaAfterAMissedCallbackIsTheIncreaseSinceTheLastObservation) {
+  Harness h(TemporalityPreference::kDelta);
+  std::optional<int64_t> a;
+  auto counter = h.meter->CreateInt64ObservableCounter("c", {}, [&](ObserverResult<int64_t>& r) {
+    if (a) r.Observe(*a, {{"k", "a"}});
+    r.Observe(1, {{"k", "other"}});  // The instrument keeps reporting.
+  });
+  const std::vector<std::optional<int64_t>> observed{10, std::nullopt, 15, 15, std::nullopt,
+                                                     std::nullopt, 40};
+  const std::vector<std::optional<int64_t>> want{10, std::nullopt, 5, 0, std::nullopt,
+                                                 std::nullopt, 25};
+  EXPECT_EQ(ExportedDeltas(*h.reader, observed, &a, "c"), want);
+}
+
+TEST(AsyncInstrumentTest, DeltaAfterAMissedCallbackStartsAtTheLastObservation) {
+  Harness h(TemporalityPreference::kDelta);
+  bool observe = true;
+  auto counter = h.meter->CreateDoubleObservableCounter("c", {}, [&](ObserverResult<double>& r) {
+    if (observe) r.Observe(2.5, {{"k", "a"}});
+  });
+  auto rm1 = h.Collect();
+  observe = false;
+  auto rm2 = h.Collect();
+  EXPECT_EQ(FindMetric(rm2, "c"), nullptr);
+  observe = true;
+  auto rm3 = h.Collect();
+  const auto& p1 = testing::Sum(FindMetric(rm1, "c")).points.at(0);
+  const auto& p3 = testing::Sum(FindMetric(rm3, "c")).points.at(0);
+  EXPECT_DOUBLE_EQ(testing::DoubleValue(p3), 0.0);
+  // The point covers the whole time since the observation it is relative to.
+  EXPECT_EQ(p3.start_time_unix_nano, p1.time_unix_nano);
+}
+
+TEST(AsyncInstrumentTest, UpDownCounterDeltaAfterAMissedCallback) {
+  auto reader = std::make_shared<AllDeltaReader>();
+  SdkMeterProviderOptions options;
+  options.readers = {reader};
+  auto provider = std::make_shared<SdkMeterProvider>(std::move(options));
+  std::optional<double> a;
+  auto updown = provider->GetMeter("m")->CreateDoubleObservableUpDownCounter(
+      "u", {}, [&](ObserverResult<double>& r) {
+        if (a) r.Observe(*a, {{"k", "a"}});
+      });
+  const std::vector<std::optional<double>> observed{10.0, std::nullopt, 4.0, 6.5};
+  const std::vector<std::optional<double>> want{10.0, std::nullopt, -6.0, 2.5};
+  EXPECT_EQ(ExportedDeltas(*reader, observed, &a, "u"), want);
+}
+
+TEST(AsyncInstrumentTest, CumulativeStillSkipsAnUnobservedSet) {
+  Harness h;
+  std::optional<int64_t> a;
+  auto counter = h.meter->CreateInt64ObservableCounter("c", {}, [&](ObserverResult<int64_t>& r) {
+    if (a) r.Observe(*a, {{"k", "a"}});
+  });
+  const std::vector<std::optional<int64_t>> observed{10, std::nullopt, 15};
+  const std::vector<std::optional<int64_t>> want{10, std::nullopt, 15};
+  EXPECT_EQ(ExportedDeltas(*h.reader, observed, &a, "c"), want);
+}
+
+TEST(AsyncInstrumentTest, DeltaKeepsTheLastObservationOfAtMostLimitUnobservedSets) {
+  // Limit 2: of the three sets no longer observed in round 2, the two
+  // observed last (round 1) are remembered; "x" (round 0) restarts from its
+  // whole value.
+  Harness h(TemporalityPreference::kDelta, {}, 2);
+  int round = 0;
+  auto counter = h.meter->CreateInt64ObservableCounter("c", {}, [&](ObserverResult<int64_t>& r) {
+    if (round == 0) r.Observe(100, {{"k", "x"}});
+    if (round == 1) {
+      r.Observe(100, {{"k", "y"}});
+      r.Observe(100, {{"k", "z"}});
+    }
+    if (round == 3) {
+      r.Observe(101, {{"k", "x"}});
+      r.Observe(102, {{"k", "y"}});
+    }
+    if (round == 4) r.Observe(103, {{"k", "z"}});
+  });
+  std::vector<ResourceMetrics> collections;
+  for (round = 0; round < 5; ++round) collections.push_back(h.Collect());
+  const auto& r3 = testing::Sum(FindMetric(collections[3], "c")).points;
+  EXPECT_EQ(IntValue(*testing::FindPoint(r3, {{"k", std::string("x")}})), 101);  // Forgotten.
+  EXPECT_EQ(IntValue(*testing::FindPoint(r3, {{"k", std::string("y")}})), 2);
+  const auto& r4 = testing::Sum(FindMetric(collections[4], "c")).points;
+  EXPECT_EQ(IntValue(*testing::FindPoint(r4, {{"k", std::string("z")}})), 3);
 }
 
 TEST(AsyncInstrumentTest, NonFiniteObservationsIgnored) {

@@ -1,6 +1,7 @@
 #include "async_stream.h"
 
 #include <algorithm>
+#include <cstddef>
 
 #include "aggregators.h"
 
@@ -54,7 +55,8 @@ void AsyncStream::Collect(size_t reader, uint64_t now_ns,
                           const std::vector<Observation>& observations,
                           std::vector<MetricData>* out) {
   const bool is_sum = spec_.aggregation.kind == AggregationKind::kSum;
-  const size_t max_sets = static_cast<size_t>(std::max(spec_.cardinality_limit, 1)) - 1;
+  // The overflow set comes on top of `limit` observed sets.
+  const size_t max_sets = static_cast<size_t>(std::max(spec_.cardinality_limit, 1));
   static const AttributeSet* const kOverflow =
       new AttributeSet({KeyValue{"otel.metric.overflow", true}});
 
@@ -62,12 +64,14 @@ void AsyncStream::Collect(size_t reader, uint64_t now_ns,
   // keeping first-seen order for a stable export order.
   std::unordered_map<AttributeSet, size_t, AttributeSetHash> index;
   std::vector<std::pair<AttributeSet, Number>> current;
+  bool overflowed = false;
   for (const Observation& o : observations) {
     AttributeSet key = FilterAttributes(o.attributes);
     auto it = index.find(key);
-    if (it == index.end() && index.size() >= max_sets) {
+    if (it == index.end() && index.size() - (overflowed ? 1 : 0) >= max_sets) {
       key = *kOverflow;
       it = index.find(key);
+      overflowed = true;
     }
     if (it == index.end()) {
       index.emplace(key, current.size());
@@ -106,8 +110,12 @@ void AsyncStream::Collect(size_t reader, uint64_t now_ns,
     const uint64_t series_start = prev != previous.end() ? prev->second.start_ns : new_series_start;
     if (is_sum) {
       if (temporality == AggregationTemporality::kDelta) {
+        // The increase since the set's last observation, which may be older
+        // than the previous collection if it missed callbacks meanwhile; the
+        // point then starts there, so its interval holds the whole increase.
         p.value = prev != previous.end() ? Subtract(value, prev->second.value) : value;
-        p.start_time_unix_nano = new_series_start;
+        p.start_time_unix_nano =
+            prev != previous.end() ? prev->second.observed_ns : new_series_start;
       } else {
         p.value = value;
         p.start_time_unix_nano = series_start;
@@ -115,7 +123,7 @@ void AsyncStream::Collect(size_t reader, uint64_t now_ns,
     } else {
       p.value = value;
     }
-    next.emplace(attributes, Previous{value, series_start});
+    next.emplace(attributes, Previous{value, series_start, now_ns});
     p.attributes = std::move(attributes);
     if (is_sum) {
       std::get<SumData>(md.data).points.push_back(std::move(p));
@@ -123,8 +131,25 @@ void AsyncStream::Collect(size_t reader, uint64_t now_ns,
       std::get<GaugeData>(md.data).points.push_back(std::move(p));
     }
   }
-  // Sets not observed this time are dropped from the state, so they are
-  // neither exported nor kept in memory.
+  // Sets not observed this time are not exported. Under cumulative (and for
+  // gauges) their state is dropped. A delta sum keeps the last observation
+  // of such a set, so that when it comes back its delta is the increase
+  // since then rather than its whole value; at most `limit` of these are
+  // kept, the most recently observed ones.
+  if (is_sum && temporality == AggregationTemporality::kDelta) {
+    std::vector<PreviousMap::iterator> unobserved;
+    for (auto it = previous.begin(); it != previous.end(); ++it) {
+      if (!next.contains(it->first)) unobserved.push_back(it);
+    }
+    if (unobserved.size() > max_sets) {
+      std::nth_element(unobserved.begin(), unobserved.begin() + static_cast<ptrdiff_t>(max_sets),
+                       unobserved.end(), [](PreviousMap::iterator a, PreviousMap::iterator b) {
+                         return a->second.observed_ns > b->second.observed_ns;
+                       });
+      unobserved.resize(max_sets);
+    }
+    for (PreviousMap::iterator it : unobserved) next.emplace(it->first, std::move(it->second));
+  }
   previous = std::move(next);
   last_collect_ns_[reader] = now_ns;
   const bool has_points = std::visit([](const auto& d) { return !d.points.empty(); }, md.data);

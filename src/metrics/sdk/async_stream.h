@@ -4,11 +4,15 @@
 // callbacks just reported (already de-duplicated: the last observation of an
 // attribute set wins). The stream filters attributes (observations that
 // collapse onto one set are added for sums, last wins for gauges), applies
-// the cardinality limit (extra sets go to {otel.metric.overflow=true}) and
-// exports exactly the sets observed now: a set that is no longer observed is
-// no longer exported and its state is dropped, under cumulative temporality
-// too. Delta sums are the difference to this reader's previous observation
-// of the set (the first observation is exported as is).
+// the cardinality limit (the first `limit` sets of the callbacks keep their
+// attributes, further ones go to {otel.metric.overflow=true}) and exports
+// exactly the sets observed now: a set that is no longer observed is no
+// longer exported, under cumulative temporality too, and its state is
+// dropped, except for delta sums. Delta sums are the difference to this
+// reader's last observation of the set, even when the set missed callbacks
+// in between (the point then starts at that observation's collection); the
+// first observation is exported as is. The last observations of up to
+// `limit` unobserved sets are kept for that (the most recent ones).
 //
 // Thread-safety: Collect is called by one thread at a time.
 #ifndef CRYPTOLAKE_SRC_METRICS_ASYNC_STREAM_H_
@@ -50,7 +54,8 @@ class AsyncStream {
  private:
   struct Previous {
     Number value;
-    uint64_t start_ns = 0;
+    uint64_t start_ns = 0;     // Cumulative start of the set.
+    uint64_t observed_ns = 0;  // The collection that last observed the set.
   };
   using PreviousMap = std::unordered_map<AttributeSet, Previous, AttributeSetHash>;
 

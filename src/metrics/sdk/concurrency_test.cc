@@ -48,7 +48,12 @@ void RunAndCheck(TemporalityPreference temporality, int32_t cardinality_limit) {
   auto absorb = [&](const ResourceMetrics& rm) {
     if (const MetricData* m = FindMetric(rm, "c")) {
       std::vector<int64_t> values;
-      for (const auto& p : testing::Sum(m).points) values.push_back(testing::IntValue(p));
+      size_t own_sets = 0;  // Points other than the overflow series.
+      for (const auto& p : testing::Sum(m).points) {
+        values.push_back(testing::IntValue(p));
+        if (p.attributes != AttributeSet{{"otel.metric.overflow", true}}) ++own_sets;
+      }
+      EXPECT_LE(own_sets, static_cast<size_t>(cardinality_limit));
       if (temporality == TemporalityPreference::kDelta) {
         counter_total += SumAll(values);
       } else {

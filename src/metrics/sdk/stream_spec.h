@@ -26,7 +26,7 @@ struct StreamSpec {
   bool has_allowed_keys = false;
   std::vector<std::string> allowed_keys;   // Sorted.
   std::vector<std::string> excluded_keys;  // Sorted; ignored when has_allowed_keys.
-  int32_t cardinality_limit = 2000;        // >= 1, counts the overflow series.
+  int32_t cardinality_limit = 2000;        // >= 1 attribute sets; overflow comes on top.
   // One entry per reader of the provider.
   std::vector<AggregationTemporality> reader_temporality;
 

@@ -39,6 +39,9 @@ struct Series {
   struct Cold {
     uint64_t start_ns = 0;
     std::atomic<int32_t> bound_refs{0};
+    // Holds one of the stream's cardinality_limit places (guarded by the
+    // stream mutex; fills padding before `lane`).
+    bool counted = false;
     // Created by the first Bind, under the stream mutex; freed with the series.
     [[no_unique_address]] std::conditional_t<kHasOwnedLane<Agg>, std::unique_ptr<Int64OwnedLane>,
                                              NoLane>
@@ -144,7 +147,7 @@ class SyncStreamImpl final : public SyncStream {
     CanonicalAttributes filtered;
     const CanonicalAttributes& a = Filter(attributes, &filtered);
     MutexLock lock(mu_);
-    S* s = FindOrCreateLocked(a);
+    S* s = FindOrCreateLocked(a, /*for_bind=*/true);
     if constexpr (kHasOwnedLane<Agg>) {
       if (s->cold().lane == nullptr) {
         s->cold().lane = std::make_unique<Int64OwnedLane>();
@@ -176,19 +179,33 @@ class SyncStreamImpl final : public SyncStream {
       if (had) {
         for (size_t i = 0; i < readers_; ++i) agg_.Merge(s->acc(i), scratch_);
       }
+      if (s != overflow_ && !s->cold().counted && HasAnyDataLocked(s)) {
+        // Measurements that reached a series after it gave its place back
+        // (ReleaseIdleLocked): they keep their set while the limit allows,
+        // else they join the overflow series (processed last).
+        if (count_ < LimitLocked()) {
+          CountLocked(s);
+        } else {
+          S* overflow = OverflowLocked();
+          for (size_t i = 0; i < readers_; ++i) {
+            agg_.Merge(overflow->acc(i), s->acc(i));
+            agg_.Clear(s->acc(i));
+          }
+        }
+      }
       typename Agg::Acc& mine = s->acc(reader);
-      if (agg_.HasData(mine)) {
+      // Data drained earlier in the interval (ReleaseIdleLocked) counts as
+      // activity too: such a series is not forgotten.
+      const bool exported = agg_.HasData(mine);
+      if (exported) {
         uint64_t start = s->cold().start_ns;
         if (temporality == AggregationTemporality::kDelta && previous != 0) start = previous;
         agg_.AppendPoint(mine, PointContext{s->attributes().ToAttributeSet(), start, now_ns}, &md);
         if (temporality == AggregationTemporality::kDelta) agg_.Clear(mine);
       }
       // Acquire: the adds of a bound handle that is gone were drained above.
-      if (had || s->cold().bound_refs.load(std::memory_order_acquire) > 0) return true;
-      for (size_t i = 0; i < readers_; ++i) {
-        if (agg_.HasData(s->acc(i))) return true;
-      }
-      return false;
+      if (exported || s->cold().bound_refs.load(std::memory_order_acquire) > 0) return true;
+      return HasAnyDataLocked(s);
     };
 
     if (S* s = empty_.load(std::memory_order_relaxed)) process(s);
@@ -199,6 +216,8 @@ class SyncStreamImpl final : public SyncStream {
     if (overflow_ != nullptr) process(overflow_);
 
     if (!stale.empty()) ForgetLocked(stale);
+    // A new interval: places of series idle in it can be given back again.
+    if (may_forget) full_.store(false, std::memory_order_relaxed);
     last_collect_ns_[reader] = now_ns;
     if (HasPoints(md)) out->push_back(std::move(md));
   }
@@ -320,32 +339,91 @@ class SyncStreamImpl final : public SyncStream {
     // New series: outside any ReadGuard (the insert may synchronise).
     try {
       MutexLock lock(mu_);
-      agg_.Record(FindOrCreateLocked(a)->cell, value);
+      agg_.Record(FindOrCreateLocked(a, /*for_bind=*/false)->cell, value);
     } catch (...) {
       // Out of memory: the measurement is dropped rather than thrown.
     }
   }
 
-  bool HasRoomLocked() const REQUIRES(mu_) {
-    return count_ + 1 < static_cast<size_t>(std::max(spec_.cardinality_limit, 1));
+  size_t LimitLocked() const REQUIRES(mu_) {
+    return static_cast<size_t>(std::max(spec_.cardinality_limit, 1));
   }
 
-  S* FindOrCreateLocked(const CanonicalAttributes& a) REQUIRES(mu_) {
+  // True when one more series may count toward the limit. Under delta, a
+  // full stream first takes back the places of series that received nothing
+  // in the current interval.
+  bool HasRoomLocked() REQUIRES(mu_) {
+    if (count_ < LimitLocked()) return true;
+    if (!spec_.all_readers_delta()) return false;
+    ReleaseIdleLocked();
+    return count_ < LimitLocked();
+  }
+
+  void CountLocked(S* s) REQUIRES(mu_) {
+    s->cold().counted = true;
+    ++count_;
+  }
+
+  bool HasAnyDataLocked(S* s) REQUIRES(mu_) {
+    for (size_t i = 0; i < readers_; ++i) {
+      if (agg_.HasData(s->acc(i))) return true;
+    }
+    return false;
+  }
+
+  // Delta only. A series that received nothing since the previous
+  // collection (its cell is empty, no reader holds data of it) and is not
+  // bound gives its place back; it stays in the table, so a later
+  // measurement of its set still finds it without allocating. Such a
+  // measurement lands in its cell as usual; Collect then counts the series
+  // again if there is room, or moves that data to the overflow series.
+  // Cells are drained into the readers' accumulations on the way (what
+  // collection would do), which tells a series with data from an idle one.
+  void ReleaseIdleLocked() REQUIRES(mu_) {
+    auto release = [&](S* s) REQUIRES(mu_) {
+      if (!s->cold().counted || s->cold().bound_refs.load(std::memory_order_acquire) > 0) return;
+      if (Drain(s)) {
+        for (size_t i = 0; i < readers_; ++i) agg_.Merge(s->acc(i), scratch_);
+        return;
+      }
+      if (HasAnyDataLocked(s)) return;
+      s->cold().counted = false;
+      --count_;
+    };
+    if (S* s = empty_.load(std::memory_order_relaxed)) release(s);
+    table_.ForEach([&](S* s) {
+      mu_.AssumeHeld();  // Runs inside ForEach, under this function's lock.
+      release(s);
+    });
+  }
+
+  // The series of `a`, created if needed; the overflow series when `a` has
+  // no place under the limit. A series found without a place (delta: it
+  // gave it back, see ReleaseIdleLocked) takes one if there is room; if not,
+  // a measurement still goes to it (as on the lock-free path, Collect
+  // decides), but a binding goes to the overflow series: bound series
+  // always hold a place.
+  S* FindOrCreateLocked(const CanonicalAttributes& a, bool for_bind) REQUIRES(mu_) {
+    S* s = a.size() == 0 ? empty_.load(std::memory_order_relaxed) : table_.Find(a.Hash(), a);
+    if (s != nullptr) {
+      if (s->cold().counted) return s;
+      if (HasRoomLocked()) {
+        CountLocked(s);
+        return s;
+      }
+      return for_bind ? OverflowLocked() : s;
+    }
+    if (!HasRoomLocked()) return OverflowLocked();
     if (a.size() == 0) {
-      if (S* s = empty_.load(std::memory_order_relaxed)) return s;
-      if (!HasRoomLocked()) return OverflowLocked();
-      S* s = NewSeries(a, 0);
+      s = NewSeries(a, 0);
       empty_.store(s, std::memory_order_release);
-      ++count_;
+      CountLocked(s);
       return s;
     }
-    const uint64_t hash = a.Hash();
-    if (S* s = table_.Find(hash, a)) return s;
-    if (!HasRoomLocked()) return OverflowLocked();
-    std::unique_ptr<S, decltype(&S::Delete)> s(NewSeries(a, hash), &S::Delete);
-    table_.Insert(s.get());  // May grow the table; freed again if that fails.
-    ++count_;
-    return s.release();
+    std::unique_ptr<S, decltype(&S::Delete)> created(NewSeries(a, a.Hash()), &S::Delete);
+    table_.Insert(created.get());  // May grow the table; freed again if that fails.
+    CountLocked(created.get());
+    return created.release();
   }
 
   S* OverflowLocked() REQUIRES(mu_) {
@@ -392,15 +470,17 @@ class SyncStreamImpl final : public SyncStream {
           // Out of memory growing the table: the series (and what it
           // received since the last collection) is dropped, not leaked.
         }
-        S::Delete(s);
-        --count_;
-        full_.store(false, std::memory_order_relaxed);
+        FreeLocked(s);
       } else {
-        S::Delete(s);
-        --count_;
-        full_.store(false, std::memory_order_relaxed);
+        FreeLocked(s);
       }
     }
+  }
+
+  void FreeLocked(S* s) REQUIRES(mu_) {
+    if (s->cold().counted) --count_;
+    S::Delete(s);
+    full_.store(false, std::memory_order_relaxed);
   }
 
   Agg agg_;
@@ -413,7 +493,9 @@ class SyncStreamImpl final : public SyncStream {
   std::atomic<S*> empty_{nullptr};
   S* overflow_ = nullptr;
   std::atomic<bool> full_{false};     // No room left: new sets go to overflow_.
-  size_t count_ GUARDED_BY(mu_) = 0;  // Series excluding the overflow series.
+  // Series holding a place under the limit (Cold::counted), at most the
+  // limit. The overflow series is not one of them.
+  size_t count_ GUARDED_BY(mu_) = 0;
   std::vector<uint64_t> last_collect_ns_ GUARDED_BY(mu_);
   typename Agg::Acc scratch_ GUARDED_BY(mu_);
 };

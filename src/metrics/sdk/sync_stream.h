@@ -5,7 +5,14 @@
 // an epoch ReadGuard (epoch.h) and only inserting a new series takes the
 // stream mutex. A dedicated cell serves the empty attribute set and another
 // the overflow series {otel.metric.overflow=true}, which takes every new
-// attribute set once cardinality_limit - 1 series exist.
+// attribute set once cardinality_limit series hold a place (the overflow
+// series is not one of them). Under cumulative temporality a series keeps its
+// place for good. When every reader is delta, the limit applies per
+// interval: a series that received nothing since the previous collection
+// (and is not bound) gives its place back when a new set needs one, stays in
+// the table (no allocation if its set comes back), and its later
+// measurements keep their set at the next collection if a place is free
+// then, or join the overflow series if not.
 //
 // Collection (per reader) drains every series' cell once and adds the drained
 // content to each reader's accumulation of that series, so several readers

@@ -1,10 +1,13 @@
-// ConsoleMetricExporter: writes each export as one OTLP/JSON
-// ExportMetricsServiceRequest object per line (see otlp_json.h) to stdout, a
-// FILE* or a std::ostream. Useful for demos, debugging and piping into
-// tools that read JSON lines (jq, an OTLP/HTTP JSON forwarder).
+// ConsoleMetricExporter: writes each export to stdout, a FILE* or a
+// std::ostream, in one of two formats:
+//  - kOtlpJson (default): one OTLP/JSON ExportMetricsServiceRequest object
+//    per line (see otlp_json.h), for piping into tools that read JSON lines
+//    (jq, an OTLP/HTTP JSON forwarder);
+//  - kTable: a human-readable aligned table, one row per data point (see
+//    metrics_table.h), followed by an empty line, for demos and debugging.
 //
-// Each line is written and flushed whole under a mutex, so lines from
-// concurrent exports never interleave. The stream is not owned and must
+// Each export is written (one write call) and flushed whole under a mutex,
+// so the output of concurrent exports never interleaves. The stream is not owned and must
 // outlive the exporter. After Shutdown() Export() fails with
 // FailedPrecondition and writes nothing.
 //
@@ -22,9 +25,15 @@
 
 namespace cryptolake::metrics {
 
+enum class ConsoleMetricFormat {
+  kOtlpJson,
+  kTable,
+};
+
 struct ConsoleMetricExporterOptions {
   TemporalityPreference temporality = TemporalityPreference::kCumulative;
   DefaultHistogramAggregation histogram_aggregation = DefaultHistogramAggregation::kExplicitBucket;
+  ConsoleMetricFormat format = ConsoleMetricFormat::kOtlpJson;
 };
 
 class ConsoleMetricExporter final : public MetricExporter {
@@ -38,7 +47,8 @@ class ConsoleMetricExporter final : public MetricExporter {
   // REQUIRES: `out` != nullptr and outlives the exporter.
   explicit ConsoleMetricExporter(std::ostream* out, Options options = Options());
 
-  // Writes one line. IOError when the stream reports a write failure.
+  // Writes one line (kOtlpJson) or one table (kTable). IOError when the
+  // stream reports a write failure.
   Status Export(const ResourceMetrics& data) override;
   AggregationTemporality TemporalityFor(InstrumentKind kind) const override;
   DefaultHistogramAggregation HistogramAggregation() const override;

@@ -12,12 +12,29 @@
 // definitions (npm @opentelemetry/otlp-transformer), so a wrong field number
 // cannot pass unnoticed.
 //
+// The output is the canonical proto3 serialisation: fields in field-number
+// order, implicit-presence scalars left out when they hold their default,
+// oneof members and proto3 `optional` fields (sum, min, max) written whenever
+// set, repeated scalars packed, lengths in their shortest form. Strings that
+// are not valid UTF-8 (proto3 requires it) have each offending byte replaced
+// by U+FFFD, as in the OTLP/JSON encoder.
+//
 // DecodeOtlpProto() is the inverse, used to replay spooled batches through
 // encodings other than protobuf (OTLP/HTTP JSON) and by tests; it accepts any
 // valid encoding of the messages (fields in any order, unknown fields skipped,
-// packed and unpacked repeated scalars) and rejects malformed input with
-// Corruption naming what was wrong. DecodeExportMetricsServiceResponse() reads
-// a receiver's answer (partial_success).
+// packed and unpacked repeated scalars, repeated singular messages merged,
+// the last oneof member winning) and rejects malformed input (truncation,
+// bad varints or wire types, lengths past the end, invalid UTF-8 in a string)
+// with Corruption naming where (message path and byte offset) and what was
+// wrong. Valid protobuf the data model cannot hold is InvalidArgument: more
+// than one resource_metrics, Summary metrics, a Metric without data, and
+// attribute values that are kvlist/bytes/empty, nested or mixed-type arrays.
+// Decode(Encode(x)) == x for every x with valid UTF-8 strings, except that an
+// empty attribute array, whose element type is not on the wire, decodes as an
+// empty std::vector<std::string>. Fields the model lacks (flags, exemplars,
+// dropped counts, metadata) are skipped.
+// DecodeExportMetricsServiceResponse() reads a receiver's answer
+// (partial_success; an invalid UTF-8 error_message is repaired, not rejected).
 //
 // Thread-safety: pure functions; safe to call concurrently.
 #ifndef CRYPTOLAKE_METRICS_EXPORT_OTLP_PROTO_H_

@@ -42,7 +42,8 @@ struct SdkMeterProviderOptions {
   Resource resource = {};
   std::vector<View> views = {};
   std::vector<std::shared_ptr<MetricReader>> readers = {};
-  // Per stream, counting the otel.metric.overflow=true series. Views may override.
+  // Attribute sets per stream; the otel.metric.overflow=true series comes on
+  // top. Under delta it applies per collection interval. Views may override.
   int32_t cardinality_limit = kDefaultCardinalityLimit;
 };
 

@@ -50,7 +50,7 @@ struct StreamConfig {
   std::optional<std::vector<std::string>> attribute_keys = {};
   std::vector<std::string> excluded_attribute_keys = {};
   Aggregation aggregation = {};   // kDefault by default.
-  int32_t cardinality_limit = 0;  // 0 = provider default. Counts the overflow series.
+  int32_t cardinality_limit = 0;  // 0 = provider default. Attribute sets besides the overflow series.
 };
 
 struct View {
