@@ -37,6 +37,7 @@ struct IngestFlags {
   std::string discover = "list";
   bool quiet = false;
   bool print_metrics = false;
+  std::string metrics_format = "auto";
 };
 
 // Adds `ingest` to `app`; its callback stores the exit code in *exit_code.
@@ -48,6 +49,7 @@ struct DemoFlags {
   bool keep_archive = false;
   int jobs = 2;
   bool no_metrics = false;
+  std::string metrics_format = "auto";
 };
 
 CLI::App* AddDemoCommand(CLI::App& app, DemoFlags& flags, int* exit_code);
@@ -56,9 +58,13 @@ int RunDemoCommand(const DemoFlags& flags);
 // Prints the summary of a run to stdout and failures to stderr; used by both commands.
 void PrintSummary(const lake::IngestSummary& summary, const std::string& title);
 
-// Prints the run's metrics (OTLP/JSON, one line) under a heading.
+// Prints the run's metrics under a heading, as a table or one OTLP/JSON line.
 class RunMetrics;
-void PrintMetrics(RunMetrics& metrics);
+enum class MetricsFormat;
+void PrintMetrics(RunMetrics& metrics, MetricsFormat format);
+
+// Adds --metrics-format to `cmd`, storing into `*format`.
+void AddMetricsFormatOption(CLI::App* cmd, std::string* format);
 
 // A progress callback printing one refreshing line to stderr when it is a terminal; empty
 // function otherwise.

@@ -86,7 +86,8 @@ CLI::App* AddDemoCommand(CLI::App& app, DemoFlags& f, int* exit_code) {
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   cmd->add_flag("--no-metrics", f.no_metrics,
-                "Do not print the run's metrics (OTLP/JSON) at the end");
+                "Do not print the run's metrics at the end");
+  AddMetricsFormatOption(cmd, &f.metrics_format);
   cmd->callback([&f, exit_code] { *exit_code = RunDemoCommand(f); });
   return cmd;
 }
@@ -117,8 +118,12 @@ int RunDemoCommand(const DemoFlags& f) {
             << demo->csv_rows << " CSV rows"
             << (f.keep_archive ? " in " + archive_dir.string() : "") << "\n";
   std::unique_ptr<storage::ObjectStore> lake_store = storage::NewLocalObjectStore(f.lake);
-  std::unique_ptr<RunMetrics> metrics;
-  if (!f.no_metrics) metrics = std::make_unique<RunMetrics>();
+  Result<MetricsFormat> metrics_format = ParseMetricsFormat(f.metrics_format);
+  if (!metrics_format.ok()) {
+    std::cerr << "cryptolake demo: " << metrics_format.status().message() << "\n";
+    return kExitUsage;
+  }
+  RunMetrics metrics(/*keep_summary=*/!f.no_metrics);
   int exit_code = kExitOk;
   for (const lake::DemoDataset& d : demo->datasets) {
     lake::IngestOptions o;
@@ -151,7 +156,7 @@ int RunDemoCommand(const DemoFlags& f) {
             << "  SELECT symbol, count(*), min(ts_event), max(close) FROM read_parquet('" << f.lake
             << "/silver/klines/**/*.parquet', hive_partitioning=true) GROUP BY ALL;\n"
             << "Run the demo again: nothing is re-ingested (the ledger has every file).\n";
-  if (metrics) PrintMetrics(*metrics);
+  if (!f.no_metrics) PrintMetrics(metrics, *metrics_format);
   return exit_code;
 }
 

@@ -124,14 +124,27 @@ std::function<void(const lake::IngestProgress&)> TerminalProgress() {
   };
 }
 
-void PrintMetrics(RunMetrics& metrics) {
-  Result<std::string> json = metrics.CollectOtlpJson();
-  if (!json.ok()) {
-    std::cerr << "cryptolake: collecting metrics failed: " << json.status().ToString() << "\n";
+void PrintMetrics(RunMetrics& metrics, MetricsFormat format) {
+  Result<std::string> text = metrics.CollectSummary(format);
+  if (!text.ok()) {
+    std::cerr << "cryptolake: collecting metrics failed: " << text.status().ToString() << "\n";
     return;
   }
-  std::cout << "== run metrics (OTLP/JSON ExportMetricsServiceRequest)\n" << *json << "\n";
+  if (format == MetricsFormat::kTable) {
+    std::cout << "== run metrics\n" << *text;
+    if (!text->empty() && text->back() != '\n') std::cout << "\n";
+  } else {
+    std::cout << "== run metrics (OTLP/JSON ExportMetricsServiceRequest)\n" << *text << "\n";
+  }
   std::cout.flush();
+}
+
+void AddMetricsFormatOption(CLI::App* cmd, std::string* format) {
+  cmd->add_option("--metrics-format", *format,
+                  "How the run's metrics are printed: table, otlp-json (one OTLP/JSON line) or\n"
+                  "auto (table on a terminal, otlp-json otherwise)")
+      ->check(CLI::IsMember({"auto", "table", "otlp-json"}))
+      ->capture_default_str();
 }
 
 void PrintSummary(const lake::IngestSummary& summary, const std::string& title) {
@@ -190,7 +203,9 @@ CLI::App* AddIngestCommand(CLI::App& app, IngestFlags& f, int* exit_code) {
   cmd->add_flag("--quiet", f.quiet, "No progress line");
   cmd->add_flag("--print-metrics", f.print_metrics,
                 "After the summary, print the run's metrics (records, bytes, files, download\n"
-                "latency, active workflows) as one OTLP/JSON line");
+                "latency, active workflows); see --metrics-format. Export to a backend is\n"
+                "configured with OTEL_* variables (docs/export.md)");
+  AddMetricsFormatOption(cmd, &f.metrics_format);
   cmd->footer(
       "Examples:\n"
       "  cryptolake ingest --lake ./lake --market spot --data-type klines --interval 1m \\\n"
@@ -238,15 +253,17 @@ int RunIngestCommand(const IngestFlags& f) {
   o.lake = lake_store.get();
   if (!f.quiet) o.on_progress = TerminalProgress();
 
-  std::unique_ptr<RunMetrics> metrics;
-  if (f.print_metrics) metrics = std::make_unique<RunMetrics>();
+  Result<MetricsFormat> metrics_format = ParseMetricsFormat(f.metrics_format);
+  if (!metrics_format.ok()) return usage(metrics_format.status());
+  // Always: the OTEL_* environment may configure export even without --print-metrics.
+  RunMetrics metrics(/*keep_summary=*/f.print_metrics);
   Result<lake::IngestSummary> summary = lake::RunIngest(o);
   if (!summary.ok()) {
     std::cerr << "cryptolake ingest: " << summary.status().ToString() << "\n";
     return summary.status().IsInvalidArgument() ? kExitUsage : kExitFailed;
   }
   PrintSummary(*summary, "");
-  if (metrics) PrintMetrics(*metrics);
+  if (f.print_metrics) PrintMetrics(metrics, *metrics_format);
   return summary->ok() ? kExitOk : kExitFailed;
 }
 

@@ -1,11 +1,15 @@
-// RunMetrics: wires the metrics SDK for one CLI run so the pipeline's instruments (recorded through
-// the metrics API) are collected, and renders them as one OTLP/JSON ExportMetricsServiceRequest.
+// RunMetrics: wires the metrics SDK for one CLI run, so the pipeline's instruments (recorded
+// through the metrics API) are exported as the OTEL_* environment says (OTLP, Prometheus,
+// console; see cryptolake/metrics/net/metrics_setup.h and docs/export.md) and, when asked, kept
+// for the summary the command prints at the end.
 //
 // Construct it before the pipeline runs (instruments created before the SDK is installed stay
-// no-ops); it installs an SdkMeterProvider with a ManualReader as the global provider and restores
-// the no-op provider when destroyed.
+// no-ops); it installs the provider as the global one and, when destroyed, restores the no-op
+// provider and shuts the SDK down: one final collect+export so a short run's last interval
+// reaches the backend (bounded; an unreachable backend costs at most that bound, and with a
+// spool configured nothing is lost).
 //
-// Thread-safety: construct and destroy on the main thread; CollectOtlpJson() may run anywhere.
+// Thread-safety: construct and destroy on the main thread; Collect*() may run anywhere.
 #ifndef CRYPTOLAKE_TOOLS_CRYPTOLAKE_RUN_METRICS_H_
 #define CRYPTOLAKE_TOOLS_CRYPTOLAKE_RUN_METRICS_H_
 
@@ -16,24 +20,35 @@
 
 namespace cryptolake::metrics {
 class ManualReader;
-class SdkMeterProvider;
+class MetricsSetup;
 }  // namespace cryptolake::metrics
 
 namespace cryptolake::cli {
 
+// How the end-of-run summary shows metrics.
+enum class MetricsFormat {
+  kTable,     // A readable table (metric, attributes, value or count/sum/p50/p99, unit).
+  kOtlpJson,  // One OTLP/JSON ExportMetricsServiceRequest line (machine-readable).
+};
+
+// "table" | "otlp-json" | "auto" (table when stdout is a terminal, else otlp-json).
+Result<MetricsFormat> ParseMetricsFormat(const std::string& text);
+
 class RunMetrics {
  public:
-  RunMetrics();
+  // `keep_summary`: also collect into a reader the summary reads.
+  explicit RunMetrics(bool keep_summary);
   ~RunMetrics();
   RunMetrics(const RunMetrics&) = delete;
   RunMetrics& operator=(const RunMetrics&) = delete;
 
-  // Collects everything recorded so far (cumulative) as a single-line OTLP/JSON document.
-  Result<std::string> CollectOtlpJson();
+  // Everything recorded so far (cumulative), rendered in `format`. FailedPrecondition when
+  // constructed without keep_summary or with OTEL_SDK_DISABLED=true.
+  Result<std::string> CollectSummary(MetricsFormat format);
 
  private:
-  std::shared_ptr<metrics::ManualReader> reader_;
-  std::shared_ptr<metrics::SdkMeterProvider> provider_;
+  std::shared_ptr<metrics::ManualReader> summary_reader_;
+  std::unique_ptr<metrics::MetricsSetup> setup_;
 };
 
 }  // namespace cryptolake::cli

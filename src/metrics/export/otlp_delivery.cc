@@ -377,6 +377,7 @@ Status OtlpDelivery::Enqueue(std::string request, uint64_t data_points) {
     queue_.push_back(std::move(e));
     stats_.queued_bytes += size;
     ++stats_.queued_batches;
+    stats_.enqueued_points += data_points;
     if (stats_.queued_bytes > options_.max_queue_bytes) {
       // With a spool the spooler spills the oldest to disk; the hard bound of
       // twice the limit only bites when the disk cannot keep up.
@@ -634,6 +635,14 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
         delay = std::max(delay, std::min(*outcome.retry_after, options_.max_retry_after));
       }
       next_attempt_ = now + delay;
+      if (draining_ && outcome.connect_failed && !outcome.retry_after &&
+          (stats_.circuit_state == CircuitState::kOpen || ++drain_connect_failures_ >= 2)) {
+        // Shutting down and nothing listens (the circuit is open, or a retry
+        // after a backoff was refused too): waiting out more backoffs until
+        // the deadline would only delay the program's exit. What is left is
+        // spooled (or counted as dropped) right away.
+        next_attempt_ = drain_deadline_ + milliseconds(1);
+      }
     } else {
       // The receiver answered: it is reachable, whatever it said.
       if (stats_.circuit_state == CircuitState::kOpen) {
@@ -921,7 +930,12 @@ Status OtlpDelivery::Shutdown(std::chrono::milliseconds timeout) {
 
 OtlpDeliveryStats OtlpDelivery::stats() const {
   MutexLock lock(mu_);
-  return stats_;
+  OtlpDeliveryStats stats = stats_;
+  stats.volatile_batches = 0;
+  for (const Entry& e : queue_) {
+    if (!e.spooled) ++stats.volatile_batches;
+  }
+  return stats;
 }
 
 }  // namespace cryptolake::metrics

@@ -518,6 +518,21 @@ TEST(OtlpDeliveryTest, ShutdownDeliversPendingWithinItsTimeout) {
   EXPECT_EQ(f.script->Delivered(), Batches(1, 10));
 }
 
+TEST(OtlpDeliveryTest, ShutdownStopsTryingWhenNothingListens) {
+  Fixture f;
+  f.script->fallback = [](const std::string&) { return Unavailable(); };
+  auto d = f.Make();
+  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(d->Enqueue(Batch(i), 1).ok());
+  // The sender may try before Shutdown begins; once it has, a second refused connection ends the
+  // drain instead of backing off until the (one minute) deadline.
+  const auto start = f.clock->Now();
+  EXPECT_TRUE(d->Shutdown(kLongWait).IsTimeout());
+  EXPECT_LT(f.clock->Now() - start, std::chrono::seconds(10));
+  EXPECT_LE(f.script->attempts.size(), 3u);
+  EXPECT_TRUE(f.script->Delivered().empty());
+  EXPECT_EQ(d->stats().dropped_points, 10u);  // No spool: counted, never silent.
+}
+
 TEST(OtlpDeliveryTest, SelfMetricsFollowTheSemanticConventions) {
   auto reader = std::make_shared<ManualReader>();
   auto provider = std::make_shared<SdkMeterProvider>(

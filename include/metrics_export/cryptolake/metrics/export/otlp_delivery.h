@@ -165,6 +165,7 @@ enum class CircuitState { kClosed = 0, kOpen = 1 };
 
 // Counters since construction (points are OTLP data points).
 struct OtlpDeliveryStats {
+  uint64_t enqueued_points = 0;   // Handed to Enqueue() (batches found in the spool excluded).
   uint64_t delivered_points = 0;  // Accepted by the receiver (rejected ones excluded).
   uint64_t delivered_batches = 0;
   uint64_t rejected_points = 0;   // Partial-success rejections.
@@ -176,6 +177,7 @@ struct OtlpDeliveryStats {
   CircuitState circuit_state = CircuitState::kClosed;
   uint64_t queued_batches = 0;    // Undelivered, in memory or spooled.
   uint64_t queued_bytes = 0;      // Bytes of queued batches held in memory.
+  uint64_t volatile_batches = 0;  // Queued batches not (yet) on disk: lost by a kill -9.
   uint64_t spool_bytes = 0;       // Bytes of spool files.
   bool spool_enabled = false;     // False without spool_dir or when the lock was held.
 };
@@ -205,7 +207,10 @@ class OtlpDelivery {
   // open circuit still probes only on its interval), then spools the rest
   // (or drops it, counted), and stops the threads. An attempt already in
   // flight is waited for (the transport honours its deadline, at most
-  // export_timeout). Returns Timeout when batches were left undelivered.
+  // export_timeout). When nothing listens (a refused connection while the
+  // circuit is open, or two in a row), it stops trying at once instead of
+  // waiting out backoffs, so a dead backend does not delay a program's exit.
+  // Returns Timeout when batches were left undelivered.
   // Idempotent: later calls return OK (a call concurrent with a running
   // Shutdown waits for it, within its own timeout).
   Status Shutdown(std::chrono::milliseconds timeout) EXCLUDES(mu_);
@@ -282,6 +287,8 @@ class OtlpDelivery {
   DeliveryClock::TimePoint next_attempt_ GUARDED_BY(mu_){};
   bool spool_enabled_ GUARDED_BY(mu_) = false;
   bool draining_ GUARDED_BY(mu_) = false;  // Shutdown began: no more Enqueue.
+  // Refused connections while draining; the second one ends the drain.
+  int drain_connect_failures_ GUARDED_BY(mu_) = 0;
   DeliveryClock::TimePoint drain_deadline_ GUARDED_BY(mu_){};
   bool stop_ GUARDED_BY(mu_) = false;  // Threads exit.
   bool sender_done_ GUARDED_BY(mu_) = false;

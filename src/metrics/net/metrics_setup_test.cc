@@ -1,0 +1,139 @@
+#include "cryptolake/metrics/net/metrics_setup.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "cryptolake/metrics/export/delivering_exporter.h"
+#include "cryptolake/metrics/net/prometheus_exporter.h"
+#include "cryptolake/metrics/sdk/diagnostics.h"
+
+namespace cryptolake::metrics {
+namespace {
+
+struct Env {
+  std::map<std::string, std::string> vars;
+  EnvironmentLookup lookup() const {
+    return [this](const char* name) -> const char* {
+      auto it = vars.find(name);
+      return it == vars.end() ? nullptr : it->second.c_str();
+    };
+  }
+};
+
+class DiagnosticCapture {
+ public:
+  DiagnosticCapture() {
+    SetDiagnosticHandler([this](const Diagnostic& d) {
+      messages.push_back(std::string(d.event) + ": " + std::string(d.message));
+    });
+  }
+  ~DiagnosticCapture() { SetDiagnosticHandler(nullptr); }
+  std::vector<std::string> messages;
+};
+
+std::unique_ptr<MetricsSetup> Make(const Env& env) {
+  MetricsSetupOptions options;
+  options.env = env.lookup();
+  Result<std::unique_ptr<MetricsSetup>> setup = MetricsSetup::Create(std::move(options));
+  EXPECT_TRUE(setup.ok());
+  return setup.ok() ? std::move(*setup) : nullptr;
+}
+
+TEST(MetricsExporterListTest, ParsesKnownNamesOnce) {
+  std::vector<std::string> unknown;
+  EXPECT_EQ(ParseMetricsExporterList(" OTLP, prometheus ,otlp,none,console,zipkin", &unknown),
+            (std::vector<std::string>{"otlp", "prometheus", "console"}));
+  EXPECT_EQ(unknown, std::vector<std::string>{"zipkin"});
+  EXPECT_TRUE(ParseMetricsExporterList("none", &unknown).empty());
+  EXPECT_TRUE(ParseMetricsExporterList("", &unknown).empty());
+}
+
+TEST(MetricsSetupTest, NothingConfiguredExportsNothing) {
+  auto setup = Make(Env{});
+  ASSERT_NE(setup, nullptr);
+  EXPECT_NE(setup->provider(), nullptr);
+  EXPECT_TRUE(setup->active_exporters().empty());
+  EXPECT_EQ(setup->otlp_exporter(), nullptr);
+}
+
+TEST(MetricsSetupTest, AnEndpointAloneTurnsOtlpOn) {
+  Env env{{{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1"}}};
+  auto setup = Make(env);
+  ASSERT_EQ(setup->active_exporters().size(), 1u);
+  EXPECT_EQ(setup->active_exporters()[0], "otlp/grpc http://127.0.0.1:1");
+  EXPECT_NE(setup->otlp_exporter(), nullptr);
+}
+
+TEST(MetricsSetupTest, SdkDisabledMeansNoProvider) {
+  Env env{{{"OTEL_SDK_DISABLED", "TRUE"}, {"OTEL_METRICS_EXPORTER", "console"}}};
+  auto setup = Make(env);
+  EXPECT_EQ(setup->provider(), nullptr);
+  EXPECT_TRUE(setup->active_exporters().empty());
+}
+
+TEST(MetricsSetupTest, ExporterListAndCodeOverrides) {
+  Env env{{{"OTEL_METRICS_EXPORTER", "console,otlp,bogus"},
+           {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"}}};
+  DiagnosticCapture capture;
+  MetricsSetupOptions options;
+  options.env = env.lookup();
+  FILE* sink = std::tmpfile();
+  options.console = sink;
+  options.customize_otlp = [](OtlpExporterOptions* o) { o->endpoint = "http://127.0.0.1:9/x"; };
+  Result<std::unique_ptr<MetricsSetup>> created = MetricsSetup::Create(std::move(options));
+  ASSERT_TRUE(created.ok());
+  std::unique_ptr<MetricsSetup> setup = std::move(created).value();
+  ASSERT_EQ(setup->active_exporters().size(), 2u);
+  EXPECT_EQ(setup->active_exporters()[0], "console");
+  EXPECT_EQ(setup->active_exporters()[1], "otlp/http/json http://127.0.0.1:9/x");
+  bool reported = false;
+  for (const std::string& m : capture.messages) reported |= m.find("bogus") != std::string::npos;
+  EXPECT_TRUE(reported);
+  // Nothing listens on port 9: the final export fails fast and is counted, never hangs.
+  (void)setup->Shutdown(std::chrono::milliseconds(2000));
+  std::fclose(sink);
+}
+
+TEST(MetricsSetupTest, OpenObserveProfileForcesCumulativeExplicit) {
+  Env env{{{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:5080/api/default"},
+           {"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "delta"},
+           {"OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION",
+            "base2_exponential_bucket_histogram"},
+           {"CRYPTOLAKE_OTLP_PROFILE", "openobserve"}}};
+  auto setup = Make(env);
+  const DeliveringExporter* otlp = setup->otlp_exporter();
+  ASSERT_NE(otlp, nullptr);
+  EXPECT_EQ(otlp->TemporalityFor(InstrumentKind::kCounter), AggregationTemporality::kCumulative);
+  EXPECT_EQ(otlp->HistogramAggregation(), DefaultHistogramAggregation::kExplicitBucket);
+  EXPECT_EQ(setup->active_exporters()[0],
+            "otlp/http/protobuf http://127.0.0.1:5080/api/default/v1/metrics");
+}
+
+TEST(MetricsSetupTest, PrometheusPortInUseIsReportedNotFatal) {
+  // Occupy a port with a first endpoint, then ask a second setup for the same one.
+  PrometheusExporterOptions first_options;
+  first_options.port = 0;
+  auto first = std::make_shared<PrometheusExporter>(first_options);
+  ASSERT_TRUE(first->Start().ok());
+  Env env{{{"OTEL_METRICS_EXPORTER", "prometheus"},
+           {"OTEL_EXPORTER_PROMETHEUS_PORT", std::to_string(first->port())}}};
+  DiagnosticCapture capture;
+  // FromEnvironment() reads the process environment.
+  setenv("OTEL_EXPORTER_PROMETHEUS_PORT", std::to_string(first->port()).c_str(), 1);
+  auto setup = Make(env);
+  unsetenv("OTEL_EXPORTER_PROMETHEUS_PORT");
+  EXPECT_TRUE(setup->active_exporters().empty());
+  EXPECT_EQ(setup->prometheus(), nullptr);
+  bool reported = false;
+  for (const std::string& m : capture.messages) {
+    reported |= m.rfind("MetricsExporterUnavailable", 0) == 0;
+  }
+  EXPECT_TRUE(reported);
+  (void)first->Shutdown();
+}
+
+}  // namespace
+}  // namespace cryptolake::metrics
