@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "utf8.h"
+
 namespace cryptolake::metrics {
 namespace prometheus {
 namespace {
@@ -107,37 +109,21 @@ std::string CollapseUnderscores(std::string_view s) {
   return out;
 }
 
-// Decodes one UTF-8 code point at s[*i], advancing *i; invalid bytes yield U+FFFD.
+// Decodes one UTF-8 code point at s[*i], advancing *i; a byte that starts no valid sequence
+// yields U+FFFD.
 uint32_t NextCodePoint(std::string_view s, size_t* i) {
   const auto c = static_cast<unsigned char>(s[*i]);
   if (c < 0x80) {
     ++*i;
     return c;
   }
-  size_t len = 0;
-  uint32_t cp = 0;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    cp = c & 0x07;
-  }
-  if (len == 0 || *i + len > s.size()) {
+  const size_t len = Utf8SequenceLength(s, *i);
+  if (len == 0) {
     ++*i;
     return 0xFFFD;
   }
-  for (size_t k = 1; k < len; ++k) {
-    const auto cc = static_cast<unsigned char>(s[*i + k]);
-    if ((cc & 0xC0) != 0x80) {
-      ++*i;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | (cc & 0x3F);
-  }
+  uint32_t cp = c & (len == 2 ? 0x1Fu : len == 3 ? 0x0Fu : 0x07u);
+  for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[*i + k]) & 0x3Fu);
   *i += len;
   return cp;
 }

@@ -23,6 +23,7 @@
 
 #include "cryptolake/metrics/sdk/diagnostics.h"
 #include "prometheus_names.h"
+#include "utf8.h"
 
 namespace cryptolake::metrics {
 
@@ -43,6 +44,7 @@ class BufferedSink {
   BufferedSink& operator=(const BufferedSink&) = delete;
 
   void append(const char* data, size_t n) {
+    if (n == 0) return;  // An empty string_view's data() may be null, which memcpy must not get.
     if (n > kSize - used_) {
       Flush();
       if (n > kSize) {
@@ -136,34 +138,48 @@ void AppendValue(const std::variant<int64_t, double>& v, Out* out) {
   }
 }
 
-// Label values (and quoted names): backslash, double quote and line feed escaped.
+// Backslash, line feed and (when `quote`) double quote escaped; every byte that starts no valid
+// UTF-8 sequence replaced by U+FFFD (Prometheus rejects a scrape with invalid UTF-8 in a label
+// value). Runs of plain bytes are copied in one piece.
 template <typename Out>
-void AppendEscapedLabelValue(std::string_view s, Out* out) {
+void AppendEscaped(std::string_view s, bool quote, Out* out) {
   size_t plain = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
-    if (c != '\\' && c != '"' && c != '\n') continue;
+    std::string_view replacement;
+    if (c == '\\') {
+      replacement = "\\\\";
+    } else if (c == '\n') {
+      replacement = "\\n";
+    } else if (c == '"' && quote) {
+      replacement = "\\\"";
+    } else if (static_cast<unsigned char>(c) >= 0x80) {
+      const size_t len = Utf8SequenceLength(s, i);
+      if (len != 0) {
+        i += len - 1;
+        continue;
+      }
+      replacement = kUtf8Replacement;
+    } else {
+      continue;
+    }
     out->append(s.data() + plain, i - plain);
-    out->append(c == '\\' ? "\\\\" : c == '"' ? "\\\"" : "\\n");
+    out->append(replacement);
     plain = i + 1;
   }
   out->append(s.data() + plain, s.size() - plain);
 }
 
+// Label values (and quoted names).
+template <typename Out>
+void AppendEscapedLabelValue(std::string_view s, Out* out) {
+  AppendEscaped(s, true, out);
+}
+
 // HELP text: text 0.0.4 escapes backslash and line feed; OpenMetrics also double quotes.
 template <typename Out>
 void AppendEscapedHelp(std::string_view s, bool openmetrics, Out* out) {
-  for (char c : s) {
-    if (c == '\\') {
-      out->append("\\\\");
-    } else if (c == '\n') {
-      out->append("\\n");
-    } else if (c == '"' && openmetrics) {
-      out->append("\\\"");
-    } else {
-      out->push_back(c);
-    }
-  }
+  AppendEscaped(s, openmetrics, out);
 }
 
 void AppendJsonString(std::string_view s, std::string* out) {

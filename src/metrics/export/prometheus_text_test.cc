@@ -334,6 +334,17 @@ TEST(PrometheusTextTest, LabelValuesEscaped) {
   EXPECT_NE(om.find("# HELP g say \\\"hi\\\"\n"), std::string::npos) << om;
 }
 
+// Prometheus rejects a scrape with invalid UTF-8 in a label value: such bytes become U+FFFD,
+// valid multi-byte characters pass through.
+TEST(PrometheusTextTest, InvalidUtf8InLabelValuesAndHelpReplaced) {
+  const std::string text = EncodePrometheusText(
+      OneScope({Gauge("g", "", {Point({{"v", std::string("ok\xC3\xA9 bad\xFF\xC3")}}, int64_t{1})},
+                      "help \xE2\x82\xAC \x80")}),
+      Bare());
+  EXPECT_NE(text.find("g{v=\"ok\xC3\xA9 bad\xEF\xBF\xBD\xEF\xBF\xBD\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# HELP g help \xE2\x82\xAC \xEF\xBF\xBD\n"), std::string::npos) << text;
+}
+
 TEST(PrometheusTextTest, NonStringAttributeValues) {
   const std::string text = EncodePrometheusText(
       OneScope({Gauge("g", "",
