@@ -403,8 +403,9 @@ Status OtlpDelivery::Enqueue(std::string request, uint64_t data_points) {
       }
     }
   }
+  // Diagnostics queued here are reported by the sender thread: the caller
+  // does not pay for a stderr line.
   work_cv_.notify_all();
-  FlushDiagnostics();
   for (const auto& path : unlinks) ::unlink(path.c_str());
   for (const auto& [points, reason] : drops) instruments_->Exported(points, reason);
   return Status::OK();
@@ -527,13 +528,18 @@ void OtlpDelivery::SenderLoop() {
     bool sleep = false;
     TimePoint sleep_until{};
     uint64_t wake_count = 0;
+    FlushDiagnostics();
     {
       MutexLock lock(mu_);
       work_cv_.wait(cv_lock, [&] {
         mu_.AssumeHeld();
-        return stop_ || draining_ || !queue_.empty();
+        return stop_ || draining_ || !queue_.empty() || !pending_diagnostics_.empty();
       });
-      if (stop_ || queue_.empty()) break;  // Stopped, or drained everything.
+      if (stop_) break;
+      if (queue_.empty()) {
+        if (draining_) break;  // Drained everything.
+        continue;              // Woken for diagnostics only.
+      }
       const TimePoint now = clock_->Now();
       if (draining_ && (now >= drain_deadline_ || next_attempt_ > drain_deadline_)) {
         break;  // No attempt fits before the shutdown deadline.
@@ -592,6 +598,7 @@ void OtlpDelivery::SenderLoop() {
         transport_->Send(*bytes, std::chrono::steady_clock::now() + attempt_budget);
     FinishAttempt(outcome, seq);
   }
+  FlushDiagnostics();
   {
     MutexLock lock(mu_);
     sender_done_ = true;
@@ -916,6 +923,7 @@ Status OtlpDelivery::Shutdown(std::chrono::milliseconds timeout) {
     left = stats_.queued_batches;
   }
   SpoolRemaining();
+  FlushDiagnostics();  // Anything queued after the sender stopped.
   {
     MutexLock lock(mu_);
     shut_down_ = true;

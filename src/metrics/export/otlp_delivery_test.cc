@@ -441,6 +441,29 @@ TEST(OtlpDeliveryTest, StrayTempFileFromACrashIsIgnoredAndRemoved) {
   fs::remove_all(dir);
 }
 
+TEST(OtlpDeliveryTest, UnreadableSpoolFileIsDroppedCountedAndReported) {
+  DiagnosticsRecorder diags;
+  const std::string dir = TempDir("unreadable");
+  std::ofstream(dir + "/00000000000000000001-2.binpb") << "first";
+  std::ofstream(dir + "/00000000000000000002-7.binpb") << "second";
+  Fixture f;
+  f.options.spool_dir = dir;
+  f.script->SetGate(true);
+  auto d = f.Make();
+  ASSERT_TRUE(f.script->WaitInSend());  // File 1 was read; file 2 not yet.
+  fs::remove(dir + "/00000000000000000002-7.binpb");
+  ASSERT_TRUE(d->Enqueue("third", 1).ok());
+  f.script->SetGate(false);
+  ASSERT_TRUE(d->ForceFlush(kLongWait).ok());
+  EXPECT_EQ(f.script->Delivered(), (std::vector<std::string>{"first", "third"}));
+  const OtlpDeliveryStats s = d->stats();
+  EXPECT_EQ(s.dropped_points, 7u);
+  EXPECT_EQ(s.attempts, 2u);
+  EXPECT_EQ(diags.Count("OtlpSpoolError"), 1);
+  d.reset();
+  fs::remove_all(dir);
+}
+
 TEST(OtlpDeliveryTest, SecondDeliveryOnALockedSpoolRunsWithoutIt) {
   DiagnosticsRecorder diags;
   const std::string dir = TempDir("locked");

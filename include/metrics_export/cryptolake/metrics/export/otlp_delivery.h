@@ -76,8 +76,9 @@
 // otel.component.type, otel.component.name, server.address, server.port only.
 //
 // Thread-safety: Enqueue, ForceFlush, Shutdown and stats() may be called from
-// any thread, concurrently. Enqueue never waits for the network or the disk
-// (it takes one short internal lock). The transport's Send() runs on the
+// any thread, concurrently. Enqueue never waits for the network, the disk or
+// a diagnostics handler (it takes one short internal lock; diagnostics it
+// raises are reported by the sender thread). The transport's Send() runs on the
 // sender thread only.
 #ifndef CRYPTOLAKE_METRICS_EXPORT_OTLP_DELIVERY_H_
 #define CRYPTOLAKE_METRICS_EXPORT_OTLP_DELIVERY_H_
@@ -258,7 +259,8 @@ class OtlpDelivery {
   // spool file to delete ("" when none).
   std::string DropLocked(size_t index, const char* reason) REQUIRES(mu_);
   // Diagnostics found under mu_ are queued and reported by FlushDiagnostics()
-  // once mu_ is released. ReportOnceLocked queues each (event, message) once.
+  // once mu_ is released (Enqueue's by the sender thread). ReportOnceLocked
+  // queues each (event, message) once.
   void ReportOnceLocked(const char* event, const std::string& message) REQUIRES(mu_);
   void QueueDiagnosticLocked(DiagnosticSeverity severity, const char* event, std::string message)
       REQUIRES(mu_);
