@@ -133,9 +133,9 @@ struct OtlpDeliveryOptions {
   size_t max_queue_bytes = size_t{64} << 20;
   // Bounds one attempt (the deadline passed to Send). OTEL_EXPORTER_OTLP_TIMEOUT.
   std::chrono::milliseconds export_timeout{10000};
-  // Exponential backoff between retryable failures (equal jitter). 1 s is the
-  // gRPC/OTel customary first delay; 30 s keeps a returning receiver from
-  // waiting long when the breaker is configured to stay closed.
+  // Exponential backoff between retryable failures (equal jitter). 1 s as
+  // gRPC's connection backoff starts; 30 s keeps a returning receiver from
+  // waiting long when the breaker is configured to stay closed longer.
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{30000};
   // A server's retry_after longer than this is shortened to it.
@@ -178,7 +178,8 @@ struct OtlpDeliveryStats {
   uint64_t queued_batches = 0;    // Undelivered, in memory or spooled.
   uint64_t queued_bytes = 0;      // Bytes of queued batches held in memory.
   uint64_t spool_bytes = 0;       // Bytes of spool files.
-  bool spool_enabled = false;     // False without spool_dir or when the lock was held.
+  bool spool_enabled = false;     // False without spool_dir, when the lock was held, or
+                                  // after a failed write (the spool is then off).
 };
 
 class OtlpDelivery {
