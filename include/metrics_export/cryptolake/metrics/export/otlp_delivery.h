@@ -184,7 +184,8 @@ struct OtlpDeliveryStats {
   uint64_t queued_bytes = 0;      // Bytes of queued batches held in memory.
   uint64_t volatile_batches = 0;  // Queued batches not (yet) on disk: lost by a kill -9.
   uint64_t spool_bytes = 0;       // Bytes of spool files.
-  bool spool_enabled = false;     // False without spool_dir or when the lock was held.
+  bool spool_enabled = false;     // False without spool_dir, when the lock was held, or
+                                  // after a failed write (the spool is then off).
 };
 
 class OtlpDelivery {
