@@ -9,7 +9,8 @@
 #     resource, the scope, a monotonic sum and a histogram, cumulative by default and delta when
 #     asked, exponential histograms when asked, and the configured headers; the totals the
 #     receiver sums equal what was recorded;
-#  2. secrets (header values) never appear in what we print;
+#  2. secrets (header values) never appear in what we print nor in the metrics we send (our
+#     self-metrics, otel.sdk.exporter.*, travel in the same requests);
 #  3. a partial success is reported (count and message) and not retried;
 #  4. a 429 with Retry-After / RESOURCE_EXHAUSTED with RetryInfo is retried after the delay and
 #     everything arrives;
@@ -88,6 +89,8 @@ for proto in grpc http/protobuf http/json; do
       d.length > 0 && d.every(r => r.accepted) &&
       d.every(r => (r.warnings || []).length === 0) &&
       d.every(r => r.headers['authorization'] === 'Bearer $secret' && r.headers['organization'] === 'acme') &&
+      d.every(r => !JSON.stringify(r.request).includes('$secret')) &&
+      d.some(r => JSON.stringify(r.request).includes('otel.sdk.exporter.metric_data_point.exported')) &&
       d.every(r => ('$gzip' === 'gzip') === (r.encoding === 'gzip')) &&
       d.every(r => r.transport === ('$proto' === 'grpc' ? 'grpc' : 'http')) &&
       ('$proto' !== 'http/json' || d.every(r => r.content_type.startsWith('application/json'))) &&

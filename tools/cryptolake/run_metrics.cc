@@ -53,7 +53,11 @@ RunMetrics::~RunMetrics() {
   // a run by at most this much; what is not delivered by then is spooled when a spool is
   // configured (docs/export.md).
   Status s = setup_->Shutdown(std::chrono::milliseconds(5000));
-  if (!s.ok()) std::cerr << "cryptolake: metrics shutdown: " << s.ToString() << "\n";
+  // Undelivered batches (Timeout) were already reported by the delivery, with the endpoint,
+  // the reason and whether they were spooled or dropped.
+  if (!s.ok() && !s.IsTimeout()) {
+    std::cerr << "cryptolake: metrics shutdown: " << s.ToString() << "\n";
+  }
 }
 
 Result<std::string> RunMetrics::CollectSummary(MetricsFormat format) {

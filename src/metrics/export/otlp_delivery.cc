@@ -649,6 +649,13 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
         // the deadline would only delay the program's exit. What is left is
         // spooled (or counted as dropped) right away.
         next_attempt_ = drain_deadline_ + milliseconds(1);
+        if (stats_.circuit_state == CircuitState::kClosed) {
+          // The open circuit already said so; a short run that never got that
+          // far says it here, once, with the reason.
+          ReportOnceLocked("OtlpEndpointUnreachable", "OTLP endpoint " + transport_->Describe() +
+                                                          " unreachable at shutdown (" +
+                                                          outcome.message + ")");
+        }
       }
     } else {
       // The receiver answered: it is reachable, whatever it said.
@@ -859,7 +866,8 @@ void OtlpDelivery::SpoolRemaining() {
   if (!outcomes.empty() && !spool) {
     ReportDiagnostic(DiagnosticSeverity::kWarning, "OtlpDataDropped",
                      "OTLP delivery shut down with " + std::to_string(outcomes.size()) +
-                         " undelivered batches and no spool: they are dropped");
+                         " undelivered batches and no spool: they are dropped (a spool "
+                         "directory keeps them for the next run)");
   }
 }
 

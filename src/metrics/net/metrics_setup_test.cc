@@ -9,30 +9,12 @@
 #include "cryptolake/metrics/export/delivering_exporter.h"
 #include "cryptolake/metrics/net/prometheus_exporter.h"
 #include "cryptolake/metrics/sdk/diagnostics.h"
+#include "net_test_util.h"
 
 namespace cryptolake::metrics {
 namespace {
 
-struct Env {
-  std::map<std::string, std::string> vars;
-  EnvironmentLookup lookup() const {
-    return [this](const char* name) -> const char* {
-      auto it = vars.find(name);
-      return it == vars.end() ? nullptr : it->second.c_str();
-    };
-  }
-};
-
-class DiagnosticCapture {
- public:
-  DiagnosticCapture() {
-    SetDiagnosticHandler([this](const Diagnostic& d) {
-      messages.push_back(std::string(d.event) + ": " + std::string(d.message));
-    });
-  }
-  ~DiagnosticCapture() { SetDiagnosticHandler(nullptr); }
-  std::vector<std::string> messages;
-};
+using Env = FakeEnvironment;
 
 std::unique_ptr<MetricsSetup> Make(const Env& env) {
   MetricsSetupOptions options;

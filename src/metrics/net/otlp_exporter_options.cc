@@ -6,21 +6,13 @@
 #include <string>
 
 #include "cryptolake/metrics/sdk/diagnostics.h"
+#include "config_text.h"
 
 namespace cryptolake::metrics {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+using net_internal::Lower;
+using net_internal::Trim;
 
 // The parts of a URL we look at. Deliberately small: endpoints are
 // scheme://[userinfo@]host[:port][/path][?query].

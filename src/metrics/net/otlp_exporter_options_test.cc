@@ -7,32 +7,12 @@
 #include <vector>
 
 #include "cryptolake/metrics/sdk/diagnostics.h"
+#include "net_test_util.h"
 
 namespace cryptolake::metrics {
 namespace {
 
-// A fake environment for FromEnvironment().
-struct Env {
-  std::map<std::string, std::string> vars;
-  EnvironmentLookup lookup() const {
-    return [this](const char* name) -> const char* {
-      auto it = vars.find(name);
-      return it == vars.end() ? nullptr : it->second.c_str();
-    };
-  }
-};
-
-// Captures diagnostics while alive.
-class DiagnosticCapture {
- public:
-  DiagnosticCapture() {
-    SetDiagnosticHandler([this](const Diagnostic& d) {
-      messages.push_back(std::string(d.event) + ": " + std::string(d.message));
-    });
-  }
-  ~DiagnosticCapture() { SetDiagnosticHandler(nullptr); }
-  std::vector<std::string> messages;
-};
+using Env = FakeEnvironment;
 
 TEST(OtlpExporterOptionsTest, NothingSetIsGrpcToLocalhost4317) {
   Env env;

@@ -17,9 +17,13 @@
 
 #include "cryptolake/common/version.h"
 #include "cryptolake/metrics/export/otlp_proto.h"
+#include "config_text.h"
 
 namespace cryptolake::metrics {
 namespace {
+
+using net_internal::Lower;
+using net_internal::RedactedExcerpt;
 
 constexpr char kExportMethod[] = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
 
@@ -122,12 +126,6 @@ std::optional<std::chrono::milliseconds> ParseRetryInfo(std::string_view bytes) 
   return delay.value_or(std::chrono::milliseconds(0));
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Result<std::string> ReadFile(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::IOError(std::string("cannot read OTLP ") + what + " file " + path);
@@ -222,20 +220,7 @@ struct OtlpGrpcTransport::Impl {
   std::unique_ptr<grpc::GenericStub> stub;
   std::vector<std::pair<std::string, std::string>> metadata;  // Lower-case keys.
 
-  std::string Quote(std::string_view text) const {
-    std::string out(text.substr(0, 200));
-    for (char& c : out) {
-      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = ' ';
-    }
-    for (const auto& [key, value] : metadata) {
-      if (value.size() < 4) continue;
-      for (size_t pos = out.find(value); pos != std::string::npos; pos = out.find(value, pos)) {
-        out.replace(pos, value.size(), "<redacted>");
-        pos += 10;
-      }
-    }
-    return out;
-  }
+  std::string Quote(std::string_view text) const { return RedactedExcerpt(text, metadata); }
 };
 
 OtlpGrpcTransport::OtlpGrpcTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

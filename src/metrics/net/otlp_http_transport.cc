@@ -13,6 +13,7 @@
 #include "cryptolake/common/version.h"
 #include "cryptolake/metrics/export/otlp_json.h"
 #include "cryptolake/metrics/export/otlp_proto.h"
+#include "config_text.h"
 
 namespace cryptolake::metrics {
 namespace {
@@ -138,18 +139,7 @@ struct OtlpHttpTransport::Impl {
 
   // A server's body, made safe to quote: cut, printable, secrets removed.
   std::string Quote(std::string_view text) const {
-    std::string out(text.substr(0, 200));
-    for (char& c : out) {
-      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = ' ';
-    }
-    for (const auto& [key, value] : options.headers) {
-      if (value.size() < 4) continue;
-      for (size_t pos = out.find(value); pos != std::string::npos; pos = out.find(value, pos)) {
-        out.replace(pos, value.size(), "<redacted>");
-        pos += 10;
-      }
-    }
-    return out;
+    return net_internal::RedactedExcerpt(text, options.headers);
   }
 };
 
