@@ -3,13 +3,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <random>
 #include <utility>
 #include <vector>
 
-#include "cryptolake/metrics/meter_provider.h"
 #include "cryptolake/metrics/sdk/diagnostics.h"
+#include "delivery_instruments.h"
 #include "spool_files.h"
 
 namespace cryptolake::metrics {
@@ -61,53 +60,16 @@ class SteadyDeliveryClock final : public DeliveryClock {
   uint64_t wakes_ = 0;
 };
 
-std::atomic<uint64_t> g_instance_counter{0};
-
 }  // namespace
 
 std::shared_ptr<DeliveryClock> DeliveryClock::Steady() {
   return std::make_shared<SteadyDeliveryClock>();
 }
 
-// The self-metrics. The observable instruments read the queue under mu_ from
-// the collecting thread; their callbacks are removed before the delivery goes
-// away.
-struct OtlpDelivery::Instruments {
-  Counter<int64_t> exported;
-  Histogram<double> duration;
-  Counter<int64_t> spooled;
-  ObservableUpDownCounter<int64_t> inflight;
-  ObservableUpDownCounter<int64_t> queue_size;
-  std::string type;
-  std::string name;
-  std::string address;
-  int port = 0;
-
-  // Calls f(Attributes) with the component attributes plus error.type when
-  // `error_type` is not null.
-  template <typename F>
-  void WithAttributes(const char* error_type, F&& f) const {
-    std::vector<AttributeView> attrs;
-    attrs.reserve(5);
-    attrs.push_back({"otel.component.type", type});
-    attrs.push_back({"otel.component.name", name});
-    if (!address.empty()) attrs.push_back({"server.address", address});
-    if (port != 0) attrs.push_back({"server.port", int64_t{port}});
-    if (error_type != nullptr) attrs.push_back({"error.type", error_type});
-    f(Attributes(attrs));
-  }
-  void Exported(uint64_t points, const char* error_type) const {
-    if (points == 0) return;
-    WithAttributes(error_type,
-                   [&](Attributes a) { exported.Add(static_cast<int64_t>(points), a); });
-  }
-};
-
 OtlpDelivery::OtlpDelivery(std::unique_ptr<OtlpTransport> transport, OtlpDeliveryOptions options)
     : transport_(std::move(transport)),
       options_(std::move(options)),
-      clock_(options_.clock ? options_.clock : DeliveryClock::Steady()),
-      instruments_(std::make_unique<Instruments>()) {
+      clock_(options_.clock ? options_.clock : DeliveryClock::Steady()) {
   {
     MutexLock lock(mu_);
     if (options_.random) {
@@ -117,51 +79,19 @@ OtlpDelivery::OtlpDelivery(std::unique_ptr<OtlpTransport> transport, OtlpDeliver
       random_ = [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
     }
   }
-  Instruments& in = *instruments_;
-  in.type = options_.component_type;
-  in.name = options_.component_type + "/" + std::to_string(g_instance_counter.fetch_add(1));
-  in.address = options_.server_address;
-  in.port = options_.server_port;
-  auto meter = GetMeterProvider()->GetMeter("cryptolake.metrics.export");
-  in.exported = meter->CreateInt64Counter(
-      "otel.sdk.exporter.metric_data_point.exported",
-      {.unit = "{data_point}",
-       .description = "The number of metric data points for which the export has finished, "
-                      "either successful or failed."});
-  in.duration = meter->CreateDoubleHistogram(
-      "otel.sdk.exporter.operation.duration",
-      {.unit = "s", .description = "The duration of exporting a batch of telemetry records."});
-  in.spooled = meter->CreateInt64Counter(
-      "cryptolake.exporter.metric_data_point.spooled",
-      {.unit = "{data_point}",
-       .description = "Metric data points written to the on-disk spool (each batch once)."});
-  in.inflight = meter->CreateInt64ObservableUpDownCounter(
-      "otel.sdk.exporter.metric_data_point.inflight",
-      {.unit = "{data_point}",
-       .description = "The number of metric data points which were passed to the exporter, but "
-                      "that have not been exported yet."},
-      [this](ObserverResult<int64_t>& result) {
+  // Created once mu_ and the queue exist: the observable instruments read
+  // them under mu_ from the collecting thread.
+  instruments_ = std::make_unique<DeliveryInstruments>(
+      options_,
+      [this] {
         uint64_t points = 0;
-        {
-          MutexLock lock(mu_);
-          for (const Entry& e : queue_) points += e.points;
-        }
-        instruments_->WithAttributes(nullptr, [&](Attributes a) {
-          result.Observe(static_cast<int64_t>(points), a);
-        });
-      });
-  in.queue_size = meter->CreateInt64ObservableUpDownCounter(
-      "cryptolake.exporter.queue.size",
-      {.unit = "By", .description = "Bytes of undelivered batches held in memory."},
-      [this](ObserverResult<int64_t>& result) {
-        uint64_t bytes = 0;
-        {
-          MutexLock lock(mu_);
-          bytes = stats_.queued_bytes;
-        }
-        instruments_->WithAttributes(nullptr, [&](Attributes a) {
-          result.Observe(static_cast<int64_t>(bytes), a);
-        });
+        MutexLock lock(mu_);
+        for (const Entry& e : queue_) points += e.points;
+        return points;
+      },
+      [this] {
+        MutexLock lock(mu_);
+        return stats_.queued_bytes;
       });
 
   if (!options_.spool_dir.empty()) OpenSpool();
@@ -177,8 +107,7 @@ OtlpDelivery::OtlpDelivery(std::unique_ptr<OtlpTransport> transport, OtlpDeliver
 OtlpDelivery::~OtlpDelivery() {
   // Nowhere to return an error to; what was left is spooled or counted.
   (void)Shutdown(milliseconds(0));
-  instruments_->inflight.RemoveCallback(instruments_->inflight.creation_callback_id());
-  instruments_->queue_size.RemoveCallback(instruments_->queue_size.creation_callback_id());
+  instruments_->RemoveCallbacks();
   if (spool_lock_fd_ >= 0) ::close(spool_lock_fd_);  // Releases the flock.
 }
 
@@ -577,9 +506,7 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
   if (seconds >= 0) {
     instruments_->Exported(ok_points, nullptr);
     instruments_->Exported(failed_points, error_type);
-    instruments_->WithAttributes(failed_points == 0 ? nullptr : error_type, [&](Attributes a) {
-      instruments_->duration.Record(seconds, a);
-    });
+    instruments_->Duration(seconds, failed_points == 0 ? nullptr : error_type);
     MutexLock lock(mu_);
     --finishing_;
   }
@@ -657,7 +584,7 @@ void OtlpDelivery::SpoolerLoop() {
       MutexLock lock(mu_);
       --orphaned_writes_;
     }
-    if (written.ok() && !unlink_own) instruments_->spooled.Add(static_cast<int64_t>(points));
+    if (written.ok() && !unlink_own) instruments_->Spooled(points);
     for (const auto& [victim_path, victim_points] : dropped) {
       ::unlink(victim_path.c_str());
       instruments_->Exported(victim_points, "spool_full");
@@ -722,7 +649,7 @@ void OtlpDelivery::SpoolRemaining() {
   }
   for (const auto& [points, reason] : to_record) {
     if (reason == nullptr) {
-      instruments_->spooled.Add(static_cast<int64_t>(points));
+      instruments_->Spooled(points);
     } else {
       instruments_->Exported(points, reason);
     }
