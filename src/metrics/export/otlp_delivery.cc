@@ -1,36 +1,23 @@
 #include "cryptolake/metrics/export/otlp_delivery.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <cinttypes>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <random>
-#include <system_error>
 #include <utility>
 #include <vector>
 
-#include "cryptolake/metrics/meter_provider.h"
 #include "cryptolake/metrics/sdk/diagnostics.h"
+#include "delivery_instruments.h"
+#include "spool_files.h"
 
 namespace cryptolake::metrics {
 namespace {
 
-namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using TimePoint = DeliveryClock::TimePoint;
 
 constexpr size_t kNpos = static_cast<size_t>(-1);
-// Spool file names: <20-digit sequence>-<data points>.binpb (binary protobuf).
-constexpr const char* kSpoolSuffix = ".binpb";
-constexpr const char* kTempSuffix = ".tmp";
-constexpr const char* kLockName = "lock";
 // Distinct diagnostics remembered for "report once"; past this, repeats of
 // new messages are reported again rather than remembered without bound.
 constexpr size_t kMaxRemembered = 256;
@@ -73,139 +60,16 @@ class SteadyDeliveryClock final : public DeliveryClock {
   uint64_t wakes_ = 0;
 };
 
-std::string ErrnoText(const std::string& what, const std::string& path) {
-  return what + " " + path + ": " + std::strerror(errno);
-}
-
-// Writes `bytes` to `dir/name` so that the file either does not exist or is
-// complete: a temporary file in the same directory, fsync, rename, fsync of
-// the directory (so the rename itself survives a power cut).
-Status WriteFileAtomically(const std::string& dir, const std::string& name,
-                           const std::string& bytes) {
-  const std::string final_path = dir + "/" + name;
-  const std::string temp_path = final_path + kTempSuffix;
-  int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError(ErrnoText("cannot create", temp_path));
-  size_t written = 0;
-  while (written < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      Status s = Status::IOError(ErrnoText("cannot write", temp_path));
-      ::close(fd);
-      ::unlink(temp_path.c_str());
-      return s;
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    Status s = Status::IOError(ErrnoText("cannot fsync", temp_path));
-    ::close(fd);
-    ::unlink(temp_path.c_str());
-    return s;
-  }
-  ::close(fd);
-  if (::rename(temp_path.c_str(), final_path.c_str()) != 0) {
-    Status s = Status::IOError(ErrnoText("cannot rename", temp_path));
-    ::unlink(temp_path.c_str());
-    return s;
-  }
-  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    (void)::fsync(dir_fd);  // Best effort: some file systems refuse directory fsync.
-    ::close(dir_fd);
-  }
-  return Status::OK();
-}
-
-Result<std::string> ReadWholeFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError(ErrnoText("cannot open", path));
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status s = Status::IOError(ErrnoText("cannot read", path));
-      ::close(fd);
-      return s;
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
-// Parses "<seq>-<points>.binpb"; false for anything else.
-bool ParseSpoolName(const std::string& name, uint64_t* seq, uint64_t* points) {
-  const std::string suffix = kSpoolSuffix;
-  if (name.size() <= suffix.size() ||
-      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
-    return false;
-  }
-  const std::string stem = name.substr(0, name.size() - suffix.size());
-  const size_t dash = stem.find('-');
-  if (dash == std::string::npos || dash == 0 || dash + 1 == stem.size()) return false;
-  auto digits = [](std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  };
-  std::string_view a(stem.data(), dash);
-  std::string_view b(stem.data() + dash + 1, stem.size() - dash - 1);
-  if (!digits(a) || !digits(b) || a.size() > 20 || b.size() > 20) return false;
-  *seq = std::strtoull(std::string(a).c_str(), nullptr, 10);
-  *points = std::strtoull(std::string(b).c_str(), nullptr, 10);
-  return *seq != 0;
-}
-
-std::atomic<uint64_t> g_instance_counter{0};
-
 }  // namespace
 
 std::shared_ptr<DeliveryClock> DeliveryClock::Steady() {
   return std::make_shared<SteadyDeliveryClock>();
 }
 
-// The self-metrics. The observable instruments read the queue under mu_ from
-// the collecting thread; their callbacks are removed before the delivery goes
-// away.
-struct OtlpDelivery::Instruments {
-  Counter<int64_t> exported;
-  Histogram<double> duration;
-  Counter<int64_t> spooled;
-  ObservableUpDownCounter<int64_t> inflight;
-  ObservableUpDownCounter<int64_t> queue_size;
-  std::string type;
-  std::string name;
-  std::string address;
-  int port = 0;
-
-  // Calls f(Attributes) with the component attributes plus error.type when
-  // `error_type` is not null.
-  template <typename F>
-  void WithAttributes(const char* error_type, F&& f) const {
-    std::vector<AttributeView> attrs;
-    attrs.reserve(5);
-    attrs.push_back({"otel.component.type", type});
-    attrs.push_back({"otel.component.name", name});
-    if (!address.empty()) attrs.push_back({"server.address", address});
-    if (port != 0) attrs.push_back({"server.port", int64_t{port}});
-    if (error_type != nullptr) attrs.push_back({"error.type", error_type});
-    f(Attributes(attrs));
-  }
-  void Exported(uint64_t points, const char* error_type) const {
-    if (points == 0) return;
-    WithAttributes(error_type,
-                   [&](Attributes a) { exported.Add(static_cast<int64_t>(points), a); });
-  }
-};
-
 OtlpDelivery::OtlpDelivery(std::unique_ptr<OtlpTransport> transport, OtlpDeliveryOptions options)
     : transport_(std::move(transport)),
       options_(std::move(options)),
-      clock_(options_.clock ? options_.clock : DeliveryClock::Steady()),
-      instruments_(std::make_unique<Instruments>()) {
+      clock_(options_.clock ? options_.clock : DeliveryClock::Steady()) {
   {
     MutexLock lock(mu_);
     if (options_.random) {
@@ -215,51 +79,19 @@ OtlpDelivery::OtlpDelivery(std::unique_ptr<OtlpTransport> transport, OtlpDeliver
       random_ = [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
     }
   }
-  Instruments& in = *instruments_;
-  in.type = options_.component_type;
-  in.name = options_.component_type + "/" + std::to_string(g_instance_counter.fetch_add(1));
-  in.address = options_.server_address;
-  in.port = options_.server_port;
-  auto meter = GetMeterProvider()->GetMeter("cryptolake.metrics.export");
-  in.exported = meter->CreateInt64Counter(
-      "otel.sdk.exporter.metric_data_point.exported",
-      {.unit = "{data_point}",
-       .description = "The number of metric data points for which the export has finished, "
-                      "either successful or failed."});
-  in.duration = meter->CreateDoubleHistogram(
-      "otel.sdk.exporter.operation.duration",
-      {.unit = "s", .description = "The duration of exporting a batch of telemetry records."});
-  in.spooled = meter->CreateInt64Counter(
-      "cryptolake.exporter.metric_data_point.spooled",
-      {.unit = "{data_point}",
-       .description = "Metric data points written to the on-disk spool (each batch once)."});
-  in.inflight = meter->CreateInt64ObservableUpDownCounter(
-      "otel.sdk.exporter.metric_data_point.inflight",
-      {.unit = "{data_point}",
-       .description = "The number of metric data points which were passed to the exporter, but "
-                      "that have not been exported yet."},
-      [this](ObserverResult<int64_t>& result) {
+  // Created once mu_ and the queue exist: the observable instruments read
+  // them under mu_ from the collecting thread.
+  instruments_ = std::make_unique<DeliveryInstruments>(
+      options_,
+      [this] {
         uint64_t points = 0;
-        {
-          MutexLock lock(mu_);
-          for (const Entry& e : queue_) points += e.points;
-        }
-        instruments_->WithAttributes(nullptr, [&](Attributes a) {
-          result.Observe(static_cast<int64_t>(points), a);
-        });
-      });
-  in.queue_size = meter->CreateInt64ObservableUpDownCounter(
-      "cryptolake.exporter.queue.size",
-      {.unit = "By", .description = "Bytes of undelivered batches held in memory."},
-      [this](ObserverResult<int64_t>& result) {
-        uint64_t bytes = 0;
-        {
-          MutexLock lock(mu_);
-          bytes = stats_.queued_bytes;
-        }
-        instruments_->WithAttributes(nullptr, [&](Attributes a) {
-          result.Observe(static_cast<int64_t>(bytes), a);
-        });
+        MutexLock lock(mu_);
+        for (const Entry& e : queue_) points += e.points;
+        return points;
+      },
+      [this] {
+        MutexLock lock(mu_);
+        return stats_.queued_bytes;
       });
 
   if (!options_.spool_dir.empty()) OpenSpool();
@@ -275,76 +107,37 @@ OtlpDelivery::OtlpDelivery(std::unique_ptr<OtlpTransport> transport, OtlpDeliver
 OtlpDelivery::~OtlpDelivery() {
   // Nowhere to return an error to; what was left is spooled or counted.
   (void)Shutdown(milliseconds(0));
-  instruments_->inflight.RemoveCallback(instruments_->inflight.creation_callback_id());
-  instruments_->queue_size.RemoveCallback(instruments_->queue_size.creation_callback_id());
+  instruments_->RemoveCallbacks();
   if (spool_lock_fd_ >= 0) ::close(spool_lock_fd_);  // Releases the flock.
 }
 
 std::string OtlpDelivery::Describe() const { return transport_->Describe(); }
 
 std::string OtlpDelivery::SpoolPath(uint64_t seq, uint64_t points) const {
-  char name[64];
-  std::snprintf(name, sizeof(name), "%020" PRIu64 "-%" PRIu64 "%s", seq, points, kSpoolSuffix);
-  return options_.spool_dir + "/" + name;
+  return options_.spool_dir + "/" + spool::SpoolFileName(seq, points);
 }
 
 void OtlpDelivery::OpenSpool() {
   const std::string& dir = options_.spool_dir;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
   auto unavailable = [&](const std::string& why) {
     ReportDiagnostic(DiagnosticSeverity::kError, "OtlpSpoolUnavailable",
                      "OTLP spool " + dir + " not used (" + why +
                          "); undelivered metrics are kept in memory only");
   };
-  if (ec) return unavailable("cannot create it: " + ec.message());
-  const std::string lock_path = dir + "/" + kLockName;
-  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return unavailable(ErrnoText("cannot open", lock_path));
-  // A second process on the same directory would replay and delete our files
-  // (and we theirs), breaking order and at-least-once: one owner only.
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    return unavailable("another process holds " + lock_path);
-  }
-  spool_lock_fd_ = fd;
-
-  struct Found {
-    uint64_t seq;
-    uint64_t points;
-    uint64_t size;
-  };
-  std::vector<Found> found;
-  for (const auto& item : fs::directory_iterator(dir, ec)) {
-    const std::string name = item.path().filename().string();
-    if (name.size() > std::strlen(kTempSuffix) &&
-        name.compare(name.size() - std::strlen(kTempSuffix), std::strlen(kTempSuffix),
-                     kTempSuffix) == 0) {
-      // A write cut short by a crash: its batch was never acknowledged as
-      // spooled, and it was still in memory (or delivered) then.
-      std::error_code ignored;
-      fs::remove(item.path(), ignored);
-      continue;
-    }
-    uint64_t seq = 0;
-    uint64_t points = 0;
-    if (!ParseSpoolName(name, &seq, &points)) continue;
-    std::error_code size_ec;
-    const uint64_t size = fs::file_size(item.path(), size_ec);
-    if (size_ec) continue;
-    found.push_back({seq, points, size});
-  }
-  if (ec) {
-    ::close(fd);
+  Result<int> lock_fd = spool::LockSpoolDir(dir);
+  if (!lock_fd.ok()) return unavailable(lock_fd.status().message());
+  spool_lock_fd_ = lock_fd.value();
+  Result<std::vector<spool::SpoolFile>> listed = spool::ListSpoolDir(dir);
+  if (!listed.ok()) {
+    ::close(spool_lock_fd_);
     spool_lock_fd_ = -1;
-    return unavailable("cannot list it: " + ec.message());
+    return unavailable(listed.status().message());
   }
-  std::sort(found.begin(), found.end(),
-            [](const Found& a, const Found& b) { return a.seq < b.seq; });
+  const std::vector<spool::SpoolFile>& found = listed.value();
   MutexLock lock(mu_);
   spool_enabled_ = true;
   stats_.spool_enabled = true;
-  for (const Found& f : found) {
+  for (const spool::SpoolFile& f : found) {
     Entry e;
     e.seq = f.seq;
     e.points = f.points;
@@ -572,7 +365,7 @@ void OtlpDelivery::SenderLoop() {
       continue;
     }
     if (!read_path.empty()) {
-      Result<std::string> read = ReadWholeFile(read_path);
+      Result<std::string> read = spool::ReadWholeFile(read_path);
       if (!read.ok()) {
         uint64_t points = 0;
         {
@@ -713,9 +506,7 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
   if (seconds >= 0) {
     instruments_->Exported(ok_points, nullptr);
     instruments_->Exported(failed_points, error_type);
-    instruments_->WithAttributes(failed_points == 0 ? nullptr : error_type, [&](Attributes a) {
-      instruments_->duration.Record(seconds, a);
-    });
+    instruments_->Duration(seconds, failed_points == 0 ? nullptr : error_type);
     MutexLock lock(mu_);
     --finishing_;
   }
@@ -744,7 +535,7 @@ void OtlpDelivery::SpoolerLoop() {
     }
     const std::string path = SpoolPath(seq, points);
     const Status written =
-        WriteFileAtomically(dir, path.substr(dir.size() + 1), *bytes);
+        spool::WriteFileAtomically(dir, path.substr(dir.size() + 1), *bytes);
     std::vector<std::pair<std::string, uint64_t>> dropped;  // path, points
     bool unlink_own = false;
     bool still_queued = true;
@@ -793,7 +584,7 @@ void OtlpDelivery::SpoolerLoop() {
       MutexLock lock(mu_);
       --orphaned_writes_;
     }
-    if (written.ok() && !unlink_own) instruments_->spooled.Add(static_cast<int64_t>(points));
+    if (written.ok() && !unlink_own) instruments_->Spooled(points);
     for (const auto& [victim_path, victim_points] : dropped) {
       ::unlink(victim_path.c_str());
       instruments_->Exported(victim_points, "spool_full");
@@ -818,8 +609,8 @@ void OtlpDelivery::SpoolRemaining() {
     const char* reason = "shutdown";
     if (spool && e.bytes) {
       const std::string path = SpoolPath(e.seq, e.points);
-      Status s = WriteFileAtomically(options_.spool_dir,
-                                     path.substr(options_.spool_dir.size() + 1), *e.bytes);
+      Status s = spool::WriteFileAtomically(
+          options_.spool_dir, path.substr(options_.spool_dir.size() + 1), *e.bytes);
       if (s.ok()) {
         reason = nullptr;
       } else {
@@ -858,7 +649,7 @@ void OtlpDelivery::SpoolRemaining() {
   }
   for (const auto& [points, reason] : to_record) {
     if (reason == nullptr) {
-      instruments_->spooled.Add(static_cast<int64_t>(points));
+      instruments_->Spooled(points);
     } else {
       instruments_->Exported(points, reason);
     }

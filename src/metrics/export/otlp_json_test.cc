@@ -3,16 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
+
+#include "export_test_util.h"
 
 namespace cryptolake::metrics {
 namespace {
 
+using export_test::ExpectGolden;
 using nlohmann::json;
 
 constexpr uint64_t kStart = 1700000000000000000ULL;
@@ -166,29 +166,6 @@ ResourceMetrics MakeFixture() {
   second.scope.name = "";  // An empty scope is legal.
   rm.scope_metrics.push_back(second);
   return rm;
-}
-
-std::string GoldenPath(const std::string& name) {
-  return std::string(CRYPTOLAKE_SOURCE_DIR) + "/src/metrics/export/testdata/" + name;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Compares `actual` with the golden file byte for byte. Set
-// CRYPTOLAKE_UPDATE_GOLDEN=1 to rewrite it (then review the diff).
-void ExpectGolden(const std::string& name, const std::string& actual) {
-  const std::string path = GoldenPath(name);
-  if (const char* update = std::getenv("CRYPTOLAKE_UPDATE_GOLDEN"); update && *update == '1') {
-    std::ofstream(path, std::ios::binary) << actual;
-  }
-  const std::string expected = ReadFile(path);
-  ASSERT_FALSE(expected.empty()) << "missing golden file " << path;
-  EXPECT_EQ(actual, expected) << "golden file " << path;
 }
 
 TEST(OtlpJsonTest, MatchesGoldenFile) {

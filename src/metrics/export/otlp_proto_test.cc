@@ -4,12 +4,10 @@
 
 #include <bit>
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <string>
 
+#include "export_test_util.h"
 #include "proto_wire.h"
 
 namespace cryptolake::metrics {
@@ -309,29 +307,11 @@ std::string ToHexLines(std::string_view bytes) {
   return out;
 }
 
-std::string GoldenPath(const std::string& name) {
-  return std::string(CRYPTOLAKE_SOURCE_DIR) + "/src/metrics/export/testdata/" + name;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Compares with the golden file. Set CRYPTOLAKE_UPDATE_GOLDEN=1 to rewrite it
-// (then review the diff and check it still decodes with the official
-// definitions: ctest -R conformance.otlp_proto).
+// Compares the hex lines of `bytes` with the golden file. Set
+// CRYPTOLAKE_UPDATE_GOLDEN=1 to rewrite it (then review the diff and check it
+// still decodes with the official definitions: ctest -R conformance.otlp_proto).
 void ExpectGolden(const std::string& name, const std::string& bytes) {
-  const std::string path = GoldenPath(name);
-  const std::string actual = ToHexLines(bytes);
-  if (const char* update = std::getenv("CRYPTOLAKE_UPDATE_GOLDEN"); update && *update == '1') {
-    std::ofstream(path, std::ios::binary) << actual;
-  }
-  const std::string expected = ReadFile(path);
-  ASSERT_FALSE(expected.empty()) << "missing golden file " << path;
-  EXPECT_EQ(actual, expected) << "golden file " << path;
+  export_test::ExpectGolden(name, ToHexLines(bytes));
 }
 
 TEST(OtlpProtoTest, MatchesGoldenFile) {

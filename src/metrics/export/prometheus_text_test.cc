@@ -16,10 +16,14 @@
 #include <vector>
 
 #include "cryptolake/metrics/sdk/diagnostics.h"
+#include "export_test_util.h"
 #include "prometheus_names.h"
 
 namespace cryptolake::metrics {
 namespace {
+
+using export_test::ExpectGolden;
+using export_test::ReadFile;
 
 constexpr uint64_t kStart = 1700000000000000000ULL;
 constexpr uint64_t kTime = 1700000060000000000ULL;
@@ -696,29 +700,6 @@ ResourceMetrics RichExport() {
                                 "Records ingested."));
   rm.scope_metrics.push_back(archive);
   return rm;
-}
-
-std::string GoldenPath(const std::string& name) {
-  return std::string(CRYPTOLAKE_SOURCE_DIR) + "/src/metrics/export/testdata/" + name;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Compares `actual` with the golden file byte for byte. Set CRYPTOLAKE_UPDATE_GOLDEN=1 to
-// rewrite it (then review the diff).
-void ExpectGolden(const std::string& name, const std::string& actual) {
-  const std::string path = GoldenPath(name);
-  if (const char* update = std::getenv("CRYPTOLAKE_UPDATE_GOLDEN"); update && *update == '1') {
-    std::ofstream(path, std::ios::binary) << actual;
-  }
-  const std::string expected = ReadFile(path);
-  ASSERT_FALSE(expected.empty()) << "missing golden file " << path;
-  EXPECT_EQ(actual, expected) << "golden file " << path;
 }
 
 TEST(PrometheusGoldenTest, Text004) {

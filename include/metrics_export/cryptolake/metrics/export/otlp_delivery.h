@@ -102,6 +102,8 @@
 
 namespace cryptolake::metrics {
 
+class DeliveryInstruments;
+
 // Time source and sleeper of the sender thread. Tests inject a simulated
 // clock so that backoffs and probe intervals of minutes take no real time.
 //
@@ -240,7 +242,6 @@ class OtlpDelivery {
     DeliveryClock::TimePoint first_attempt{};  // Set at the first attempt.
     bool attempted = false;
   };
-  struct Instruments;
 
   void SenderLoop() EXCLUDES(mu_);
   void SpoolerLoop() EXCLUDES(mu_);
@@ -276,7 +277,8 @@ class OtlpDelivery {
   const std::unique_ptr<OtlpTransport> transport_;
   const OtlpDeliveryOptions options_;
   const std::shared_ptr<DeliveryClock> clock_;
-  const std::unique_ptr<Instruments> instruments_;
+  // The self-metrics; set in the constructor, before the threads start.
+  std::unique_ptr<DeliveryInstruments> instruments_;
 
   mutable Mutex mu_;
   std::condition_variable_any work_cv_;  // Wakes the sender and the spooler.
