@@ -86,7 +86,7 @@ void DeliveryInstruments::Duration(double seconds, const char* error_type) const
 }
 
 void DeliveryInstruments::Spooled(uint64_t points) const {
-  spooled_.Add(static_cast<int64_t>(points));
+  WithAttributes(nullptr, [&](Attributes a) { spooled_.Add(static_cast<int64_t>(points), a); });
 }
 
 }  // namespace cryptolake::metrics
