@@ -26,16 +26,23 @@ void DeliveryInstruments::WithAttributes(const char* error_type, F&& f) const {
   f(Attributes(attrs));
 }
 
+std::string DeliveryInstruments::NextComponentName(const std::string& component_type) {
+  return component_type + "/" + std::to_string(g_instance_counter.fetch_add(1));
+}
+
 DeliveryInstruments::DeliveryInstruments(const OtlpDeliveryOptions& options,
+                                         std::string component_name,
+                                         const std::shared_ptr<MeterProvider>& provider,
                                          std::function<uint64_t()> inflight_points,
                                          std::function<uint64_t()> queued_bytes)
     : type_(options.component_type),
-      name_(options.component_type + "/" + std::to_string(g_instance_counter.fetch_add(1))),
+      name_(std::move(component_name)),
       address_(options.server_address),
       port_(options.server_port) {
   // The observable callbacks may run as soon as they are registered (the
   // attributes above are set by then).
-  auto meter = GetMeterProvider()->GetMeter("cryptolake.metrics.export");
+  auto meter = (provider != nullptr ? provider : GetMeterProvider())
+                   ->GetMeter("cryptolake.metrics.export");
   exported_ = meter->CreateInt64Counter(
       "otel.sdk.exporter.metric_data_point.exported",
       {.unit = "{data_point}",

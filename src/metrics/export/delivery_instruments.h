@@ -1,6 +1,6 @@
 // The self-metrics of one OtlpDelivery (internal): the instruments listed in
 // cryptolake/metrics/export/otlp_delivery.h, created on the global
-// MeterProvider's meter "cryptolake.metrics.export", and the component
+// (or a given) MeterProvider's meter "cryptolake.metrics.export", and the component
 // attributes (otel.component.type, otel.component.name, server.address,
 // server.port) they are recorded with.
 //
@@ -12,23 +12,29 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "cryptolake/metrics/attributes.h"
 #include "cryptolake/metrics/export/otlp_delivery.h"
 #include "cryptolake/metrics/instruments.h"
+#include "cryptolake/metrics/meter_provider.h"
 
 namespace cryptolake::metrics {
 
 class DeliveryInstruments {
  public:
-  // Creates the instruments; the attributes come from `options`
-  // (otel.component.name is "<component_type>/<n>", n counting the
-  // deliveries of this process). `inflight_points` and `queued_bytes` are the
-  // values the observable instruments report.
-  DeliveryInstruments(const OtlpDeliveryOptions& options,
+  // Creates the instruments on `provider`'s meter (null: the global
+  // provider); the attributes come from `options` and `component_name`.
+  // `inflight_points` and `queued_bytes` are the values the observable
+  // instruments report.
+  DeliveryInstruments(const OtlpDeliveryOptions& options, std::string component_name,
+                      const std::shared_ptr<MeterProvider>& provider,
                       std::function<uint64_t()> inflight_points,
                       std::function<uint64_t()> queued_bytes);
+
+  // "<component_type>/<n>", n counting the deliveries of this process.
+  static std::string NextComponentName(const std::string& component_type);
 
   DeliveryInstruments(const DeliveryInstruments&) = delete;
   DeliveryInstruments& operator=(const DeliveryInstruments&) = delete;
@@ -44,8 +50,7 @@ class DeliveryInstruments {
   // otel.sdk.exporter.operation.duration: one batch, first attempt to final
   // outcome, with error.type `error_type` (null: success).
   void Duration(double seconds, const char* error_type) const;
-  // cryptolake.exporter.metric_data_point.spooled (recorded without
-  // attributes).
+  // cryptolake.exporter.metric_data_point.spooled.
   void Spooled(uint64_t points) const;
 
  private:

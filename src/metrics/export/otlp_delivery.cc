@@ -69,7 +69,8 @@ std::shared_ptr<DeliveryClock> DeliveryClock::Steady() {
 OtlpDelivery::OtlpDelivery(std::unique_ptr<OtlpTransport> transport, OtlpDeliveryOptions options)
     : transport_(std::move(transport)),
       options_(std::move(options)),
-      clock_(options_.clock ? options_.clock : DeliveryClock::Steady()) {
+      clock_(options_.clock ? options_.clock : DeliveryClock::Steady()),
+      component_name_(DeliveryInstruments::NextComponentName(options_.component_type)) {
   {
     MutexLock lock(mu_);
     if (options_.random) {
@@ -81,18 +82,11 @@ OtlpDelivery::OtlpDelivery(std::unique_ptr<OtlpTransport> transport, OtlpDeliver
   }
   // Created once mu_ and the queue exist: the observable instruments read
   // them under mu_ from the collecting thread.
-  instruments_ = std::make_unique<DeliveryInstruments>(
-      options_,
-      [this] {
-        uint64_t points = 0;
-        MutexLock lock(mu_);
-        for (const Entry& e : queue_) points += e.points;
-        return points;
-      },
-      [this] {
-        MutexLock lock(mu_);
-        return stats_.queued_bytes;
-      });
+  {
+    auto instruments = MakeInstruments(nullptr);
+    MutexLock lock(instruments_mu_);
+    instruments_ = std::move(instruments);
+  }
 
   if (!options_.spool_dir.empty()) OpenSpool();
   FlushDiagnostics();
@@ -107,11 +101,45 @@ OtlpDelivery::OtlpDelivery(std::unique_ptr<OtlpTransport> transport, OtlpDeliver
 OtlpDelivery::~OtlpDelivery() {
   // Nowhere to return an error to; what was left is spooled or counted.
   (void)Shutdown(milliseconds(0));
-  instruments_->RemoveCallbacks();
+  Instruments()->RemoveCallbacks();
   if (spool_lock_fd_ >= 0) ::close(spool_lock_fd_);  // Releases the flock.
 }
 
 std::string OtlpDelivery::Describe() const { return transport_->Describe(); }
+
+std::shared_ptr<const DeliveryInstruments> OtlpDelivery::MakeInstruments(
+    std::shared_ptr<MeterProvider> provider) {
+  return std::make_shared<const DeliveryInstruments>(
+      options_, component_name_, provider,
+      [this] {
+        uint64_t points = 0;
+        MutexLock lock(mu_);
+        for (const Entry& e : queue_) points += e.points;
+        return points;
+      },
+      [this] {
+        MutexLock lock(mu_);
+        return stats_.queued_bytes;
+      });
+}
+
+std::shared_ptr<const DeliveryInstruments> OtlpDelivery::Instruments() const {
+  MutexLock lock(instruments_mu_);
+  return instruments_;
+}
+
+void OtlpDelivery::UseMeterProvider(std::shared_ptr<MeterProvider> provider) {
+  // Built outside both locks: registering the observable callbacks must not
+  // wait for a collection that runs them (they take mu_).
+  std::shared_ptr<const DeliveryInstruments> fresh = MakeInstruments(std::move(provider));
+  std::shared_ptr<const DeliveryInstruments> old;
+  {
+    MutexLock lock(instruments_mu_);
+    old = std::exchange(instruments_, std::move(fresh));
+  }
+  // A thread still recording through `old` holds its own reference.
+  old->RemoveCallbacks();
+}
 
 std::string OtlpDelivery::SpoolPath(uint64_t seq, uint64_t points) const {
   return options_.spool_dir + "/" + spool::SpoolFileName(seq, points);
@@ -200,7 +228,7 @@ Status OtlpDelivery::Enqueue(std::string request, uint64_t data_points) {
   // does not pay for a stderr line.
   work_cv_.notify_all();
   for (const auto& path : unlinks) ::unlink(path.c_str());
-  for (const auto& [points, reason] : drops) instruments_->Exported(points, reason);
+  for (const auto& [points, reason] : drops) Instruments()->Exported(points, reason);
   return Status::OK();
 }
 
@@ -381,7 +409,7 @@ void OtlpDelivery::SenderLoop() {
         }
         ::unlink(read_path.c_str());
         FlushDiagnostics();
-        instruments_->Exported(points, "spool_read");
+        Instruments()->Exported(points, "spool_read");
         continue;
       }
       bytes = std::make_shared<const std::string>(std::move(read).value());
@@ -504,9 +532,9 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
   FlushDiagnostics();
   if (!unlink_path.empty()) ::unlink(unlink_path.c_str());
   if (seconds >= 0) {
-    instruments_->Exported(ok_points, nullptr);
-    instruments_->Exported(failed_points, error_type);
-    instruments_->Duration(seconds, failed_points == 0 ? nullptr : error_type);
+    Instruments()->Exported(ok_points, nullptr);
+    Instruments()->Exported(failed_points, error_type);
+    Instruments()->Duration(seconds, failed_points == 0 ? nullptr : error_type);
     MutexLock lock(mu_);
     --finishing_;
   }
@@ -584,10 +612,10 @@ void OtlpDelivery::SpoolerLoop() {
       MutexLock lock(mu_);
       --orphaned_writes_;
     }
-    if (written.ok() && !unlink_own) instruments_->Spooled(points);
+    if (written.ok() && !unlink_own) Instruments()->Spooled(points);
     for (const auto& [victim_path, victim_points] : dropped) {
       ::unlink(victim_path.c_str());
-      instruments_->Exported(victim_points, "spool_full");
+      Instruments()->Exported(victim_points, "spool_full");
     }
     done_cv_.notify_all();
   }
@@ -649,9 +677,9 @@ void OtlpDelivery::SpoolRemaining() {
   }
   for (const auto& [points, reason] : to_record) {
     if (reason == nullptr) {
-      instruments_->Spooled(points);
+      Instruments()->Spooled(points);
     } else {
-      instruments_->Exported(points, reason);
+      Instruments()->Exported(points, reason);
     }
   }
   if (!outcomes.empty() && !spool) {

@@ -210,6 +210,9 @@ Result<std::unique_ptr<MetricsSetup>> MetricsSetup::Create(MetricsSetupOptions o
                                   .Merge(Resource(options.default_resource_attributes))
                                   .Merge(Resource::FromEnvironment());
   setup->provider_ = std::make_shared<SdkMeterProvider>(std::move(provider_options));
+  // The exporter's self-metrics (otel.sdk.exporter.*) go to the provider it exports, whether or
+  // not the program makes it the global one.
+  if (setup->otlp_ != nullptr) setup->otlp_->UseMeterProvider(setup->provider_);
   return setup;
 }
 

@@ -45,6 +45,10 @@ class DeliveringExporter final : public MetricExporter {
 
   // The delivery behind it (stats, for tests and status pages).
   const OtlpDelivery& delivery() const { return delivery_; }
+  // See OtlpDelivery::UseMeterProvider.
+  void UseMeterProvider(std::shared_ptr<MeterProvider> provider) {
+    delivery_.UseMeterProvider(std::move(provider));
+  }
 
  private:
   const TemporalityPreference temporality_;

@@ -103,6 +103,7 @@
 namespace cryptolake::metrics {
 
 class DeliveryInstruments;
+class MeterProvider;
 
 // Time source and sleeper of the sender thread. Tests inject a simulated
 // clock so that backoffs and probe intervals of minutes take no real time.
@@ -223,6 +224,13 @@ class OtlpDelivery {
   // Shutdown waits for it, within its own timeout).
   Status Shutdown(std::chrono::milliseconds timeout) EXCLUDES(mu_);
 
+  // Records the self-metrics on `provider` from now on instead of the
+  // provider that was global at construction. For a program that builds the
+  // provider this delivery exports (its reader must exist before the
+  // provider does): call it once the provider exists. Safe at any time.
+  void UseMeterProvider(std::shared_ptr<MeterProvider> provider)
+      EXCLUDES(instruments_mu_, mu_);
+
   OtlpDeliveryStats stats() const EXCLUDES(mu_);
   // The transport's description ("otlp/http http://host:4318/v1/metrics").
   std::string Describe() const;
@@ -274,11 +282,20 @@ class OtlpDelivery {
   double RandomLocked() REQUIRES(mu_);
   std::string SpoolPath(uint64_t seq, uint64_t points) const;
 
+  // The self-metrics now (replaced by UseMeterProvider).
+  std::shared_ptr<const DeliveryInstruments> Instruments() const EXCLUDES(instruments_mu_);
+  // Builds the self-metric instruments on `provider` (null: the global one).
+  std::shared_ptr<const DeliveryInstruments> MakeInstruments(
+      std::shared_ptr<MeterProvider> provider);
+
   const std::unique_ptr<OtlpTransport> transport_;
   const OtlpDeliveryOptions options_;
   const std::shared_ptr<DeliveryClock> clock_;
-  // The self-metrics; set in the constructor, before the threads start.
-  std::unique_ptr<DeliveryInstruments> instruments_;
+  // otel.component.name of this delivery ("<component_type>/<n>").
+  const std::string component_name_;
+  mutable Mutex instruments_mu_;
+  // Set in the constructor, before the threads start; UseMeterProvider swaps it.
+  std::shared_ptr<const DeliveryInstruments> instruments_ GUARDED_BY(instruments_mu_);
 
   mutable Mutex mu_;
   std::condition_variable_any work_cv_;  // Wakes the sender and the spooler.
