@@ -3,6 +3,11 @@
 //
 //   BM_PrometheusEncode_Text004_10kSeries      text 0.0.4, default options (scope labels on)
 //   BM_PrometheusEncode_OpenMetrics_10kSeries  OpenMetrics 1.0.0 (adds _created lines)
+//   BM_PrometheusEncode_Text004_10kSamples     text 0.0.4 of 10,000 exposition samples (5,000
+//                                              counters, 5,000 gauges: 100 metrics x 100 series)
+//                                              -- "series" as Prometheus counts them; the mix
+//                                              above writes 61,000 samples (each histogram
+//                                              point is 16 _bucket lines + _sum + _count)
 //
 // Workload: 4,000 monotonic cumulative sums (40 metrics x 100 series), 3,000 gauges (30 x
 // 100), 3,000 explicit-bucket histograms (30 x 100) with 16 buckets (15 bounds + overflow);
@@ -92,8 +97,34 @@ ResourceMetrics TenThousandSeries() {
   return rm;
 }
 
-void Encode(benchmark::State& state, PrometheusFormat format) {
-  const ResourceMetrics data = TenThousandSeries();
+// 5,000 counter and 5,000 gauge points, the same attributes and resource as above.
+ResourceMetrics TenThousandSamples() {
+  ResourceMetrics rm = TenThousandSeries();
+  ScopeMetrics& sm = rm.scope_metrics[0];
+  sm.metrics.erase(sm.metrics.begin() + 40, sm.metrics.end());  // Keep the 40 sums.
+  for (int m = 40; m < 50; ++m) {
+    MetricData metric = sm.metrics[0];
+    metric.name = "bench.sum." + std::to_string(m);
+    sm.metrics.push_back(std::move(metric));
+  }
+  for (int m = 0; m < 50; ++m) {
+    MetricData metric;
+    metric.name = "bench.gauge." + std::to_string(m);
+    metric.unit = "1";
+    metric.description = "A gauge.";
+    GaugeData gauge;
+    for (int s = 0; s < 100; ++s) {
+      gauge.points.push_back(
+          NumberDataPoint{PointAttributes(s), 0, 1700000060000000000ULL, 0.001 * (s + 1) * (m + 1)});
+    }
+    metric.data = std::move(gauge);
+    sm.metrics.push_back(std::move(metric));
+  }
+  return rm;
+}
+
+void Encode(benchmark::State& state, PrometheusFormat format,
+            const ResourceMetrics& data = TenThousandSeries()) {
   PrometheusTextEncoder encoder;
   const PrometheusExposition exposition{format};
   std::string out;
@@ -117,6 +148,11 @@ void BM_PrometheusEncode_OpenMetrics_10kSeries(benchmark::State& state) {
   Encode(state, PrometheusFormat::kOpenMetrics100);
 }
 BENCHMARK(BM_PrometheusEncode_OpenMetrics_10kSeries)->Unit(benchmark::kMillisecond);
+
+void BM_PrometheusEncode_Text004_10kSamples(benchmark::State& state) {
+  Encode(state, PrometheusFormat::kText004, TenThousandSamples());
+}
+BENCHMARK(BM_PrometheusEncode_Text004_10kSamples)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace cryptolake::metrics
