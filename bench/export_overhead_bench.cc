@@ -41,8 +41,7 @@ void RecordLoop(benchmark::State& state, const std::shared_ptr<MeterProvider>& p
   const auto& symbols = Symbols();
   size_t i = 0;
   for (auto _ : state) {
-    counter.Add(1, {{"exchange", "binance"}, {"data_type", "klines"},
-                    {"symbol", symbols[i]}});
+    counter.Add(1, {{"exchange", "binance"}, {"data_type", "klines"}, {"symbol", symbols[i]}});
     if (++i == symbols.size()) i = 0;
   }
   state.SetItemsProcessed(state.iterations());
@@ -81,8 +80,8 @@ void BM_Record_DeadEndpoint(benchmark::State& state) {
 }
 
 void BM_Record_LiveCollection(benchmark::State& state) {
-  static std::unique_ptr<MetricsSetup> setup = MakeSetup(
-      {{"OTEL_METRICS_EXPORTER", "console"}, {"OTEL_METRIC_EXPORT_INTERVAL", "100"}});
+  static std::unique_ptr<MetricsSetup> setup =
+      MakeSetup({{"OTEL_METRICS_EXPORTER", "console"}, {"OTEL_METRIC_EXPORT_INTERVAL", "100"}});
   RecordLoop(state, setup->provider());
 }
 

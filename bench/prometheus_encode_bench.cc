@@ -51,8 +51,8 @@ ResourceMetrics TenThousandSeries() {
     SumData sum;
     sum.is_monotonic = true;
     for (int s = 0; s < 100; ++s) {
-      sum.points.push_back(NumberDataPoint{PointAttributes(s), kStart, kTime,
-                                           int64_t{1000003} * (m + 1) + s});
+      sum.points.push_back(
+          NumberDataPoint{PointAttributes(s), kStart, kTime, int64_t{1000003} * (m + 1) + s});
     }
     metric.data = std::move(sum);
     sm.metrics.push_back(std::move(metric));
@@ -64,7 +64,8 @@ ResourceMetrics TenThousandSeries() {
     metric.description = "A gauge.";
     GaugeData gauge;
     for (int s = 0; s < 100; ++s) {
-      gauge.points.push_back(NumberDataPoint{PointAttributes(s), 0, kTime, 0.001 * (s + 1) * (m + 1)});
+      gauge.points.push_back(
+          NumberDataPoint{PointAttributes(s), 0, kTime, 0.001 * (s + 1) * (m + 1)});
     }
     metric.data = std::move(gauge);
     sm.metrics.push_back(std::move(metric));
@@ -114,8 +115,8 @@ ResourceMetrics TenThousandSamples() {
     metric.description = "A gauge.";
     GaugeData gauge;
     for (int s = 0; s < 100; ++s) {
-      gauge.points.push_back(
-          NumberDataPoint{PointAttributes(s), 0, 1700000060000000000ULL, 0.001 * (s + 1) * (m + 1)});
+      gauge.points.push_back(NumberDataPoint{PointAttributes(s), 0, 1700000060000000000ULL,
+                                             0.001 * (s + 1) * (m + 1)});
     }
     metric.data = std::move(gauge);
     sm.metrics.push_back(std::move(metric));

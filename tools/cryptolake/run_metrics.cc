@@ -18,7 +18,8 @@ namespace cryptolake::cli {
 Result<MetricsFormat> ParseMetricsFormat(const std::string& text) {
   if (text == "table") return MetricsFormat::kTable;
   if (text == "otlp-json") return MetricsFormat::kOtlpJson;
-  if (text == "auto") return isatty(STDOUT_FILENO) ? MetricsFormat::kTable : MetricsFormat::kOtlpJson;
+  if (text == "auto")
+    return isatty(STDOUT_FILENO) ? MetricsFormat::kTable : MetricsFormat::kOtlpJson;
   return Status::InvalidArgument("--metrics-format must be table, otlp-json or auto");
 }
 

@@ -41,8 +41,8 @@ DeliveryInstruments::DeliveryInstruments(const OtlpDeliveryOptions& options,
       port_(options.server_port) {
   // The observable callbacks may run as soon as they are registered (the
   // attributes above are set by then).
-  auto meter = (provider != nullptr ? provider : GetMeterProvider())
-                   ->GetMeter("cryptolake.metrics.export");
+  auto meter =
+      (provider != nullptr ? provider : GetMeterProvider())->GetMeter("cryptolake.metrics.export");
   exported_ = meter->CreateInt64Counter(
       "otel.sdk.exporter.metric_data_point.exported",
       {.unit = "{data_point}",
@@ -62,18 +62,16 @@ DeliveryInstruments::DeliveryInstruments(const OtlpDeliveryOptions& options,
                       "that have not been exported yet."},
       [this, inflight_points = std::move(inflight_points)](ObserverResult<int64_t>& result) {
         const uint64_t points = inflight_points();
-        WithAttributes(nullptr, [&](Attributes a) {
-          result.Observe(static_cast<int64_t>(points), a);
-        });
+        WithAttributes(nullptr,
+                       [&](Attributes a) { result.Observe(static_cast<int64_t>(points), a); });
       });
   queue_size_ = meter->CreateInt64ObservableUpDownCounter(
       "cryptolake.exporter.queue.size",
       {.unit = "By", .description = "Bytes of undelivered batches held in memory."},
       [this, queued_bytes = std::move(queued_bytes)](ObserverResult<int64_t>& result) {
         const uint64_t bytes = queued_bytes();
-        WithAttributes(nullptr, [&](Attributes a) {
-          result.Observe(static_cast<int64_t>(bytes), a);
-        });
+        WithAttributes(nullptr,
+                       [&](Attributes a) { result.Observe(static_cast<int64_t>(bytes), a); });
       });
 }
 
@@ -84,8 +82,7 @@ void DeliveryInstruments::RemoveCallbacks() const {
 
 void DeliveryInstruments::Exported(uint64_t points, const char* error_type) const {
   if (points == 0) return;
-  WithAttributes(error_type,
-                 [&](Attributes a) { exported_.Add(static_cast<int64_t>(points), a); });
+  WithAttributes(error_type, [&](Attributes a) { exported_.Add(static_cast<int64_t>(points), a); });
 }
 
 void DeliveryInstruments::Duration(double seconds, const char* error_type) const {

@@ -178,8 +178,8 @@ void OtlpDelivery::OpenSpool() {
   }
   if (!found.empty()) {
     QueueDiagnosticLocked(DiagnosticSeverity::kWarning, "OtlpSpoolReplay",
-                     "OTLP spool " + dir + ": " + std::to_string(found.size()) +
-                         " batches from an earlier run are sent first");
+                          "OTLP spool " + dir + ": " + std::to_string(found.size()) +
+                              " batches from an earlier run are sent first");
   }
 }
 
@@ -218,9 +218,8 @@ Status OtlpDelivery::Enqueue(std::string request, uint64_t data_points) {
         if (!path.empty()) unlinks.push_back(std::move(path));
       }
       if (!drops.empty()) {
-        ReportOnceLocked("OtlpQueueFull",
-                         "OTLP delivery queue over " + std::to_string(limit) +
-                             " bytes: dropping the oldest batches");
+        ReportOnceLocked("OtlpQueueFull", "OTLP delivery queue over " + std::to_string(limit) +
+                                              " bytes: dropping the oldest batches");
       }
     }
   }
@@ -315,8 +314,8 @@ std::chrono::milliseconds OtlpDelivery::BackoffLocked() {
 std::chrono::milliseconds OtlpDelivery::ProbeDelayLocked() {
   // Jitter only lengthens the interval: never more than one probe per interval.
   const int64_t interval = std::max<int64_t>(1, options_.probe_interval.count());
-  return milliseconds(interval + static_cast<int64_t>(static_cast<double>(interval) * 0.2 *
-                                                      RandomLocked()));
+  return milliseconds(interval +
+                      static_cast<int64_t>(static_cast<double>(interval) * 0.2 * RandomLocked()));
 }
 
 bool OtlpDelivery::UnhealthyLocked() const {
@@ -329,8 +328,8 @@ size_t OtlpDelivery::NextToSpoolLocked() const {
   // up, e.g. an attempt hanging on an unresponsive endpoint before any failure
   // was seen: persist then too, not only once an attempt has failed.
   const bool backlog = queue_.size() > 1;
-  const bool spill_all = options_.spool_policy == SpoolPolicy::kAlways || UnhealthyLocked() ||
-                         backlog || draining_;
+  const bool spill_all =
+      options_.spool_policy == SpoolPolicy::kAlways || UnhealthyLocked() || backlog || draining_;
   if (!spill_all && stats_.queued_bytes <= options_.max_queue_bytes) return kNpos;
   for (size_t i = 0; i < queue_.size(); ++i) {
     const Entry& e = queue_[i];
@@ -404,8 +403,8 @@ void OtlpDelivery::SenderLoop() {
             points = queue_[index].points;
             (void)DropLocked(index, "spool_read");
           }
-          ReportOnceLocked("OtlpSpoolError", "dropping an unreadable spooled batch: " +
-                                                 read.status().ToString());
+          ReportOnceLocked("OtlpSpoolError",
+                           "dropping an unreadable spooled batch: " + read.status().ToString());
         }
         ::unlink(read_path.c_str());
         FlushDiagnostics();
@@ -452,11 +451,11 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
                                                  std::to_string(options_.max_queue_bytes) +
                                                  " bytes, then the oldest are dropped)";
         QueueDiagnosticLocked(DiagnosticSeverity::kWarning, "OtlpEndpointUnreachable",
-                         "OTLP endpoint " + transport_->Describe() + " unreachable after " +
-                             std::to_string(consecutive_failures_) + " attempts (" +
-                             outcome.message + "); metrics are being " + where +
-                             ", probing every " +
-                             std::to_string(options_.probe_interval.count()) + " ms");
+                              "OTLP endpoint " + transport_->Describe() + " unreachable after " +
+                                  std::to_string(consecutive_failures_) + " attempts (" +
+                                  outcome.message + "); metrics are being " + where +
+                                  ", probing every " +
+                                  std::to_string(options_.probe_interval.count()) + " ms");
       }
       delay = stats_.circuit_state == CircuitState::kOpen ? ProbeDelayLocked() : BackoffLocked();
       if (outcome.retry_after) {
@@ -482,17 +481,18 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
       // The receiver answered: it is reachable, whatever it said.
       if (stats_.circuit_state == CircuitState::kOpen) {
         stats_.circuit_state = CircuitState::kClosed;
-        QueueDiagnosticLocked(DiagnosticSeverity::kWarning, "OtlpEndpointRecovered",
-                         "OTLP endpoint " + transport_->Describe() +
-                             " reachable again; delivering " +
-                             std::to_string(stats_.queued_batches) + " queued batches in order");
+        QueueDiagnosticLocked(
+            DiagnosticSeverity::kWarning, "OtlpEndpointRecovered",
+            "OTLP endpoint " + transport_->Describe() + " reachable again; delivering " +
+                std::to_string(stats_.queued_batches) + " queued batches in order");
       }
       consecutive_failures_ = 0;
       backoff_step_ = 0;
       next_attempt_ = now;
       if (outcome.kind == SendOutcome::Kind::kSuccess) {
         const uint64_t rejected = std::min<uint64_t>(
-            e.points, static_cast<uint64_t>(std::max<int64_t>(0, outcome.partial.rejected_data_points)));
+            e.points,
+            static_cast<uint64_t>(std::max<int64_t>(0, outcome.partial.rejected_data_points)));
         ok_points = e.points - rejected;
         failed_points = rejected;
         error_type = "rejected";
@@ -510,9 +510,9 @@ void OtlpDelivery::FinishAttempt(const SendOutcome& outcome, uint64_t seq) {
         error_type = "permanent";
         stats_.dropped_points += e.points;
         ++stats_.dropped_batches;
-        ReportOnceLocked("OtlpExportRejected", "OTLP endpoint " + transport_->Describe() +
-                                                   " rejected a batch for good (dropped): " +
-                                                   outcome.message);
+        ReportOnceLocked("OtlpExportRejected",
+                         "OTLP endpoint " + transport_->Describe() +
+                             " rejected a batch for good (dropped): " + outcome.message);
       }
       seconds = std::chrono::duration<double>(now - e.first_attempt).count();
       // A file being written now is deleted by the spooler when it sees the
@@ -562,8 +562,7 @@ void OtlpDelivery::SpoolerLoop() {
       points = e.points;
     }
     const std::string path = SpoolPath(seq, points);
-    const Status written =
-        spool::WriteFileAtomically(dir, path.substr(dir.size() + 1), *bytes);
+    const Status written = spool::WriteFileAtomically(dir, path.substr(dir.size() + 1), *bytes);
     std::vector<std::pair<std::string, uint64_t>> dropped;  // path, points
     bool unlink_own = false;
     bool still_queued = true;
@@ -637,14 +636,13 @@ void OtlpDelivery::SpoolRemaining() {
     const char* reason = "shutdown";
     if (spool && e.bytes) {
       const std::string path = SpoolPath(e.seq, e.points);
-      Status s = spool::WriteFileAtomically(
-          options_.spool_dir, path.substr(options_.spool_dir.size() + 1), *e.bytes);
+      Status s = spool::WriteFileAtomically(options_.spool_dir,
+                                            path.substr(options_.spool_dir.size() + 1), *e.bytes);
       if (s.ok()) {
         reason = nullptr;
       } else {
         ReportDiagnostic(DiagnosticSeverity::kError, "OtlpSpoolError",
-                         "OTLP spool: cannot write a batch at shutdown (dropped): " +
-                             s.ToString());
+                         "OTLP spool: cannot write a batch at shutdown (dropped): " + s.ToString());
       }
     }
     outcomes.emplace_back(e.seq, reason);

@@ -30,8 +30,8 @@ inline std::string_view Trim(std::string_view s) {
 // At most the first 200 characters of `text` (a receiver's error message or
 // body), non-printable bytes as spaces and every header value of 4 or more
 // characters replaced by "<redacted>": safe to put in a log line or a Status.
-inline std::string RedactedExcerpt(std::string_view text,
-                                   const std::vector<std::pair<std::string, std::string>>& headers) {
+inline std::string RedactedExcerpt(
+    std::string_view text, const std::vector<std::pair<std::string, std::string>>& headers) {
   std::string out(text.substr(0, 200));
   for (char& c : out) {
     if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = ' ';

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "config_text.h"
 #include "cryptolake/metrics/export/delivering_exporter.h"
 #include "cryptolake/metrics/net/otlp_grpc_transport.h"
 #include "cryptolake/metrics/net/otlp_http_transport.h"
@@ -11,7 +12,6 @@
 #include "cryptolake/metrics/sdk/diagnostics.h"
 #include "cryptolake/metrics/sdk/periodic_exporting_reader.h"
 #include "cryptolake/metrics/sdk/resource.h"
-#include "config_text.h"
 
 namespace cryptolake::metrics {
 namespace {
@@ -197,7 +197,8 @@ Result<std::unique_ptr<MetricsSetup>> MetricsSetup::Create(MetricsSetupOptions o
       setup->active_.push_back("prometheus http://" + where.host + ":" +
                                std::to_string(prometheus->port()) + where.path);
     } else if (name == "console") {
-      auto exporter = std::make_shared<ConsoleMetricExporter>(options.console, options.console_options);
+      auto exporter =
+          std::make_shared<ConsoleMetricExporter>(options.console, options.console_options);
       provider_options.readers.push_back(
           std::make_shared<PeriodicExportingReader>(exporter, ReaderOptions(env)));
       setup->active_.push_back("console");

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "cryptolake/metrics/sdk/diagnostics.h"
 #include "config_text.h"
+#include "cryptolake/metrics/sdk/diagnostics.h"
 
 namespace cryptolake::metrics {
 namespace {
@@ -48,8 +48,7 @@ UrlParts SplitUrl(std::string_view url) {
 int PortOf(std::string_view host_port) {
   size_t colon = host_port.rfind(':');
   if (colon == std::string_view::npos) return 0;
-  if (size_t bracket = host_port.rfind(']');
-      bracket != std::string_view::npos && bracket > colon) {
+  if (size_t bracket = host_port.rfind(']'); bracket != std::string_view::npos && bracket > colon) {
     return 0;
   }
   int port = 0;
@@ -156,13 +155,13 @@ ParsedHeaders ParseOtlpHeaders(std::string_view text) {
     text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
     if (Trim(entry).empty()) continue;
     size_t eq = entry.find('=');
-    std::string_view key = eq == std::string_view::npos ? std::string_view() : Trim(entry.substr(0, eq));
+    std::string_view key =
+        eq == std::string_view::npos ? std::string_view() : Trim(entry.substr(0, eq));
     if (key.empty()) {
       parsed.had_invalid_entries = true;
       continue;
     }
-    parsed.headers.emplace_back(PercentDecode(key),
-                                PercentDecode(Trim(entry.substr(eq + 1))));
+    parsed.headers.emplace_back(PercentDecode(key), PercentDecode(Trim(entry.substr(eq + 1))));
   }
   return parsed;
 }
@@ -170,10 +169,11 @@ ParsedHeaders ParseOtlpHeaders(std::string_view text) {
 std::string AppendMetricsPath(std::string_view base_endpoint) {
   UrlParts parts = SplitUrl(base_endpoint);
   // Rebuild: everything up to the end of the path, the suffix, then the query.
-  size_t path_end = static_cast<size_t>(parts.path.data() + parts.path.size() - base_endpoint.data());
+  size_t path_end =
+      static_cast<size_t>(parts.path.data() + parts.path.size() - base_endpoint.data());
   if (parts.path.empty()) {
-    path_end = static_cast<size_t>(parts.host_port.data() + parts.host_port.size() -
-                                   base_endpoint.data());
+    path_end =
+        static_cast<size_t>(parts.host_port.data() + parts.host_port.size() - base_endpoint.data());
   }
   std::string out(base_endpoint.substr(0, path_end));
   if (out.empty() || out.back() != '/') out.push_back('/');

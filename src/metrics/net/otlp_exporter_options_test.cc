@@ -45,8 +45,8 @@ TEST(OtlpExporterOptionsTest, PlanProductionExampleIsGrpcWithTls) {
 }
 
 TEST(OtlpExporterOptionsTest, HttpLookingEndpointsDefaultToHttpProtobuf) {
-  for (const char* endpoint : {"http://collector:4318", "http://oo:5080/api/default",
-                               "https://oo.example/api/myorg"}) {
+  for (const char* endpoint :
+       {"http://collector:4318", "http://oo:5080/api/default", "https://oo.example/api/myorg"}) {
     Env env{{{"OTEL_EXPORTER_OTLP_ENDPOINT", endpoint}}};
     OtlpExporterOptions o = OtlpExporterOptions::FromEnvironment(env.lookup());
     EXPECT_EQ(o.protocol, OtlpProtocol::kHttpProtobuf) << endpoint;

@@ -15,9 +15,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "config_text.h"
 #include "cryptolake/common/version.h"
 #include "cryptolake/metrics/export/otlp_proto.h"
-#include "config_text.h"
 
 namespace cryptolake::metrics {
 namespace {
@@ -150,24 +150,42 @@ bool IsRetryable(grpc::StatusCode code) {
 
 const char* CodeName(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "UNKNOWN";
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNKNOWN";
   }
 }
 
@@ -232,7 +250,8 @@ Result<std::unique_ptr<OtlpGrpcTransport>> OtlpGrpcTransport::Create(
   impl->options = options;
   std::string target = options.GrpcTarget();
   if (target.empty()) {
-    return Status::InvalidArgument("OTLP/gRPC endpoint has no host: " + RedactUrl(options.endpoint));
+    return Status::InvalidArgument("OTLP/gRPC endpoint has no host: " +
+                                   RedactUrl(options.endpoint));
   }
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (options.UsesTls()) {
@@ -323,8 +342,8 @@ SendOutcome OtlpGrpcTransport::Send(std::string_view request,
   }
 
   grpc::StatusCode code = status.error_code();
-  std::string message = "OTLP/gRPC " + RedactUrl(impl.options.endpoint) + " answered " +
-                        CodeName(code);
+  std::string message =
+      "OTLP/gRPC " + RedactUrl(impl.options.endpoint) + " answered " + CodeName(code);
   if (!status.error_message().empty()) message += ": " + impl.Quote(status.error_message());
   std::optional<std::chrono::milliseconds> retry_delay =
       RetryDelayFromStatusDetails(status.error_details());

@@ -10,10 +10,10 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "config_text.h"
 #include "cryptolake/common/version.h"
 #include "cryptolake/metrics/export/otlp_json.h"
 #include "cryptolake/metrics/export/otlp_proto.h"
-#include "config_text.h"
 
 namespace cryptolake::metrics {
 namespace {
@@ -85,8 +85,7 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
     value.remove_suffix(1);
   }
   if (value.empty()) return std::nullopt;
-  if (std::all_of(value.begin(), value.end(),
-                  [](char c) { return c >= '0' && c <= '9'; })) {
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     int64_t seconds = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
     if (ec != std::errc()) return std::nullopt;
@@ -128,8 +127,8 @@ struct OtlpHttpTransport::Impl {
   CURL* curl = nullptr;
   curl_slist* header_list = nullptr;
   std::string user_agent;
-  std::string body;        // Reused response buffer.
-  std::string json;        // Reused JSON request buffer.
+  std::string body;  // Reused response buffer.
+  std::string json;  // Reused JSON request buffer.
   char error[CURL_ERROR_SIZE] = {};
 
   ~Impl() {
@@ -160,10 +159,11 @@ Result<std::unique_ptr<OtlpHttpTransport>> OtlpHttpTransport::Create(
   if (impl->curl == nullptr) return Status::Internal("curl_easy_init failed");
 
   const bool json = options.protocol == OtlpProtocol::kHttpJson;
-  impl->header_list = curl_slist_append(
-      impl->header_list,
-      json ? "Content-Type: application/json" : "Content-Type: application/x-protobuf");
-  if (options.gzip) impl->header_list = curl_slist_append(impl->header_list, "Content-Encoding: gzip");
+  impl->header_list =
+      curl_slist_append(impl->header_list, json ? "Content-Type: application/json"
+                                                : "Content-Type: application/x-protobuf");
+  if (options.gzip)
+    impl->header_list = curl_slist_append(impl->header_list, "Content-Encoding: gzip");
   // No "Expect: 100-continue" round trip for larger bodies.
   impl->header_list = curl_slist_append(impl->header_list, "Expect:");
   for (const auto& [key, value] : options.headers) {
@@ -239,9 +239,9 @@ SendOutcome OtlpHttpTransport::Send(std::string_view request,
   if (rc != CURLE_OK) {
     // The URL is ours (redacted); curl's error buffer may name the host but
     // never our headers.
-    SendOutcome outcome = SendOutcome::Retryable(
-        std::string("OTLP/HTTP request to ") + RedactUrl(impl.options.endpoint) + " failed: " +
-        curl_easy_strerror(rc));
+    SendOutcome outcome = SendOutcome::Retryable(std::string("OTLP/HTTP request to ") +
+                                                 RedactUrl(impl.options.endpoint) +
+                                                 " failed: " + curl_easy_strerror(rc));
     outcome.connect_failed = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
                              rc == CURLE_COULDNT_RESOLVE_PROXY;
     return outcome;
@@ -281,8 +281,8 @@ SendOutcome OtlpHttpTransport::Send(std::string_view request,
     return outcome;
   }
 
-  std::string message = "OTLP/HTTP " + RedactUrl(impl.options.endpoint) + " answered HTTP " +
-                        std::to_string(status);
+  std::string message =
+      "OTLP/HTTP " + RedactUrl(impl.options.endpoint) + " answered HTTP " + std::to_string(status);
   if (!impl.body.empty() && headers.content_type.find("json") != std::string::npos) {
     message += ": " + impl.Quote(impl.body);
   } else if (!impl.body.empty() && headers.content_type.find("text") != std::string::npos) {
@@ -291,7 +291,8 @@ SendOutcome OtlpHttpTransport::Send(std::string_view request,
   if (IsRetryableHttpStatus(status)) {
     SendOutcome outcome = SendOutcome::Retryable(std::move(message));
     if (!headers.retry_after.empty()) {
-      outcome.retry_after = ParseRetryAfter(headers.retry_after, static_cast<int64_t>(time(nullptr)));
+      outcome.retry_after =
+          ParseRetryAfter(headers.retry_after, static_cast<int64_t>(time(nullptr)));
     }
     return outcome;
   }

@@ -54,8 +54,8 @@ std::string Field(uint32_t number, const std::string& bytes) {
 std::string VarintField(uint32_t number, uint64_t v) { return Varint(number << 3) + Varint(v); }
 
 std::string StatusWithRetryInfo(int64_t seconds, int32_t nanos) {
-  std::string duration = VarintField(1, static_cast<uint64_t>(seconds)) +
-                         VarintField(2, static_cast<uint64_t>(nanos));
+  std::string duration =
+      VarintField(1, static_cast<uint64_t>(seconds)) + VarintField(2, static_cast<uint64_t>(nanos));
   std::string retry_info = Field(1, duration);
   std::string any = Field(1, "type.googleapis.com/google.rpc.RetryInfo") + Field(2, retry_info);
   return VarintField(1, 8) + Field(2, "slow down") + Field(3, any);

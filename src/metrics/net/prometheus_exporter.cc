@@ -70,12 +70,13 @@ Status PrometheusExporter::Start() {
     int yes = 1;
     (void)setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  server->http.Get(options_.path, [this](const httplib::Request& request, httplib::Response& response) {
-    PrometheusScrape scrape = Scrape(request.get_header_value("Accept"));
-    response.status = scrape.status;
-    response.set_header("Content-Type", scrape.content_type);
-    response.body = std::move(scrape.body);  // set_content would copy a multi-megabyte body.
-  });
+  server->http.Get(
+      options_.path, [this](const httplib::Request& request, httplib::Response& response) {
+        PrometheusScrape scrape = Scrape(request.get_header_value("Accept"));
+        response.status = scrape.status;
+        response.set_header("Content-Type", scrape.content_type);
+        response.body = std::move(scrape.body);  // set_content would copy a multi-megabyte body.
+      });
   const std::string address = options_.host + ":" + std::to_string(options_.port);
   int bound = options_.port;
   errno = 0;

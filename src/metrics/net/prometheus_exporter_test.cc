@@ -59,7 +59,8 @@ TEST(PrometheusExporterTest, ServesText004OverLoopback) {
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(response->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_EQ(SampleValue(response->body,
-                        "jobs_done_total{queue=\"fast\",otel_scope_name=\"net.test\",otel_scope_version=\"0.3\"}"),
+                        "jobs_done_total{queue=\"fast\",otel_scope_name=\"net.test\",otel_scope_"
+                        "version=\"0.3\"}"),
             "3")
       << response->body;
   EXPECT_NE(response->body.find("target_info{service_name=\"net-test\"} 1\n"), std::string::npos)
@@ -97,10 +98,10 @@ TEST(PrometheusExporterTest, EachScrapeCollectsAgain) {
   Fixture f;
   std::atomic<int> callbacks{0};
   auto counter = f.meter->CreateInt64Counter("ticks");
-  auto gauge = f.meter->CreateInt64ObservableGauge(
-      "callbacks", {}, [&callbacks](ObserverResult<int64_t>& result) {
-        result.Observe(callbacks.fetch_add(1) + 1);
-      });
+  auto gauge = f.meter->CreateInt64ObservableGauge("callbacks", {},
+                                                   [&callbacks](ObserverResult<int64_t>& result) {
+                                                     result.Observe(callbacks.fetch_add(1) + 1);
+                                                   });
   ASSERT_TRUE(f.exporter->Start().ok());
   httplib::Client client("127.0.0.1", f.exporter->port());
   const std::string series = "ticks_total{otel_scope_name=\"net.test\",otel_scope_version=\"0.3\"}";
@@ -126,7 +127,8 @@ TEST(PrometheusExporterTest, PortInUseIsAStatusNotACrash) {
   EXPECT_TRUE(status.IsUnavailable()) << status.ToString();
   EXPECT_NE(status.message().find("127.0.0.1:" + std::to_string(same.port)), std::string::npos)
       << status.ToString();
-  EXPECT_NE(status.message().find("address already in use"), std::string::npos) << status.ToString();
+  EXPECT_NE(status.message().find("address already in use"), std::string::npos)
+      << status.ToString();
   EXPECT_EQ(second.port(), 0);
   // The first one still serves.
   httplib::Client client("127.0.0.1", first.exporter->port());
@@ -186,7 +188,8 @@ TEST(PrometheusExporterTest, ConcurrentScrapesAreSafe) {
       histogram.Record(0.5, {{"k", "v"}});
     }
   });
-  const std::string series = "hits_total{k=\"v\",otel_scope_name=\"net.test\",otel_scope_version=\"0.3\"}";
+  const std::string series =
+      "hits_total{k=\"v\",otel_scope_name=\"net.test\",otel_scope_version=\"0.3\"}";
   std::atomic<int> failures{0};
   std::vector<std::thread> scrapers;
   for (int t = 0; t < 3; ++t) {

@@ -176,12 +176,12 @@ struct OtlpDeliveryStats {
   uint64_t enqueued_points = 0;   // Handed to Enqueue() (batches found in the spool excluded).
   uint64_t delivered_points = 0;  // Accepted by the receiver (rejected ones excluded).
   uint64_t delivered_batches = 0;
-  uint64_t rejected_points = 0;   // Partial-success rejections.
-  uint64_t dropped_points = 0;    // Permanent failures, overflow, spool cap, shutdown, unreadable.
+  uint64_t rejected_points = 0;  // Partial-success rejections.
+  uint64_t dropped_points = 0;   // Permanent failures, overflow, spool cap, shutdown, unreadable.
   uint64_t dropped_batches = 0;
-  uint64_t spooled_points = 0;    // Written to the spool (each batch counted once).
+  uint64_t spooled_points = 0;  // Written to the spool (each batch counted once).
   uint64_t spooled_batches = 0;
-  uint64_t attempts = 0;          // Send() calls.
+  uint64_t attempts = 0;  // Send() calls.
   CircuitState circuit_state = CircuitState::kClosed;
   uint64_t queued_batches = 0;    // Undelivered, in memory or spooled.
   uint64_t queued_bytes = 0;      // Bytes of queued batches held in memory.
@@ -228,8 +228,7 @@ class OtlpDelivery {
   // provider that was global at construction. For a program that builds the
   // provider this delivery exports (its reader must exist before the
   // provider does): call it once the provider exists. Safe at any time.
-  void UseMeterProvider(std::shared_ptr<MeterProvider> provider)
-      EXCLUDES(instruments_mu_, mu_);
+  void UseMeterProvider(std::shared_ptr<MeterProvider> provider) EXCLUDES(instruments_mu_, mu_);
 
   OtlpDeliveryStats stats() const EXCLUDES(mu_);
   // The transport's description ("otlp/http http://host:4318/v1/metrics").
@@ -243,10 +242,10 @@ class OtlpDelivery {
     uint64_t points = 0;
     uint64_t size = 0;
     std::shared_ptr<const std::string> bytes;
-    bool spooled = false;    // Its spool file exists.
-    bool spooling = false;   // The spooler is writing it.
-    bool in_flight = false;  // The sender is attempting it.
-    bool counted_inflight = false;  // Added to the inflight self-metric.
+    bool spooled = false;                      // Its spool file exists.
+    bool spooling = false;                     // The spooler is writing it.
+    bool in_flight = false;                    // The sender is attempting it.
+    bool counted_inflight = false;             // Added to the inflight self-metric.
     DeliveryClock::TimePoint first_attempt{};  // Set at the first attempt.
     bool attempted = false;
   };
@@ -298,8 +297,8 @@ class OtlpDelivery {
   std::shared_ptr<const DeliveryInstruments> instruments_ GUARDED_BY(instruments_mu_);
 
   mutable Mutex mu_;
-  std::condition_variable_any work_cv_;  // Wakes the sender and the spooler.
-  std::condition_variable_any done_cv_;  // Signals progress to ForceFlush/Shutdown.
+  std::condition_variable_any work_cv_;      // Wakes the sender and the spooler.
+  std::condition_variable_any done_cv_;      // Signals progress to ForceFlush/Shutdown.
   std::deque<Entry> queue_ GUARDED_BY(mu_);  // Ascending seq.
   uint64_t next_seq_ GUARDED_BY(mu_) = 1;
   OtlpDeliveryStats stats_ GUARDED_BY(mu_);

@@ -80,7 +80,7 @@ struct OtlpExporterOptions {
   std::string certificate_file;         // CA bundle; empty = system trust store.
   std::string client_key_file;          // mTLS key; empty = none.
   std::string client_certificate_file;  // mTLS certificate; empty = none.
-  bool insecure = false;  // gRPC without scheme: plaintext when true.
+  bool insecure = false;                // gRPC without scheme: plaintext when true.
   TemporalityPreference temporality = TemporalityPreference::kCumulative;
   DefaultHistogramAggregation histogram_aggregation = DefaultHistogramAggregation::kExplicitBucket;
 

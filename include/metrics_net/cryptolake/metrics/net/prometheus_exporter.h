@@ -2,8 +2,9 @@
 // instrument kind, as the Prometheus exporter spec requires) plus an HTTP server on its own
 // threads that answers every GET /metrics with a fresh collection:
 //
-//   auto prometheus = std::make_shared<PrometheusExporter>(PrometheusExporterOptions::FromEnvironment());
-//   auto provider = std::make_shared<SdkMeterProvider>(SdkMeterProviderOptions{
+//   auto prometheus =
+//   std::make_shared<PrometheusExporter>(PrometheusExporterOptions::FromEnvironment()); auto
+//   provider = std::make_shared<SdkMeterProvider>(SdkMeterProviderOptions{
 //       .resource = Resource::Create({}), .readers = {prometheus}});
 //   if (Status s = prometheus->Start(); !s.ok()) { ... }   // e.g. the port is taken
 //   ... curl http://127.0.0.1:9464/metrics
