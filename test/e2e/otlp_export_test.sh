@@ -124,6 +124,20 @@ receiver_get /requests | check "gRPC chosen with no protocol and no OTEL_METRICS
   "d.length > 0 && d.every(r => r.transport === 'grpc' && r.accepted)"
 check_totals 2
 
+step "1c'. OpenObserve-style endpoint: /api/<org> base, Basic auth, stream-name, the openobserve profile"
+receiver_post /reset >/dev/null
+run_load OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$RECEIVER_HTTP_PORT/api/default" \
+  "OTEL_EXPORTER_OTLP_HEADERS=Authorization=Basic%20$secret,stream-name=cryptolake" \
+  OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta CRYPTOLAKE_OTLP_PROFILE=openobserve \
+  -- --duration-ms 400 --rate 200
+receiver_get /requests | check "POST /api/default/v1/metrics, protobuf, Basic auth and stream-name" "
+  d.length > 0 && d.every(r => r.accepted && r.transport === 'http' && r.path === '/api/default/v1/metrics' &&
+    r.content_type.startsWith('application/x-protobuf') && r.headers['authorization'] === 'Basic $secret' &&
+    r.headers['stream-name'] === 'cryptolake')"
+receiver_get /points | check "the profile exports cumulative sums and explicit histograms" "
+  d.filter(p => p.metric === 'load.records').every(p => p.temporality === 2) &&
+  d.some(p => p.metric === 'load.value' && p.type === 'histogram')"
+
 step "1d. TLS with a private CA and a client certificate (mTLS), gRPC and HTTP"
 if command -v openssl >/dev/null; then
   tls="$work/tls"; mkdir -p "$tls"
