@@ -560,6 +560,36 @@ TEST(OtlpDeliveryTest, ShutdownStopsTryingWhenNothingListens) {
   EXPECT_EQ(d->stats().dropped_points, 10u);  // No spool: counted, never silent.
 }
 
+// A program builds the provider its exporter feeds after the exporter (readers come first), so
+// the self-metrics must be movable onto it; the global provider stays the no-op one here.
+TEST(OtlpDeliveryTest, SelfMetricsGoToTheProviderGivenLater) {
+  Fixture f;
+  auto d = f.Make();  // Global provider: the no-op one.
+  auto reader = std::make_shared<ManualReader>();
+  auto provider = std::make_shared<SdkMeterProvider>(
+      SdkMeterProviderOptions{.resource = Resource::Create({}), .readers = {reader}});
+  d->UseMeterProvider(provider);
+  ASSERT_TRUE(d->Enqueue(Batch(1), 7).ok());
+  ASSERT_TRUE(d->ForceFlush(kLongWait).ok());
+  ResourceMetrics data;
+  ASSERT_TRUE(reader->Collect(&data).ok());
+  int64_t exported = 0;
+  bool saw_queue_size = false;
+  for (const ScopeMetrics& sm : data.scope_metrics) {
+    for (const MetricData& m : sm.metrics) {
+      if (m.name == "otel.sdk.exporter.metric_data_point.exported") {
+        for (const NumberDataPoint& p : std::get<SumData>(m.data).points) {
+          exported += std::get<int64_t>(p.value);
+        }
+      }
+      saw_queue_size |= m.name == "cryptolake.exporter.queue.size";
+    }
+  }
+  EXPECT_EQ(exported, 7);
+  EXPECT_TRUE(saw_queue_size);  // The observable callbacks moved too.
+  EXPECT_TRUE(d->Shutdown(kLongWait).ok());
+}
+
 TEST(OtlpDeliveryTest, SelfMetricsFollowTheSemanticConventions) {
   auto reader = std::make_shared<ManualReader>();
   auto provider = std::make_shared<SdkMeterProvider>(
