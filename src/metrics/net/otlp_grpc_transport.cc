@@ -234,8 +234,23 @@ std::optional<std::chrono::milliseconds> RetryDelayFromStatusDetails(std::string
 
 struct OtlpGrpcTransport::Impl {
   OtlpExporterOptions options;
+  std::string target;
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  grpc::ChannelArguments args;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<grpc::GenericStub> stub;
+
+  // A fresh channel. After a failed connection grpc's channel waits out its
+  // own reconnect backoff (growing to minutes) and fails calls at once until
+  // then, which would keep a receiver that is back unreachable to us; and it
+  // may try to reconnect in the background, which would add connections our
+  // circuit breaker did not ask for. So a connection failure drops the
+  // channel, and the next Send (the breaker's next attempt or probe) connects
+  // anew: one attempt, one connection.
+  void Connect() {
+    channel = grpc::CreateCustomChannel(target, credentials, args);
+    stub = std::make_unique<grpc::GenericStub>(channel);
+  }
   std::vector<std::pair<std::string, std::string>> metadata;  // Lower-case keys.
 
   std::string Quote(std::string_view text) const { return RedactedExcerpt(text, metadata); }
@@ -281,8 +296,10 @@ Result<std::unique_ptr<OtlpGrpcTransport>> OtlpGrpcTransport::Create(
   // Our own machinery retries (with the circuit breaker); grpc's transparent
   // retries would multiply attempts behind its back.
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  impl->channel = grpc::CreateCustomChannel(target, credentials, args);
-  impl->stub = std::make_unique<grpc::GenericStub>(impl->channel);
+  impl->target = target;
+  impl->credentials = std::move(credentials);
+  impl->args = args;
+  impl->Connect();
   for (const auto& [key, value] : options.headers) {
     impl->metadata.emplace_back(Lower(key), value);
   }
@@ -353,6 +370,7 @@ SendOutcome OtlpGrpcTransport::Send(std::string_view request,
     if (code == grpc::StatusCode::UNAVAILABLE) {
       grpc_connectivity_state state = impl.channel->GetState(/*try_to_connect=*/false);
       outcome.connect_failed = state == GRPC_CHANNEL_TRANSIENT_FAILURE;
+      if (outcome.connect_failed) impl.Connect();
     }
     return outcome;
   }
