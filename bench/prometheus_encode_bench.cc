@@ -32,6 +32,22 @@ AttributeSet PointAttributes(int series) {
                       {"symbol", "SYM" + std::to_string(series) + "USDT"}};
 }
 
+// Gauge metric number `m`: 100 series of unit-1 values.
+MetricData GaugeMetric(int m) {
+  MetricData metric;
+  metric.name = "bench.gauge.";  // Appended, not `"..." + to_string`: GCC 12's -Wrestrict false alarm.
+  metric.name += std::to_string(m);
+  metric.unit = "1";
+  metric.description = "A gauge.";
+  GaugeData gauge;
+  for (int s = 0; s < 100; ++s) {
+    gauge.points.push_back(
+        NumberDataPoint{PointAttributes(s), 0, 1700000060000000000ULL, 0.001 * (s + 1) * (m + 1)});
+  }
+  metric.data = std::move(gauge);
+  return metric;
+}
+
 ResourceMetrics TenThousandSeries() {
   constexpr uint64_t kStart = 1700000000000000000ULL;
   constexpr uint64_t kTime = 1700000060000000000ULL;
@@ -57,19 +73,7 @@ ResourceMetrics TenThousandSeries() {
     metric.data = std::move(sum);
     sm.metrics.push_back(std::move(metric));
   }
-  for (int m = 0; m < 30; ++m) {
-    MetricData metric;
-    metric.name = "bench.gauge." + std::to_string(m);
-    metric.unit = "1";
-    metric.description = "A gauge.";
-    GaugeData gauge;
-    for (int s = 0; s < 100; ++s) {
-      gauge.points.push_back(
-          NumberDataPoint{PointAttributes(s), 0, kTime, 0.001 * (s + 1) * (m + 1)});
-    }
-    metric.data = std::move(gauge);
-    sm.metrics.push_back(std::move(metric));
-  }
+  for (int m = 0; m < 30; ++m) sm.metrics.push_back(GaugeMetric(m));
   std::vector<double> bounds;
   for (int b = 0; b < 15; ++b) bounds.push_back(0.001 * (1 << b));
   for (int m = 0; m < 30; ++m) {
@@ -108,19 +112,7 @@ ResourceMetrics TenThousandSamples() {
     metric.name = "bench.sum." + std::to_string(m);
     sm.metrics.push_back(std::move(metric));
   }
-  for (int m = 0; m < 50; ++m) {
-    MetricData metric;
-    metric.name = "bench.gauge." + std::to_string(m);
-    metric.unit = "1";
-    metric.description = "A gauge.";
-    GaugeData gauge;
-    for (int s = 0; s < 100; ++s) {
-      gauge.points.push_back(NumberDataPoint{PointAttributes(s), 0, 1700000060000000000ULL,
-                                             0.001 * (s + 1) * (m + 1)});
-    }
-    metric.data = std::move(gauge);
-    sm.metrics.push_back(std::move(metric));
-  }
+  for (int m = 0; m < 50; ++m) sm.metrics.push_back(GaugeMetric(m));
   return rm;
 }
 
