@@ -3,11 +3,13 @@
 # uses them with
 #   find_package(cryptolake 0.1 REQUIRED)
 #   target_link_libraries(app PRIVATE cryptolake::metrics_sdk cryptolake::metrics_export)
-# Exported targets (namespace cryptolake::): common, metrics (API), metrics_sdk, metrics_export.
+# Exported targets (namespace cryptolake::): common, metrics (API), metrics_sdk, metrics_export,
+# metrics_net (OTLP gRPC/HTTP, Prometheus endpoint, MetricsSetup; needs grpc++, libcurl, zlib,
+# cpp-httplib and nlohmann-json, which the package config finds again).
 include(CMakePackageConfigHelpers)
 
 set(CRYPTOLAKE_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/cryptolake)
-set(cryptolake_installed_layers common metrics metrics_sdk metrics_export)
+set(cryptolake_installed_layers common metrics metrics_sdk metrics_export metrics_net)
 
 foreach(layer ${cryptolake_installed_layers})
   install(TARGETS cryptolake_${layer} EXPORT cryptolakeTargets

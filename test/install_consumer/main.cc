@@ -1,5 +1,8 @@
 // Records through the metrics API, collects with the SDK, exports to the in-memory exporter and
-// checks what arrived. Exit 0 when the counter's value and the SDK version are as expected.
+// checks what arrived; then builds a provider from an environment with MetricsSetup (metrics_net:
+// its OTLP exporter is constructed, nothing is sent). Exit 0 when the counter's value, the SDK
+// version and the exporter list are as expected.
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -9,6 +12,7 @@
 #include "cryptolake/common/version.h"
 #include "cryptolake/metrics/export/in_memory_metric_exporter.h"
 #include "cryptolake/metrics/meter_provider.h"
+#include "cryptolake/metrics/net/metrics_setup.h"
 #include "cryptolake/metrics/sdk/periodic_exporting_reader.h"
 #include "cryptolake/metrics/sdk/sdk_meter_provider.h"
 
@@ -45,7 +49,21 @@ int main() {
     }
   }
   metrics::SetMeterProvider(nullptr);
-  std::printf("consumer: rows = %lld, telemetry.sdk.version = %s\n", static_cast<long long>(value),
-              sdk_version.c_str());
-  return value == 42 && sdk_version == cryptolake::kVersion ? 0 : 1;
+
+  metrics::MetricsSetupOptions options;
+  options.env = [](const char* name) -> const char* {
+    return std::string(name) == "OTEL_EXPORTER_OTLP_ENDPOINT" ? "http://127.0.0.1:4317" : nullptr;
+  };
+  auto setup = metrics::MetricsSetup::Create(std::move(options));
+  std::string exporters;
+  if (setup.ok()) {
+    for (const std::string& e : (*setup)->active_exporters()) exporters += e;
+    (void)(*setup)->Shutdown(std::chrono::milliseconds(100));  // Nothing was recorded.
+  }
+  std::printf("consumer: rows = %lld, telemetry.sdk.version = %s, exporters = %s\n",
+              static_cast<long long>(value), sdk_version.c_str(), exporters.c_str());
+  return value == 42 && sdk_version == cryptolake::kVersion &&
+                 exporters == "otlp/grpc http://127.0.0.1:4317"
+             ? 0
+             : 1;
 }
