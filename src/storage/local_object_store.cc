@@ -487,4 +487,28 @@ std::unique_ptr<ObjectStore> NewLocalObjectStore(std::filesystem::path root) {
   return std::make_unique<LocalObjectStore>(std::move(abs));
 }
 
+Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view url) {
+  if (url.empty()) return Status::InvalidArgument("empty lake location");
+  if (url.rfind("file://", 0) == 0) {
+    std::string_view path = url.substr(7);
+    if (path.empty() || path.front() != '/') {
+      return Status::InvalidArgument("file:// lake URL needs an absolute path: " +
+                                     std::string(url));
+    }
+    return NewLocalObjectStore(std::filesystem::path(std::string(path)));
+  }
+  const size_t scheme_end = url.find("://");
+  if (scheme_end != std::string_view::npos) {
+    const std::string scheme(url.substr(0, scheme_end));
+    if (scheme == "s3") {
+      return Status::InvalidArgument(
+          "s3:// lakes are not supported yet (the S3 object store is being built); give a "
+          "local directory or file:// URL");
+    }
+    return Status::InvalidArgument("unsupported lake URL scheme \"" + scheme +
+                                   "://\" (supported: a directory path or file://)");
+  }
+  return NewLocalObjectStore(std::filesystem::path(std::string(url)));
+}
+
 }  // namespace cryptolake::storage

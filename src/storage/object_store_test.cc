@@ -352,4 +352,26 @@ TEST(LocalObjectStoreTest, RemoveAbandonedWritesRemovesOnlyDeadRuns) {
   fs::remove_all(dir);
 }
 
+TEST(OpenObjectStoreTest, PathsAndFileUrlsAreLocalOtherSchemesAreErrors) {
+  const fs::path dir = fs::temp_directory_path() / ("cl_open_store_" + std::to_string(::getpid()));
+  Result<std::unique_ptr<ObjectStore>> local = OpenObjectStore(dir.string());
+  ASSERT_TRUE(local.ok());
+  ASSERT_TRUE((*local)->Put("a/b.txt", "x").ok());
+  Result<std::unique_ptr<ObjectStore>> by_url = OpenObjectStore("file://" + dir.string());
+  ASSERT_TRUE(by_url.ok());
+  Result<std::string> read = (*by_url)->Get("a/b.txt");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(*read, "x");
+  fs::remove_all(dir);
+
+  // Never a local directory named "s3:" or "gs:" in the working directory.
+  for (const char* url : {"s3://bucket/prefix", "gs://bucket", "file://relative/path", ""}) {
+    Result<std::unique_ptr<ObjectStore>> store = OpenObjectStore(url);
+    EXPECT_FALSE(store.ok()) << url;
+    EXPECT_TRUE(store.status().IsInvalidArgument()) << url;
+  }
+  EXPECT_FALSE(fs::exists("s3:"));
+  EXPECT_NE(OpenObjectStore("s3://b/p").status().message().find("s3://"), std::string::npos);
+}
+
 }  // namespace cryptolake::storage

@@ -59,6 +59,17 @@ grep -q "0000000000000000000000000000000000000000000000000000000000000000" "$wor
 grep -q "1 ingested" "$work/bad.txt" || fail "the other day should still ingest: $(cat "$work/bad.txt")"
 [ -z "$(find "$work/lake2/silver" -path "*$(basename "$zip" .zip | sed 's/.*-1m-//')*" -type f)" ] || fail "silver written for the bad file"
 
+# 4b. A lake URL whose scheme no store handles is a usage error (exit 2), and nothing is written
+# to a local directory named after the scheme.
+set +e
+(cd "$work" && "$bin" ingest --lake s3://bucket/prefix --market um --data-type klines --interval 1m \
+  --symbols BTCUSDT --start 2024-01-01 --end 2024-01-01 > "$work/s3.txt" 2>&1)
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "--lake s3://... should be a usage error (2), got $rc: $(cat "$work/s3.txt")"
+grep -q "s3://" "$work/s3.txt" || fail "the usage error does not name the scheme: $(cat "$work/s3.txt")"
+[ ! -e "$work/s3:" ] || fail "--lake s3://... created a local directory named s3:"
+
 # 5. DuckDB reads the demo lake with hive partitioning (skipped without node).
 if command -v node >/dev/null 2>&1 && [ -d "$here/../peers/node_modules/@duckdb/node-api" ]; then
   out="$(node "$here/peers/query_lake.cjs" "$work/lake")"

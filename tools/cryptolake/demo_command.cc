@@ -85,8 +85,7 @@ CLI::App* AddDemoCommand(CLI::App& app, DemoFlags& f, int* exit_code) {
   cmd->add_option("--jobs", f.jobs, "Worker threads")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
-  cmd->add_flag("--no-metrics", f.no_metrics,
-                "Do not print the run's metrics at the end");
+  cmd->add_flag("--no-metrics", f.no_metrics, "Do not print the run's metrics at the end");
   AddMetricsFormatOption(cmd, &f.metrics_format);
   cmd->callback([&f, exit_code] { *exit_code = RunDemoCommand(f); });
   return cmd;
@@ -117,7 +116,12 @@ int RunDemoCommand(const DemoFlags& f) {
   std::cout << "Generated a synthetic archive mirror: " << demo->files.size() << " zip files, "
             << demo->csv_rows << " CSV rows"
             << (f.keep_archive ? " in " + archive_dir.string() : "") << "\n";
-  std::unique_ptr<storage::ObjectStore> lake_store = storage::NewLocalObjectStore(f.lake);
+  Result<std::unique_ptr<storage::ObjectStore>> opened = storage::OpenObjectStore(f.lake);
+  if (!opened.ok()) {
+    std::cerr << "cryptolake demo: " << opened.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::unique_ptr<storage::ObjectStore> lake_store = std::move(opened).value();
   Result<MetricsFormat> metrics_format = ParseMetricsFormat(f.metrics_format);
   if (!metrics_format.ok()) {
     std::cerr << "cryptolake demo: " << metrics_format.status().message() << "\n";

@@ -25,7 +25,6 @@ Result<parquet::Compression> ParseCompression(std::string_view name) {
                                  std::string(name) + "'");
 }
 
-
 // "a, b or c".
 std::string JoinChoices(const std::vector<std::string>& items, const char* last_sep) {
   std::string out;
@@ -249,8 +248,9 @@ int RunIngestCommand(const IngestFlags& f) {
   Result<parquet::Compression> compression = ParseCompression(f.compression);
   if (!compression.ok()) return usage(compression.status());
   o.parquet.compression = *compression;
-  std::unique_ptr<storage::ObjectStore> lake_store = storage::NewLocalObjectStore(f.lake);
-  o.lake = lake_store.get();
+  Result<std::unique_ptr<storage::ObjectStore>> lake_store = storage::OpenObjectStore(f.lake);
+  if (!lake_store.ok()) return usage(lake_store.status());
+  o.lake = lake_store->get();
   if (!f.quiet) o.on_progress = TerminalProgress();
 
   Result<MetricsFormat> metrics_format = ParseMetricsFormat(f.metrics_format);

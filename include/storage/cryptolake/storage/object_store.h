@@ -117,6 +117,12 @@ std::unique_ptr<ObjectStore> NewLocalObjectStore(std::filesystem::path root);
 // A store held in memory, for tests. Describe() is "memory://".
 std::unique_ptr<ObjectStore> NewMemoryObjectStore();
 
+// The store a lake URL names: a directory path or file:///path -> the local
+// store. InvalidArgument for any other scheme, naming it; "s3://" is named as
+// not supported yet (the S3 store is being built), so a lake URL is never
+// mistaken for a local directory called "s3:".
+Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view url);
+
 }  // namespace cryptolake::storage
 
 #endif  // CRYPTOLAKE_STORAGE_OBJECT_STORE_H_
