@@ -10,15 +10,11 @@
 #include <string_view>
 
 #include "cryptolake/storage/aws_config.h"
+#include "fuzz_check.h"
 
 namespace {
 
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant violated: %s\n", what);
-    std::abort();
-  }
-}
+using cryptolake::fuzz::Check;
 
 }  // namespace
 

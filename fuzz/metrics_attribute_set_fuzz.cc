@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cryptolake/metrics/attribute_set.h"
+#include "fuzz_check.h"
 
 namespace {
 
@@ -27,12 +28,7 @@ using cryptolake::metrics::AttributeSet;
 using cryptolake::metrics::AttributeValue;
 using cryptolake::metrics::KeyValue;
 
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant violated: %s\n", what);
-    std::abort();
-  }
-}
+using cryptolake::fuzz::Check;
 
 class Reader {
  public:

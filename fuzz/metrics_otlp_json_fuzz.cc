@@ -13,17 +13,13 @@
 #include <string>
 
 #include "cryptolake/metrics/export/otlp_json.h"
+#include "fuzz_check.h"
 
 namespace {
 
 using namespace cryptolake::metrics;
 
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant violated: %s\n", what);
-    std::abort();
-  }
-}
+using cryptolake::fuzz::Check;
 
 }  // namespace
 

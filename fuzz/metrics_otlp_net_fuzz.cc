@@ -13,17 +13,13 @@
 #include "cryptolake/metrics/net/otlp_exporter_options.h"
 #include "cryptolake/metrics/net/otlp_grpc_transport.h"
 #include "cryptolake/metrics/net/otlp_http_transport.h"
+#include "fuzz_check.h"
 
 namespace {
 
 using namespace cryptolake::metrics;
 
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant violated: %s\n", what);
-    std::abort();
-  }
-}
+using cryptolake::fuzz::Check;
 
 }  // namespace
 

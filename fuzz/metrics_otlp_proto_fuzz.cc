@@ -14,17 +14,13 @@
 #include <string_view>
 
 #include "cryptolake/metrics/export/otlp_proto.h"
+#include "fuzz_check.h"
 
 namespace {
 
 using namespace cryptolake::metrics;
 
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant violated: %s\n", what);
-    std::abort();
-  }
-}
+using cryptolake::fuzz::Check;
 
 void CheckFailure(const cryptolake::Status& s) {
   Check(s.IsCorruption() || s.IsInvalidArgument(),

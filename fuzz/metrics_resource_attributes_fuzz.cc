@@ -13,18 +13,14 @@
 #include <string_view>
 
 #include "cryptolake/metrics/sdk/resource.h"
+#include "fuzz_check.h"
 
 namespace {
 
 using cryptolake::metrics::AttributeSet;
 using cryptolake::metrics::Resource;
 
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant violated: %s\n", what);
-    std::abort();
-  }
-}
+using cryptolake::fuzz::Check;
 
 std::string PercentEncodeAll(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
