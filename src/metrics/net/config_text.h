@@ -6,6 +6,8 @@
 #define CRYPTOLAKE_METRICS_NET_CONFIG_TEXT_H_
 
 #include <cctype>
+#include <charconv>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +27,16 @@ inline std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
+}
+
+// The value of `text` (surrounding whitespace allowed) when it is a whole
+// positive decimal integer, else nothing.
+inline std::optional<long long> ParsePositiveInteger(std::string_view text) {
+  text = Trim(text);
+  long long value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value <= 0) return std::nullopt;
+  return value;
 }
 
 // At most the first 200 characters of `text` (a receiver's error message or

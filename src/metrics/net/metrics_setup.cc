@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <optional>
 
 #include "config_text.h"
 #include "cryptolake/metrics/export/delivering_exporter.h"
@@ -34,24 +35,13 @@ template <typename T>
 T EnvPositive(const EnvironmentLookup& env, const char* name, T fallback) {
   const char* raw = NonEmpty(env, name);
   if (raw == nullptr) return fallback;
-  std::string_view text = Trim(raw);
-  long long value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size() || value <= 0) {
+  std::optional<long long> value = net_internal::ParsePositiveInteger(raw);
+  if (!value) {
     ReportDiagnostic(DiagnosticSeverity::kWarning, "InvalidEnvironmentValue",
                      std::string("ignoring ") + name + ": expected a positive integer");
     return fallback;
   }
-  return static_cast<T>(value);
-}
-
-PeriodicExportingReaderOptions ReaderOptions(const EnvironmentLookup& env) {
-  PeriodicExportingReaderOptions options;
-  options.interval = std::chrono::milliseconds(
-      EnvPositive<long long>(env, "OTEL_METRIC_EXPORT_INTERVAL", options.interval.count()));
-  options.timeout = std::chrono::milliseconds(
-      EnvPositive<long long>(env, "OTEL_METRIC_EXPORT_TIMEOUT", options.timeout.count()));
-  return options;
+  return static_cast<T>(*value);
 }
 
 // host and port of the endpoint, for self-metric attributes.
@@ -127,6 +117,14 @@ Result<std::unique_ptr<MetricsSetup>> MetricsSetup::Create(MetricsSetupOptions o
                          "' skipped (known: otlp, prometheus, console, none)");
   }
 
+  // OTEL_METRIC_EXPORT_INTERVAL / _TIMEOUT, read once for the periodic readers
+  // (otlp, console), and only when one runs.
+  const bool periodic = std::any_of(exporters.begin(), exporters.end(), [](const std::string& e) {
+    return e == "otlp" || e == "console";
+  });
+  const PeriodicExportingReaderOptions reader_options =
+      periodic ? PeriodicExportingReaderOptions::FromEnvironment(env)
+               : PeriodicExportingReaderOptions{};
   SdkMeterProviderOptions provider_options;
   provider_options.views = std::move(options.views);
   provider_options.readers = std::move(options.extra_readers);
@@ -181,12 +179,11 @@ Result<std::unique_ptr<MetricsSetup>> MetricsSetup::Create(MetricsSetupOptions o
                                     : "otlp_http_metric_exporter";
       setup->otlp_ =
           std::make_shared<DeliveringExporter>(std::move(*transport), std::move(exporter_options));
-      PeriodicExportingReaderOptions reader_options = ReaderOptions(env);
       provider_options.readers.push_back(
           std::make_shared<PeriodicExportingReader>(setup->otlp_, reader_options));
       setup->active_.push_back(otlp.Describe());
     } else if (name == "prometheus") {
-      const PrometheusExporterOptions where = PrometheusExporterOptions::FromEnvironment();
+      const PrometheusExporterOptions where = PrometheusExporterOptions::FromEnvironment(env);
       auto prometheus = std::make_shared<PrometheusExporter>(where);
       if (Status started = prometheus->Start(); !started.ok()) {
         Unavailable("prometheus endpoint", started);
@@ -200,7 +197,7 @@ Result<std::unique_ptr<MetricsSetup>> MetricsSetup::Create(MetricsSetupOptions o
       auto exporter =
           std::make_shared<ConsoleMetricExporter>(options.console, options.console_options);
       provider_options.readers.push_back(
-          std::make_shared<PeriodicExportingReader>(exporter, ReaderOptions(env)));
+          std::make_shared<PeriodicExportingReader>(exporter, reader_options));
       setup->active_.push_back("console");
     }
   }

@@ -103,10 +103,7 @@ TEST(MetricsSetupTest, PrometheusPortInUseIsReportedNotFatal) {
   Env env{{{"OTEL_METRICS_EXPORTER", "prometheus"},
            {"OTEL_EXPORTER_PROMETHEUS_PORT", std::to_string(first->port())}}};
   DiagnosticCapture capture;
-  // FromEnvironment() reads the process environment.
-  setenv("OTEL_EXPORTER_PROMETHEUS_PORT", std::to_string(first->port()).c_str(), 1);
   auto setup = Make(env);
-  unsetenv("OTEL_EXPORTER_PROMETHEUS_PORT");
   EXPECT_TRUE(setup->active_exporters().empty());
   EXPECT_EQ(setup->prometheus(), nullptr);
   bool reported = false;

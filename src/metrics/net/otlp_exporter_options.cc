@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "config_text.h"
@@ -216,34 +217,23 @@ OtlpExporterOptions OtlpExporterOptions::FromEnvironment(const EnvironmentLookup
   if (!protocol_set) {
     // See the header: gRPC unless the endpoint is plainly OTLP/HTTP.
     bool http = false;
-    if (signal_endpoint != nullptr) {
-      UrlParts parts = SplitUrl(signal_endpoint);
-      int port = PortOf(parts.host_port);
-      http = (!parts.path.empty() && parts.path != "/") || port == 4318 || port == 5080;
-    } else if (base_endpoint != nullptr) {
-      UrlParts parts = SplitUrl(base_endpoint);
+    if (const char* endpoint = signal_endpoint != nullptr ? signal_endpoint : base_endpoint) {
+      UrlParts parts = SplitUrl(endpoint);
       int port = PortOf(parts.host_port);
       http = (!parts.path.empty() && parts.path != "/") || port == 4318 || port == 5080;
     }
     options.protocol = http ? OtlpProtocol::kHttpProtobuf : OtlpProtocol::kGrpc;
   }
 
-  if (options.protocol == OtlpProtocol::kGrpc) {
-    if (signal_endpoint != nullptr) {
-      options.endpoint = Trim(signal_endpoint);
-    } else if (base_endpoint != nullptr) {
-      options.endpoint = Trim(base_endpoint);
-    } else {
-      options.endpoint = "http://localhost:4317";
-    }
+  const bool grpc = options.protocol == OtlpProtocol::kGrpc;
+  if (signal_endpoint != nullptr) {
+    options.endpoint = Trim(signal_endpoint);  // Used as-is, for every protocol.
+  } else if (base_endpoint != nullptr) {
+    // gRPC targets have no path; OTLP/HTTP appends the signal's.
+    options.endpoint =
+        grpc ? std::string(Trim(base_endpoint)) : AppendMetricsPath(Trim(base_endpoint));
   } else {
-    if (signal_endpoint != nullptr) {
-      options.endpoint = Trim(signal_endpoint);
-    } else if (base_endpoint != nullptr) {
-      options.endpoint = AppendMetricsPath(Trim(base_endpoint));
-    } else {
-      options.endpoint = "http://localhost:4318/v1/metrics";
-    }
+    options.endpoint = grpc ? "http://localhost:4317" : "http://localhost:4318/v1/metrics";
   }
 
   // Headers: the metrics variable replaces the generic one key by key (a key
@@ -289,11 +279,9 @@ OtlpExporterOptions OtlpExporterOptions::FromEnvironment(const EnvironmentLookup
     return false;
   });
   ReadEither(env, "TIMEOUT", "a positive number of milliseconds", [&](std::string_view v) {
-    v = Trim(v);
-    long long ms = 0;
-    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
-    if (ec != std::errc() || ptr != v.data() + v.size() || ms <= 0) return false;
-    options.timeout = std::chrono::milliseconds(ms);
+    std::optional<long long> ms = net_internal::ParsePositiveInteger(v);
+    if (!ms) return false;
+    options.timeout = std::chrono::milliseconds(*ms);
     return true;
   });
   ReadEither(env, "CERTIFICATE", "a file path", [&](std::string_view v) {

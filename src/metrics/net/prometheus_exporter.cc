@@ -11,7 +11,6 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cstdlib>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -25,14 +24,12 @@ struct PrometheusExporter::Server {
   std::thread thread;
 };
 
-PrometheusExporterOptions PrometheusExporterOptions::FromEnvironment() {
+PrometheusExporterOptions PrometheusExporterOptions::FromEnvironment(const EnvironmentLookup& env) {
   PrometheusExporterOptions options;
-  // NOLINTNEXTLINE(concurrency-mt-unsafe): the SDK never modifies the environment.
-  if (const char* host = std::getenv("OTEL_EXPORTER_PROMETHEUS_HOST"); host != nullptr && *host) {
+  if (const char* host = env("OTEL_EXPORTER_PROMETHEUS_HOST"); host != nullptr && *host) {
     options.host = host;
   }
-  // NOLINTNEXTLINE(concurrency-mt-unsafe): as above.
-  if (const char* raw = std::getenv("OTEL_EXPORTER_PROMETHEUS_PORT"); raw != nullptr && *raw) {
+  if (const char* raw = env("OTEL_EXPORTER_PROMETHEUS_PORT"); raw != nullptr && *raw) {
     const std::string_view text(raw);
     int port = -1;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);

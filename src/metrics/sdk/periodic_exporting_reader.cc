@@ -14,9 +14,9 @@ namespace cryptolake::metrics {
 namespace {
 
 // Reads a positive millisecond count from `name`; keeps `fallback` otherwise.
-std::chrono::milliseconds EnvMillis(const char* name, std::chrono::milliseconds fallback) {
-  // NOLINTNEXTLINE(concurrency-mt-unsafe): the SDK never modifies the environment.
-  const char* raw = std::getenv(name);
+std::chrono::milliseconds EnvMillis(const std::function<const char*(const char*)>& env,
+                                    const char* name, std::chrono::milliseconds fallback) {
+  const char* raw = env(name);
   if (raw == nullptr || *raw == '\0') return fallback;
   std::string_view text(raw);
   int64_t value = 0;
@@ -34,9 +34,15 @@ std::chrono::milliseconds EnvMillis(const char* name, std::chrono::milliseconds 
 }  // namespace
 
 PeriodicExportingReaderOptions PeriodicExportingReaderOptions::FromEnvironment() {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the SDK never modifies the environment.
+  return FromEnvironment([](const char* name) -> const char* { return std::getenv(name); });
+}
+
+PeriodicExportingReaderOptions PeriodicExportingReaderOptions::FromEnvironment(
+    const std::function<const char*(const char*)>& env) {
   PeriodicExportingReaderOptions options;
-  options.interval = EnvMillis("OTEL_METRIC_EXPORT_INTERVAL", options.interval);
-  options.timeout = EnvMillis("OTEL_METRIC_EXPORT_TIMEOUT", options.timeout);
+  options.interval = EnvMillis(env, "OTEL_METRIC_EXPORT_INTERVAL", options.interval);
+  options.timeout = EnvMillis(env, "OTEL_METRIC_EXPORT_TIMEOUT", options.timeout);
   return options;
 }
 

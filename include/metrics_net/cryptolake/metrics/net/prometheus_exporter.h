@@ -35,6 +35,7 @@
 #include "cryptolake/common/status.h"
 #include "cryptolake/common/thread_annotations.h"
 #include "cryptolake/metrics/export/prometheus_text.h"
+#include "cryptolake/metrics/net/otlp_exporter_options.h"
 #include "cryptolake/metrics/sdk/metric_reader.h"
 
 namespace cryptolake::metrics {
@@ -50,7 +51,8 @@ struct PrometheusExporterOptions {
   // Defaults overridden by OTEL_EXPORTER_PROMETHEUS_HOST and OTEL_EXPORTER_PROMETHEUS_PORT
   // (an integer 0..65535). An invalid value is reported (diagnostic "InvalidEnvironmentValue")
   // and the default kept.
-  static PrometheusExporterOptions FromEnvironment();
+  static PrometheusExporterOptions FromEnvironment(
+      const EnvironmentLookup& env = ProcessEnvironment());
 };
 
 // What one scrape returns (also usable without HTTP, e.g. to serve it from another server).

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -36,6 +37,10 @@ struct PeriodicExportingReaderOptions {
   // (milliseconds; invalid or non-positive values are ignored with an
   // "InvalidEnvironmentValue" diagnostic).
   static PeriodicExportingReaderOptions FromEnvironment();
+  // The same, reading variables through `env` (returns a value or nullptr),
+  // for programs that configure from an environment other than the process's.
+  static PeriodicExportingReaderOptions FromEnvironment(
+      const std::function<const char*(const char*)>& env);
 };
 
 class PeriodicExportingReader final : public MetricReader {
