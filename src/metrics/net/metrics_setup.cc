@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <optional>
 
 #include "config_text.h"
@@ -42,21 +41,6 @@ T EnvPositive(const EnvironmentLookup& env, const char* name, T fallback) {
     return fallback;
   }
   return static_cast<T>(*value);
-}
-
-// host and port of the endpoint, for self-metric attributes.
-void ServerAddress(const OtlpExporterOptions& otlp, std::string* host, int* port) {
-  std::string target = otlp.GrpcTarget();  // host[:port] of any URL.
-  size_t colon = target.rfind(':');
-  size_t bracket = target.rfind(']');
-  if (colon != std::string::npos && (bracket == std::string::npos || bracket < colon)) {
-    *host = target.substr(0, colon);
-    std::from_chars(target.data() + colon + 1, target.data() + target.size(), *port);
-  } else {
-    *host = target;
-    std::string_view url = otlp.endpoint;
-    *port = url.rfind("https", 0) == 0 ? 443 : 80;
-  }
 }
 
 Result<std::unique_ptr<OtlpTransport>> MakeTransport(const OtlpExporterOptions& otlp) {
@@ -171,7 +155,7 @@ Result<std::unique_ptr<MetricsSetup>> MetricsSetup::Create(MetricsSetupOptions o
                            "when_unhealthy");
         }
       }
-      ServerAddress(otlp, &delivery.server_address, &delivery.server_port);
+      otlp.ServerHostPort(&delivery.server_address, &delivery.server_port);
       // otel.component.type values of the SDK self-observability conventions.
       delivery.component_type = otlp.protocol == OtlpProtocol::kGrpc ? "otlp_grpc_metric_exporter"
                                 : otlp.protocol == OtlpProtocol::kHttpJson

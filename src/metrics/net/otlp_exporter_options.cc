@@ -337,6 +337,18 @@ std::string OtlpExporterOptions::GrpcTarget() const {
   return std::string(parts.host_port);
 }
 
+void OtlpExporterOptions::ServerHostPort(std::string* host, int* port) const {
+  UrlParts parts = SplitUrl(endpoint);
+  std::string_view host_port = parts.host_port;
+  *port = PortOf(host_port);
+  if (*port != 0) {
+    *host = std::string(host_port.substr(0, host_port.rfind(':')));
+  } else {
+    *host = std::string(host_port);
+    *port = Lower(parts.scheme) == "https" ? 443 : 80;
+  }
+}
+
 std::string OtlpExporterOptions::Describe() const {
   std::string out = "otlp/";
   out += OtlpProtocolName(protocol);

@@ -151,6 +151,24 @@ TEST(OtlpExporterOptionsTest, InvalidValuesFallBackAndAreReported) {
   EXPECT_EQ(capture.messages.size(), 4u);
 }
 
+TEST(OtlpExporterOptionsTest, ServerHostPortWithAndWithoutAPort) {
+  OtlpExporterOptions o;
+  std::string host;
+  int port = 0;
+  o.endpoint = "http://user:pw@collector.test:4318/v1/metrics";
+  o.ServerHostPort(&host, &port);
+  EXPECT_EQ(host, "collector.test");
+  EXPECT_EQ(port, 4318);
+  o.endpoint = "https://oo.example/api/org";
+  o.ServerHostPort(&host, &port);
+  EXPECT_EQ(host, "oo.example");
+  EXPECT_EQ(port, 443);
+  o.endpoint = "http://[::1]:4317";
+  o.ServerHostPort(&host, &port);
+  EXPECT_EQ(host, "[::1]");
+  EXPECT_EQ(port, 4317);
+}
+
 TEST(OtlpExporterOptionsTest, DescribeNeverShowsUserInfoOrQuery) {
   OtlpExporterOptions o;
   o.protocol = OtlpProtocol::kHttpProtobuf;

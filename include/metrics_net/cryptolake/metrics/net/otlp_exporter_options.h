@@ -94,6 +94,9 @@ struct OtlpExporterOptions {
   bool UsesTls() const;
   // For gRPC: "host:port" from the endpoint.
   std::string GrpcTarget() const;
+  // The endpoint's host and port (the scheme's default port, 443 for https
+  // and 80 otherwise, when none is given), e.g. for server.address/port.
+  void ServerHostPort(std::string* host, int* port) const;
   // "otlp/grpc http://host:4317" - scheme, host, port and path; never user
   // info, query strings or header values.
   std::string Describe() const;
