@@ -4,9 +4,9 @@
 // It accepts any valid encoding of the messages, not only the canonical one
 // our encoder writes: fields in any order, unknown fields skipped, packed and
 // unpacked repeated scalars, repeated singular messages merged.
-#include "cryptolake/metrics/export/otlp_proto.h"
-
+#include <algorithm>
 #include <bit>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "cryptolake/metrics/export/otlp_proto.h"
 #include "otlp_proto_fields.h"
 #include "proto_wire.h"
 #include "utf8.h"
@@ -661,6 +662,79 @@ Result<ExportPartialSuccess> DecodeExportMetricsServiceResponse(std::string_view
     if (!s.ok()) return s.WithContext("ExportMetricsServiceResponse");
   }
   return result;
+}
+
+namespace {
+
+// Parses `bytes` as one message, calling on_field(const ProtoField&) for each
+// field; false when malformed or when on_field returns false.
+template <typename OnField>
+bool ForEachField(std::string_view bytes, OnField&& on_field) {
+  ProtoReader r(bytes);
+  while (!r.AtEnd()) {
+    ProtoField f;
+    if (!r.Next(&f).ok() || !on_field(f)) return false;
+  }
+  return true;
+}
+
+// google.protobuf.Duration {int64 seconds = 1; int32 nanos = 2;} in ms, clamped
+// to [0, 1 day]. Fields of another number or wire type are skipped.
+std::optional<std::chrono::milliseconds> DecodeDurationMillis(std::string_view bytes) {
+  int64_t seconds = 0;
+  int64_t nanos = 0;
+  const bool ok = ForEachField(bytes, [&](const ProtoField& f) {
+    if ((f.number == 1 || f.number == 2) && f.type == WireType::kVarint) {
+      (f.number == 1 ? seconds : nanos) = static_cast<int64_t>(f.value);
+    }
+    return true;
+  });
+  if (!ok) return std::nullopt;
+  if (seconds < 0 || nanos < 0) return std::chrono::milliseconds(0);
+  seconds = std::min<int64_t>(seconds, 86400);
+  return std::chrono::milliseconds(seconds * 1000 + nanos / 1000000);
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> RetryDelayFromStatusDetails(std::string_view details) {
+  // google.rpc.Status {int32 code = 1; string message = 2; repeated Any details = 3;}
+  // google.protobuf.Any {string type_url = 1; bytes value = 2;}
+  // google.rpc.RetryInfo {Duration retry_delay = 1;}
+  // Fields of another number or wire type are skipped; the first RetryInfo
+  // decides and nothing after it is read. Malformed bytes before it (the
+  // traversal stops without `found`) mean no delay.
+  std::optional<std::chrono::milliseconds> found;
+  (void)ForEachField(details, [&](const ProtoField& detail) {
+    if (detail.number != 3 || detail.type != WireType::kLen) return true;
+    std::string_view type_url;
+    std::string_view value;
+    if (!ForEachField(detail.bytes, [&](const ProtoField& f) {
+          if ((f.number == 1 || f.number == 2) && f.type == WireType::kLen) {
+            (f.number == 1 ? type_url : value) = f.bytes;
+          }
+          return true;
+        })) {
+      return false;
+    }
+    // type_url is "<host>/google.rpc.RetryInfo": compare what follows the last '/'.
+    const size_t slash = type_url.rfind('/');
+    if (type_url.substr(slash == std::string_view::npos ? 0 : slash + 1) !=
+        "google.rpc.RetryInfo") {
+      return true;
+    }
+    // A RetryInfo without a delay still says "retry": at once.
+    std::optional<std::chrono::milliseconds> delay = std::chrono::milliseconds(0);
+    if (!ForEachField(value, [&](const ProtoField& f) {
+          if (f.number == 1 && f.type == WireType::kLen) delay = DecodeDurationMillis(f.bytes);
+          return delay.has_value();
+        })) {
+      return false;
+    }
+    found = delay;
+    return false;  // Decided: stop reading.
+  });
+  return found;
 }
 
 }  // namespace cryptolake::metrics

@@ -42,7 +42,9 @@
 #ifndef CRYPTOLAKE_METRICS_EXPORT_OTLP_PROTO_H_
 #define CRYPTOLAKE_METRICS_EXPORT_OTLP_PROTO_H_
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -73,6 +75,11 @@ Result<ExportPartialSuccess> DecodeExportMetricsServiceResponse(std::string_view
 
 // Number of data points in `data` (what OTLP's rejected_data_points counts).
 uint64_t CountDataPoints(const ResourceMetrics& data);
+
+// The retry delay of a google.rpc.Status (gRPC's grpc-status-details-bin
+// trailer) that carries a google.rpc.RetryInfo detail, clamped to [0, 1 day];
+// empty when there is none or the bytes are malformed.
+std::optional<std::chrono::milliseconds> RetryDelayFromStatusDetails(std::string_view details);
 
 }  // namespace cryptolake::metrics
 

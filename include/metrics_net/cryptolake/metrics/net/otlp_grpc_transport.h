@@ -52,11 +52,6 @@ class OtlpGrpcTransport final : public OtlpTransport {
   std::unique_ptr<Impl> impl_;
 };
 
-// The retry delay of a google.rpc.Status (the grpc-status-details-bin
-// trailer) that carries a google.rpc.RetryInfo detail; empty when there is
-// none or the bytes are malformed. Exposed for tests and fuzzing.
-std::optional<std::chrono::milliseconds> RetryDelayFromStatusDetails(std::string_view details);
-
 }  // namespace cryptolake::metrics
 
 #endif  // CRYPTOLAKE_METRICS_NET_OTLP_GRPC_TRANSPORT_H_
