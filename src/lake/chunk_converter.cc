@@ -435,6 +435,9 @@ void ChunkConverter::FillDerivedColumns() {
         batch.String(i).AppendRepeated(kline_class ? std::string_view(file_.interval) : "", rows);
         if (nullable) batch.Validity(i).assign(rows, kline_class ? 1 : 0);
         break;
+      case SilverFill::kSource:
+        batch.String(i).AppendRepeated(RowSourceName(options_.source), rows);
+        break;
       case SilverFill::kSideFromIsBuyerMaker: {
         const std::vector<uint8_t>& maker =
             batch.Bool(schema.silver_schema.FindColumn("is_buyer_maker"));

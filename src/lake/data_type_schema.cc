@@ -38,12 +38,13 @@ SilverColumnSpec I64(std::string name, bool nullable = false) {
 }
 SilverColumnSpec Str(std::string name) { return Col(std::move(name), ColumnType::kString); }
 
-// exchange, market, symbol, interval: on every silver row of every type.
+// exchange, market, symbol, interval, source: on every silver row of every type.
 void AppendConstantColumns(std::vector<SilverColumnSpec>* cols) {
   cols->push_back(Col("exchange", ColumnType::kString, false, SilverFill::kExchange));
   cols->push_back(Col("market", ColumnType::kString, false, SilverFill::kMarket));
   cols->push_back(Col("symbol", ColumnType::kString, false, SilverFill::kSymbol));
   cols->push_back(Col("interval", ColumnType::kString, true, SilverFill::kInterval));
+  cols->push_back(Col("source", ColumnType::kString, false, SilverFill::kSource));
 }
 
 CsvColumnSpec Csv(std::string name, CsvFieldKind kind, std::string silver = "",

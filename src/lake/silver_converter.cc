@@ -28,6 +28,10 @@ std::string_view BadRowPolicyName(BadRowPolicy policy) {
   return policy == BadRowPolicy::kFail ? "fail" : "quarantine";
 }
 
+std::string_view RowSourceName(RowSource source) {
+  return source == RowSource::kArchive ? "archive" : "rest";
+}
+
 Result<BadRowPolicy> ParseBadRowPolicy(std::string_view name) {
   if (name == "fail") return BadRowPolicy::kFail;
   if (name == "quarantine") return BadRowPolicy::kQuarantine;

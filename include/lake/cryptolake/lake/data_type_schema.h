@@ -78,6 +78,7 @@ enum class SilverFill {
   kSymbol,                // constant: the archive file's symbol
   kInterval,              // constant: the file's interval (kline-class), null otherwise
   kSideFromIsBuyerMaker,  // "sell" when is_buyer_maker (the taker sold), else "buy"
+  kSource,                // constant: where the rows came from, "archive" or "rest"
 };
 
 struct SilverColumnSpec {

@@ -57,8 +57,17 @@ enum class BadRowPolicy { kFail, kQuarantine };
 std::string_view BadRowPolicyName(BadRowPolicy policy);
 Result<BadRowPolicy> ParseBadRowPolicy(std::string_view name);
 
+// Where a file's rows came from: the archive's CSV, or Binance's REST API (gap fill, whose
+// responses are rendered as archive CSV lines and go through the same parser and validation).
+// Stored in every silver row's `source` column.
+enum class RowSource { kArchive, kRest };
+
+// "archive", "rest".
+std::string_view RowSourceName(RowSource source);
+
 struct ConvertOptions {
   BadRowPolicy on_bad_rows = BadRowPolicy::kFail;
+  RowSource source = RowSource::kArchive;
   // When the declaration asks for it, rows outside the archive file's day
   // (daily) or month (monthly) are errors. Switch off only for synthetic inputs
   // that deliberately span days.
