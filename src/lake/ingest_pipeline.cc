@@ -15,6 +15,7 @@
 #include "cryptolake/archive/discovery.h"
 #include "cryptolake/archive/zip_reader.h"
 #include "cryptolake/lake/data_type_schema.h"
+#include "cryptolake/lake/gap_records.h"
 #include "cryptolake/lake/ledger.h"
 #include "cryptolake/lake/partition.h"
 #include "cryptolake/parquet/file_writer.h"
@@ -33,13 +34,22 @@ double SecondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-std::string UtcNowIso() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+// Records that the archive lacks `file` (unless the same cause is already recorded, so re-runs
+// write nothing). A period that ended less than a day before now is "not yet published": the
+// archive publishes a daily file the day after, a monthly one in the first days of the next month.
+Status RecordAbsence(storage::ObjectStore& lake, const ArchiveFile& file, AbsenceCause cause) {
+  CL_ASSIGN_OR_RETURN(auto bounds, ArchivePeriodMicros(file));
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const int64_t grace = file.period == archive::Period::kDaily ? kMicrosPerDay : 3 * kMicrosPerDay;
+  if (cause != AbsenceCause::kNoChecksum && bounds.second + grace > now_us) {
+    cause = AbsenceCause::kNotYetPublished;
+  }
+  CL_ASSIGN_OR_RETURN(std::optional<AbsenceRecord> old, LookupAbsence(lake, file.ZipPath()));
+  if (old && old->cause == cause) return Status::OK();
+  AbsenceRecord record{file.ZipPath(), cause, UtcNowText()};
+  return lake.Put(AbsenceKey(record.archive_path), SerializeAbsenceRecord(record));
 }
 
 struct RunContext {
@@ -275,7 +285,7 @@ class FileIngest {
     entry.reject_files = r_.reject_files;
     entry.rows = r_.rows;
     entry.rejected_rows = r_.rejected_rows;
-    entry.ingested_at = UtcNowIso();
+    entry.ingested_at = UtcNowText();
     entry.tool_version = std::string(kCryptolakeVersion);
     if (previous_.has_value()) {
       std::vector<std::string> keep = entry.AllFiles();
@@ -290,6 +300,10 @@ class FileIngest {
         if (keep_set.insert(key).second) to_delete_.push_back(key);
       }
     }
+    // The archive has the file now: rows a REST fill added to an earlier version of its silver
+    // object are gone with it (archive rows win), and the archive is no longer missing it.
+    to_delete_.push_back(FillKey(ZipPath()));
+    to_delete_.push_back(AbsenceKey(ZipPath()));
     CL_ASSIGN_OR_RETURN(int64_t entry_bytes, ctx_.ledger.Record(entry));
     r_.bytes_written += entry_bytes;
     return Status::OK();
@@ -437,6 +451,22 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
     CL_ASSIGN_OR_RETURN(files, archive::CandidateFiles(query));
   }
 
+  // Files the query asks for that the listing does not have are recorded as absent, so gap
+  // detection can say why a day is missing (explicit symbols only: with --all-symbols the
+  // expected set is unknown).
+  if (o.discovery == DiscoveryMode::kList && !query.all_symbols) {
+    CL_ASSIGN_OR_RETURN(std::vector<ArchiveFile> expected, archive::CandidateFiles(query));
+    std::set<std::string> listed, no_checksum(summary.zips_without_checksum.begin(),
+                                              summary.zips_without_checksum.end());
+    for (const ArchiveFile& f : files) listed.insert(f.ZipPath());
+    for (const ArchiveFile& f : expected) {
+      if (listed.count(f.ZipPath()) != 0) continue;
+      const AbsenceCause cause = no_checksum.count(f.ZipPath()) != 0 ? AbsenceCause::kNoChecksum
+                                                                     : AbsenceCause::kNotInListing;
+      CL_RETURN_IF_ERROR(RecordAbsence(*o.lake, f, cause).WithContext("recording a missing file"));
+    }
+  }
+
   IngestMetrics metrics(o.query.market, o.query.data_type);
   RunContext ctx{o, *source, *o.lake, Ledger(*o.lake), metrics};
   summary.files.resize(files.size());
@@ -455,6 +485,13 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
     for (int i = next.fetch_add(1); i < nfiles; i = next.fetch_add(1)) {
       ScopedActiveWorkflow active(metrics);
       FileReport report = FileIngest(ctx, files[i], threads).Run();
+      if (report.outcome == FileOutcome::kFailed && report.error.IsNotFound()) {
+        // --discover dates: the archive answered 404 for the file.
+        if (Status s = RecordAbsence(*o.lake, files[i], AbsenceCause::kHttpNotFound); !s.ok()) {
+          report.error = report.error.WithContext("recording its absence also failed: " +
+                                                  s.ToString());
+        }
+      }
       metrics.RecordFile(report);
       std::lock_guard<std::mutex> lock(progress_mu);
       progress.files_done++;

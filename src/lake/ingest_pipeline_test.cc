@@ -13,6 +13,7 @@
 #include "cryptolake/archive/checksum.h"
 #include "cryptolake/archive/zip_reader.h"
 #include "cryptolake/lake/demo_archive.h"
+#include "cryptolake/lake/gap_records.h"
 #include "cryptolake/lake/ledger.h"
 #include "cryptolake/metrics/meter_provider.h"
 #include "cryptolake/metrics/sdk/metric_reader.h"
@@ -522,6 +523,41 @@ TEST(IngestPipelineTest, InvalidOptionsAreRejectedUpFront) {
     Status st = RunIngest(o).status();
     EXPECT_TRUE(st.IsInvalidArgument()) << interval << ": " << st.ToString();
   }
+}
+
+// A day the listing lacks is recorded as absent (once: a re-run writes nothing), and ingesting
+// the day once the archive has it removes the record, and any REST fill record of the day.
+TEST(IngestPipelineTest, DaysMissingFromTheListingAreRecordedAbsentUntilIngested) {
+  fs::path src = MakeTempDir("src");
+  Publish(src, kKlines, KlinesCsv(30));
+  auto lake = storage::NewMemoryObjectStore();
+  IngestOptions o = KlinesOptions(src, lake.get());
+  o.query.end_date = "2024-03-02";
+  ArchiveFile next = kKlines;
+  next.date = "2024-03-02";
+  ASSERT_TRUE(RunIngest(o)->ok());
+  auto absent = LookupAbsence(*lake, next.ZipPath());
+  ASSERT_TRUE(absent.ok() && absent->has_value());
+  EXPECT_EQ((*absent)->cause, AbsenceCause::kNotInListing);
+  const std::string first_text = *lake->Get(AbsenceKey(next.ZipPath()));
+  ASSERT_TRUE(RunIngest(o)->ok());
+  EXPECT_EQ(*lake->Get(AbsenceKey(next.ZipPath())), first_text);  // not rewritten
+
+  FillRecord fill;
+  fill.archive_path = next.ZipPath();
+  fill.silver_file = "s";
+  ASSERT_TRUE(lake->Put(FillKey(next.ZipPath()), SerializeFillRecord(fill)).ok());
+  std::string csv = KlinesCsv(0);
+  for (int i = 0; i < 10; ++i) {
+    const int64_t t = 1709337600000 + int64_t{i} * 60000;  // 2024-03-02
+    csv += std::to_string(t) + ",100.00,101.50,99.50,100.25,12.5," + std::to_string(t + 59999) +
+           ",1250.0,42,6.0,600.0,0\n";
+  }
+  Publish(src, next, csv);
+  ASSERT_TRUE(RunIngest(o)->ok());
+  EXPECT_FALSE(*lake->Exists(AbsenceKey(next.ZipPath())));
+  EXPECT_FALSE(*lake->Exists(FillKey(next.ZipPath())));
+  fs::remove_all(src);
 }
 
 }  // namespace

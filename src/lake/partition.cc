@@ -126,4 +126,16 @@ std::string SilverPartitionDir(const PartitionKey& key) {
   return dir;
 }
 
+Result<std::pair<int64_t, int64_t>> ArchivePeriodMicros(const archive::ArchiveFile& file) {
+  if (file.period == archive::Period::kDaily) {
+    CL_ASSIGN_OR_RETURN(int64_t day, ParseDate(file.date));
+    return std::make_pair(day * kMicrosPerDay, (day + 1) * kMicrosPerDay);
+  }
+  CL_ASSIGN_OR_RETURN(int64_t first, ParseDate(file.date + "-01"));
+  const int year = (file.date[0] - '0') * 1000 + (file.date[1] - '0') * 100 +
+                   (file.date[2] - '0') * 10 + (file.date[3] - '0');
+  const int month = (file.date[5] - '0') * 10 + (file.date[6] - '0');
+  return std::make_pair(first * kMicrosPerDay, (first + DaysInMonth(year, month)) * kMicrosPerDay);
+}
+
 }  // namespace cryptolake::lake

@@ -55,6 +55,45 @@ struct DemoFlags {
 CLI::App* AddDemoCommand(CLI::App& app, DemoFlags& flags, int* exit_code);
 int RunDemoCommand(const DemoFlags& flags);
 
+// Flags shared by `gaps` and `fill`.
+struct GapFlags {
+  std::string lake;
+  std::string market;
+  std::string data_type;
+  std::string interval;
+  std::vector<std::string> symbols;
+  bool all_symbols = false;
+  std::string start;
+  std::string end;
+  std::string period = "daily";
+  bool json = false;
+  int jobs = 2;
+  bool quiet = false;
+  bool print_metrics = false;
+  std::string metrics_format = "auto";
+};
+
+// `gaps` exit codes: 0 no open gap, 1 open gaps found, 2 usage error, 3 the lake could not be
+// checked (unreadable object, store error).
+inline constexpr int kExitGapsFound = 1;
+inline constexpr int kExitCheckFailed = 3;
+
+CLI::App* AddGapsCommand(CLI::App& app, GapFlags& flags, int* exit_code);
+int RunGapsCommand(const GapFlags& flags);
+CLI::App* AddFillCommand(CLI::App& app, GapFlags& flags, int* exit_code);
+int RunFillCommand(const GapFlags& flags);
+
+// Registers the flags `gaps` and `fill` share on `cmd`.
+void AddGapQueryFlags(CLI::App* cmd, GapFlags& flags);
+// Flags -> query (market, period, type, interval, symbols, dates), or InvalidArgument.
+Result<archive::DiscoveryQuery> GapDiscoveryQuery(const GapFlags& flags);
+
+// Help texts shared by the commands.
+std::vector<std::string> MarketNames();
+std::string MarketHelp();
+std::string DataTypeHelp();
+std::string IntervalHelp();
+
 // Prints the summary of a run to stdout and failures to stderr; used by both commands.
 void PrintSummary(const lake::IngestSummary& summary, const std::string& title);
 

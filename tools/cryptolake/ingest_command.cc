@@ -53,6 +53,8 @@ void AppendWrapped(std::string* out, const std::vector<std::string>& items, size
   }
 }
 
+}  // namespace
+
 std::vector<std::string> MarketNames() {
   std::vector<std::string> names;
   for (archive::Market m : archive::kAllMarkets) names.emplace_back(archive::MarketName(m));
@@ -111,8 +113,6 @@ std::string IntervalHelp() {
   help += ";\nnot allowed for other types";
   return help;
 }
-
-}  // namespace
 
 std::function<void(const lake::IngestProgress&)> TerminalProgress() {
   if (!isatty(STDERR_FILENO)) return {};

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   cryptolake::cli::DemoFlags demo_flags;
   cryptolake::cli::AddIngestCommand(app, ingest_flags, &exit_code);
   cryptolake::cli::AddDemoCommand(app, demo_flags, &exit_code);
+  cryptolake::cli::GapFlags gaps_flags;
+  cryptolake::cli::AddGapsCommand(app, gaps_flags, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "cryptolake/archive/archive_file.h"
 #include "cryptolake/common/status.h"
@@ -88,6 +89,10 @@ Result<PartitionKey> PartitionKeyOf(const archive::ArchiveFile& file);
 // "<SilverPartitionDir(key)><zip name without .zip>.parquet": the one silver
 // object of `file`. The name does not depend on the file's digest or on the
 // run's threads, so a republished file replaces it with one atomic write.
+// [start, end) in µs since the epoch of the UTC day or month an archive file covers.
+// InvalidArgument for a malformed date.
+Result<std::pair<int64_t, int64_t>> ArchivePeriodMicros(const archive::ArchiveFile& file);
+
 std::string SilverObjectKey(const PartitionKey& key, const archive::ArchiveFile& file);
 // The same with ".rejects.csv": quarantined rows (--on-bad-rows quarantine).
 std::string SilverRejectsKey(const PartitionKey& key, const archive::ArchiveFile& file);
