@@ -137,10 +137,10 @@ const MARKET_OF = { '/api/v3/': 'spot', '/fapi/v1/': 'um', '/dapi/v1/': 'cm' };
 
 // -> { weight, body (JS value), rows }
 function plan(path, q, headers) {
-  const prefix = path.slice(0, 8);
-  const market = MARKET_OF[prefix];
-  const name = path.slice(8);
-  if (!market) throw new ApiError(404, -1000, 'Unknown path.');
+  const match = /^(\/(?:api\/v3|fapi\/v1|dapi\/v1)\/)([A-Za-z]+)$/.exec(path);
+  if (!match) throw new ApiError(404, -1000, 'Unknown path.');
+  const market = MARKET_OF[match[1]];
+  const name = match[2];
   const micros = market === 'spot' && String(headers['x-mbx-time-unit'] ?? '').toUpperCase() === 'MICROSECOND';
   const out = (us) => (micros ? us : Math.floor(us / 1000));
   const inUs = (t) => (market === 'spot' ? toUs(t) : t * 1000);
