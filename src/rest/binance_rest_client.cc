@@ -31,8 +31,8 @@ int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
 bool IsQuerySafe(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 
@@ -60,8 +60,8 @@ std::string Quote(const json& v) {
 // The context of one page, for Corruption messages and time conversion.
 struct Page {
   Market market;
-  std::string what;           // "GET /api/v3/klines symbol BTCUSDT"
-  bool response_us = false;   // times in the response are µs (spot with the header)
+  std::string what;          // "GET /api/v3/klines symbol BTCUSDT"
+  bool response_us = false;  // times in the response are µs (spot with the header)
   CsvTimeUnit unit = CsvTimeUnit::kArchive;
 
   Status Bad(const std::string& detail) const { return Status::Corruption(what + ": " + detail); }
@@ -103,14 +103,22 @@ struct KlineRow {
 
 Result<KlineRow> ParseKline(const Page& p, const json& v, size_t row) {
   if (!v.is_array() || v.size() != 12) {
-    return p.Bad("row " + std::to_string(row) + ": expected an array of 12 elements, got " +
-                 (v.is_array() ? std::to_string(v.size()) + " elements"
-                               : std::string(v.type_name())));
+    return p.Bad(
+        "row " + std::to_string(row) + ": expected an array of 12 elements, got " +
+        (v.is_array() ? std::to_string(v.size()) + " elements" : std::string(v.type_name())));
   }
-  static constexpr std::string_view kNames[12] = {
-      "open time",  "open",  "high",           "low",        "close",           "volume",
-      "close time", "quote volume", "trade count", "taker buy volume",
-      "taker buy quote volume", "ignore"};
+  static constexpr std::string_view kNames[12] = {"open time",
+                                                  "open",
+                                                  "high",
+                                                  "low",
+                                                  "close",
+                                                  "volume",
+                                                  "close time",
+                                                  "quote volume",
+                                                  "trade count",
+                                                  "taker buy volume",
+                                                  "taker buy quote volume",
+                                                  "ignore"};
   KlineRow out;
   CL_ASSIGN_OR_RETURN(int64_t open, p.Int(v[0], row, kNames[0]));
   CL_ASSIGN_OR_RETURN(int64_t close, p.Int(v[6], row, kNames[6]));
@@ -258,16 +266,15 @@ Result<FetchResult> BinanceRestClient::FetchKlines(Market market, std::string_vi
   req.symbol = std::string(symbol);
   req.limit = MaxLimit(market, Endpoint::kKlines);
   req.microseconds = market == Market::kSpot;
-  Page page{market, "GET " + std::string(EndpointPath(market, Endpoint::kKlines)) + " symbol " +
-                        req.symbol,
+  Page page{market,
+            "GET " + std::string(EndpointPath(market, Endpoint::kKlines)) + " symbol " + req.symbol,
             req.microseconds, unit};
   // Request times: µs on spot (with the header), ms on futures; [first, last] inclusive.
   const int64_t per = req.microseconds ? 1 : 1000;
   const int64_t first = CeilDiv(start_us, per);
   const int64_t last = FloorDiv(end_us - 1, per);
-  const std::string base =
-      "symbol=" + req.symbol + "&interval=" + std::string(interval) + "&limit=" +
-      std::to_string(req.limit);
+  const std::string base = "symbol=" + req.symbol + "&interval=" + std::string(interval) +
+                           "&limit=" + std::to_string(req.limit);
   FetchResult acc;
   Rows rows;
   // One page: returns its bars' open times (request unit), ascending.
@@ -312,8 +319,7 @@ Result<FetchResult> BinanceRestClient::FetchKlines(Market market, std::string_vi
   return Finish(std::move(rows), std::move(acc));
 }
 
-Result<FetchResult> BinanceRestClient::FetchAggTradesByTime(Market market,
-                                                            std::string_view symbol,
+Result<FetchResult> BinanceRestClient::FetchAggTradesByTime(Market market, std::string_view symbol,
                                                             int64_t start_us, int64_t end_us,
                                                             CsvTimeUnit unit) {
   CL_RETURN_IF_ERROR(CheckArgs(market, symbol, start_us, end_us, "FetchAggTradesByTime"));
@@ -323,9 +329,10 @@ Result<FetchResult> BinanceRestClient::FetchAggTradesByTime(Market market,
   req.symbol = std::string(symbol);
   req.limit = MaxLimit(market, Endpoint::kAggTrades);
   req.microseconds = market == Market::kSpot;
-  Page page{market, "GET " + std::string(EndpointPath(market, Endpoint::kAggTrades)) +
-                        " symbol " + req.symbol,
-            req.microseconds, unit};
+  Page page{
+      market,
+      "GET " + std::string(EndpointPath(market, Endpoint::kAggTrades)) + " symbol " + req.symbol,
+      req.microseconds, unit};
   const int64_t per = req.microseconds ? 1 : 1000;
   const int64_t first = CeilDiv(start_us, per);
   const int64_t last = FloorDiv(end_us - 1, per);
@@ -360,10 +367,9 @@ Result<FetchResult> BinanceRestClient::FetchAggTradesByTime(Market market,
     int64_t e = std::min(last, s + hour - 1);
     bool past_end = false;
     size_t count = 0;
-    CL_ASSIGN_OR_RETURN(
-        std::optional<int64_t> last_id,
-        fetch("&startTime=" + std::to_string(s) + "&endTime=" + std::to_string(e), &past_end,
-              &count));
+    CL_ASSIGN_OR_RETURN(std::optional<int64_t> last_id,
+                        fetch("&startTime=" + std::to_string(s) + "&endTime=" + std::to_string(e),
+                              &past_end, &count));
     if (last_id) {
       next_id = *last_id + 1;
       // A short page of the final window holds everything up to the end.
@@ -392,9 +398,10 @@ Result<FetchResult> BinanceRestClient::FetchAggTradesById(Market market, std::st
   req.endpoint = Endpoint::kAggTrades;
   req.symbol = std::string(symbol);
   req.microseconds = market == Market::kSpot;
-  Page page{market, "GET " + std::string(EndpointPath(market, Endpoint::kAggTrades)) +
-                        " symbol " + req.symbol,
-            req.microseconds, unit};
+  Page page{
+      market,
+      "GET " + std::string(EndpointPath(market, Endpoint::kAggTrades)) + " symbol " + req.symbol,
+      req.microseconds, unit};
   const int max_limit = MaxLimit(market, Endpoint::kAggTrades);
   FetchResult acc;
   Rows rows;
@@ -432,9 +439,10 @@ Result<FetchResult> BinanceRestClient::FetchFundingRate(Market market, std::stri
   req.endpoint = Endpoint::kFundingRate;
   req.symbol = std::string(symbol);
   req.limit = MaxLimit(market, Endpoint::kFundingRate);
-  Page page{market, "GET " + std::string(EndpointPath(market, Endpoint::kFundingRate)) +
-                        " symbol " + req.symbol,
-            false, CsvTimeUnit::kMilliseconds};
+  Page page{
+      market,
+      "GET " + std::string(EndpointPath(market, Endpoint::kFundingRate)) + " symbol " + req.symbol,
+      false, CsvTimeUnit::kMilliseconds};
   const int64_t first = CeilDiv(start_us, 1000);
   const int64_t last = FloorDiv(end_us - 1, 1000);
   FetchResult acc;
@@ -466,18 +474,16 @@ Result<FetchResult> BinanceRestClient::FetchFundingRate(Market market, std::stri
   // the times carry a few ms of jitter); with no previous row, the distance to the next; a lone
   // row gets Binance's default of 8 hours.
   std::vector<std::pair<int64_t, std::string>> sorted(rates.begin(), rates.end());
-  auto hours = [](int64_t ms) {
-    return std::max<int64_t>(1, (ms + kHourMs / 2) / kHourMs);
-  };
+  auto hours = [](int64_t ms) { return std::max<int64_t>(1, (ms + kHourMs / 2) / kHourMs); };
   Rows rows;
   for (size_t i = 0; i < sorted.size(); ++i) {
     int64_t t = sorted[i].first;
     if (t < first) continue;
-    int64_t interval = i > 0                   ? hours(t - sorted[i - 1].first)
-                       : sorted.size() > 1     ? hours(sorted[1].first - t)
-                                               : kDefaultFundingIntervalHours;
-    rows.emplace(t, std::to_string(t) + ',' + std::to_string(interval) + ',' + sorted[i].second +
-                        '\n');
+    int64_t interval = i > 0               ? hours(t - sorted[i - 1].first)
+                       : sorted.size() > 1 ? hours(sorted[1].first - t)
+                                           : kDefaultFundingIntervalHours;
+    rows.emplace(
+        t, std::to_string(t) + ',' + std::to_string(interval) + ',' + sorted[i].second + '\n');
   }
   return Finish(std::move(rows), std::move(acc));
 }

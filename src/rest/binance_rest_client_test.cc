@@ -30,10 +30,10 @@ using nlohmann::json;
 constexpr int64_t kMinuteMs = 60'000;
 constexpr int64_t kHourMs = 60 * kMinuteMs;
 constexpr int64_t kDayMs = 24 * kHourMs;
-constexpr int64_t kSpotDay0Ms = 1'735'603'200'000;  // 2024-12-31 (ms in the archive)
-constexpr int64_t kSpotDay1Ms = 1'735'689'600'000;  // 2025-01-01 (µs in the archive)
-constexpr int64_t kUmDayMs = 1'681'516'800'000;     // 2023-04-15
-constexpr int64_t kCmStartMs = 1'640'995'200'000;   // 2022-01-01
+constexpr int64_t kSpotDay0Ms = 1'735'603'200'000;    // 2024-12-31 (ms in the archive)
+constexpr int64_t kSpotDay1Ms = 1'735'689'600'000;    // 2025-01-01 (µs in the archive)
+constexpr int64_t kUmDayMs = 1'681'516'800'000;       // 2023-04-15
+constexpr int64_t kCmStartMs = 1'640'995'200'000;     // 2022-01-01
 constexpr int64_t kSpotTradesMs = 1'738'368'000'000;  // 2025-02-01
 constexpr int64_t kFundingMs = 1'704'067'200'000;     // 2024-01-01
 constexpr int64_t kSpotTradeId0 = 5'000'000;
@@ -95,8 +95,10 @@ Data* MakeData() {
     AddKline(&d->spot_klines, open, kMinuteMs, i, open >= kSpotDay1Ms, 8);
   }
   // USD-M 1m, two days; COIN-M 1h, 260 days (two 200-day windows).
-  for (int i = 0; i < 2880; ++i) AddKline(&d->um_klines, kUmDayMs + i * kMinuteMs, kMinuteMs, i, false, 2);
-  for (int i = 0; i < 260 * 24; ++i) AddKline(&d->cm_klines, kCmStartMs + i * kHourMs, kHourMs, i, false, 1);
+  for (int i = 0; i < 2880; ++i)
+    AddKline(&d->um_klines, kUmDayMs + i * kMinuteMs, kMinuteMs, i, false, 2);
+  for (int i = 0; i < 260 * 24; ++i)
+    AddKline(&d->cm_klines, kCmStartMs + i * kHourMs, kHourMs, i, false, 1);
   // Spot aggTrades (µs): 1200 in hour 0, nothing in hours 1-2, 1800 in hours 3-4.
   for (int i = 0; i < 3000; ++i) {
     int64_t t_us = i < 1200 ? kSpotTradesMs * 1000 + i * 3'000'000LL + (i * 7919) % 1000
@@ -126,11 +128,13 @@ Data* MakeData() {
   for (int k = 0; k < 240; ++k) {
     if (k > 0) t += k <= 180 ? 8 * kHourMs : 4 * kHourMs;
     int64_t calc = t + k % 5;
-    std::string rate = k % 11 == 0 ? "-0.000" + std::to_string(10 + k % 80) : "0.000" + std::to_string(100 + k % 50);
-    d->um_funding.rows.emplace_back(calc * 1000, std::to_string(calc) + "," +
-                                                     (k <= 180 ? "8" : "4") + "," + rate + "\n");
+    std::string rate = k % 11 == 0 ? "-0.000" + std::to_string(10 + k % 80)
+                                   : "0.000" + std::to_string(100 + k % 50);
+    d->um_funding.rows.emplace_back(
+        calc * 1000, std::to_string(calc) + "," + (k <= 180 ? "8" : "4") + "," + rate + "\n");
   }
-  d->cm_funding.rows.emplace_back(kFundingMs * 1000, std::to_string(kFundingMs) + ",8,0.00010000\n");
+  d->cm_funding.rows.emplace_back(kFundingMs * 1000,
+                                  std::to_string(kFundingMs) + ",8,0.00010000\n");
 
   auto file = [&](const Source& s, const char* name) {
     fs::path p = d->dir / name;
@@ -184,8 +188,8 @@ class BinanceRestClientTest : public ::testing::Test {
 
 Data* BinanceRestClientTest::data_ = nullptr;
 
-#define START_SERVER(...)                          \
-  StartServer(__VA_ARGS__);                        \
+#define START_SERVER(...)   \
+  StartServer(__VA_ARGS__); \
   if (IsSkipped() || HasFatalFailure()) return
 
 TEST_F(BinanceRestClientTest, SpotKlinesAcrossPagesAndTheMicrosecondSwitch) {
@@ -233,6 +237,7 @@ TEST_F(BinanceRestClientTest, CoinMKlinesBackwardPaginationIn200DayWindows) {
   // Window 1 (200 days = 4800 bars): 1500, 1500, 1500, 300 walking back; window 2: 1440.
   EXPECT_EQ(r->requests, 5);
   json stats = server_->Stats();
+  ASSERT_TRUE(stats.is_object());
   for (auto& e : stats["log"]) {
     EXPECT_EQ(e["status"], 200) << e["query"];
   }
@@ -250,8 +255,10 @@ TEST_F(BinanceRestClientTest, SpotAggTradesByTimeStepOverEmptyHoursAndFollowIds)
   auto key_range = [&](int64_t from_us, int64_t to_us) {
     std::string out;
     for (auto& [id, line] : data_->spot_trades.rows) {
-      int64_t t = std::stoll(line.substr(line.find(',', line.find(',', line.find(',', line.find(',',
-                                                  line.find(',') + 1) + 1) + 1) + 1) + 1));
+      int64_t t = std::stoll(line.substr(
+          line.find(
+              ',', line.find(',', line.find(',', line.find(',', line.find(',') + 1) + 1) + 1) + 1) +
+          1));
       if (t >= from_us && t < to_us) out += line;
     }
     return out;
@@ -270,6 +277,7 @@ TEST_F(BinanceRestClientTest, SpotAggTradesByTimeStepOverEmptyHoursAndFollowIds)
   EXPECT_EQ(r2->csv, key_range(from2, to2));
   EXPECT_EQ(r2->rows, 1800);
   json stats = server_->Stats();
+  ASSERT_TRUE(stats.is_object());
   for (auto& e : stats["log"]) EXPECT_EQ(e["status"], 200) << e["query"];
 }
 
@@ -310,7 +318,8 @@ TEST_F(BinanceRestClientTest, FundingRateDerivesTheInterval) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->csv, data_->um_funding.Expected(from, to));  // includes the 8 h -> 4 h switch
   // From the very first row (no earlier row: the distance to the next one).
-  auto all = client.FetchFundingRate(Market::kUsdM, "BTCUSDT", Us(kFundingMs), Us(kFundingMs + 100 * kDayMs));
+  auto all = client.FetchFundingRate(Market::kUsdM, "BTCUSDT", Us(kFundingMs),
+                                     Us(kFundingMs + 100 * kDayMs));
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   EXPECT_EQ(all->csv, data_->um_funding.Expected(0, INT64_MAX));
   EXPECT_EQ(all->rows, 240);
@@ -330,8 +339,12 @@ TEST_F(BinanceRestClientTest, OutputConvertsWithTheArchiveDeclarations) {
   };
   auto day = [](Market m, std::string type, std::string symbol, std::string interval,
                 std::string date) {
-    return archive::ArchiveFile{m, archive::Period::kDaily, std::move(type), std::move(symbol),
-                                std::move(interval), std::move(date)};
+    return archive::ArchiveFile{m,
+                                archive::Period::kDaily,
+                                std::move(type),
+                                std::move(symbol),
+                                std::move(interval),
+                                std::move(date)};
   };
   std::vector<Case> cases;
   cases.push_back({day(Market::kSpot, "klines", "BTCUSDT", "1m", "2025-01-01"),
@@ -340,20 +353,20 @@ TEST_F(BinanceRestClientTest, OutputConvertsWithTheArchiveDeclarations) {
   cases.push_back({day(Market::kSpot, "klines", "BTCUSDT", "1m", "2024-12-31"),
                    client.FetchKlines(Market::kSpot, "BTCUSDT", "1m", Us(kSpotDay0Ms),
                                       Us(kSpotDay0Ms + kDayMs))});
-  cases.push_back({day(Market::kUsdM, "klines", "BTCUSDT", "1m", "2023-04-15"),
-                   client.FetchKlines(Market::kUsdM, "BTCUSDT", "1m", Us(kUmDayMs),
-                                      Us(kUmDayMs + kDayMs))});
+  cases.push_back(
+      {day(Market::kUsdM, "klines", "BTCUSDT", "1m", "2023-04-15"),
+       client.FetchKlines(Market::kUsdM, "BTCUSDT", "1m", Us(kUmDayMs), Us(kUmDayMs + kDayMs))});
   cases.push_back({day(Market::kCoinM, "klines", "BTCUSD_PERP", "1h", "2022-01-02"),
                    client.FetchKlines(Market::kCoinM, "BTCUSD_PERP", "1h", Us(kCmStartMs + kDayMs),
                                       Us(kCmStartMs + 2 * kDayMs))});
   cases.push_back({day(Market::kSpot, "aggTrades", "BTCUSDT", "", "2025-02-01"),
                    client.FetchAggTradesByTime(Market::kSpot, "BTCUSDT", Us(kSpotTradesMs),
                                                Us(kSpotTradesMs + kDayMs))});
-  cases.push_back({day(Market::kUsdM, "aggTrades", "BTCUSDT", "", "2023-04-15"),
-                   client.FetchAggTradesByTime(Market::kUsdM, "BTCUSDT", Us(kUmDayMs),
-                                               Us(kUmDayMs + kDayMs))});
-  archive::ArchiveFile funding{Market::kUsdM, archive::Period::kMonthly, "fundingRate",
-                               "BTCUSDT", "", "2024-01"};
+  cases.push_back(
+      {day(Market::kUsdM, "aggTrades", "BTCUSDT", "", "2023-04-15"),
+       client.FetchAggTradesByTime(Market::kUsdM, "BTCUSDT", Us(kUmDayMs), Us(kUmDayMs + kDayMs))});
+  archive::ArchiveFile funding{
+      Market::kUsdM, archive::Period::kMonthly, "fundingRate", "BTCUSDT", "", "2024-01"};
   cases.push_back({funding, client.FetchFundingRate(Market::kUsdM, "BTCUSDT", Us(kFundingMs),
                                                     Us(kFundingMs + 31 * kDayMs))});
   for (auto& c : cases) {
@@ -390,13 +403,14 @@ TEST_F(BinanceRestClientTest, WeightBudgetHoldsWithFourThreads) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
   json stats = server_->Stats();
+  ASSERT_TRUE(stats.is_object());
   EXPECT_EQ(stats["violations"], 0) << stats["weightPerWindow"].dump();
   EXPECT_LE(stats["maxWeightSeen"].get<int64_t>(), 60);
   int64_t total = 0;
   for (auto& [window, used] : stats["weightPerWindow"].items()) total += used.get<int64_t>();
   EXPECT_EQ(total, 4 * 8 * 4);
   EXPECT_GT(stats["weightPerWindow"].size(), 2u);  // the budget really spread the load
-  EXPECT_EQ(client.requests_sent(), 64);             // no 429 was needed
+  EXPECT_EQ(client.requests_sent(), 64);           // no 429 was needed
 }
 
 // Runs 4 threads, each fetching the 2025-01-01 spot day three times.
@@ -419,6 +433,7 @@ void RunFourThreads(BinanceRestClient& client, const Source& klines, std::atomic
 // during the pause, apart from those already sent when the answer went out (half a second's
 // grace for those).
 void ExpectPauseHonoured(const json& stats) {
+  ASSERT_TRUE(stats.is_object());
   ASSERT_EQ(stats["pauses"].size(), 1u);
   int64_t at = stats["pauses"][0]["at"], until = stats["pauses"][0]["until"];
   int during = 0, after = 0;
@@ -469,9 +484,11 @@ TEST_F(BinanceRestClientTest, RetryableFailuresAreRetried) {
   EXPECT_EQ(r->requests, 6);  // five failures, then the page
   std::vector<int> statuses;
   json stats = server_->Stats();
+  ASSERT_TRUE(stats.is_object());
   for (auto& e : stats["log"]) statuses.push_back(e["status"]);
   SCOPED_TRACE(stats.dump());
-  EXPECT_EQ(statuses, (std::vector<int>{400, 429, 500, 503, 200, 200}));  // the stalled one: 200, too late
+  EXPECT_EQ(statuses,
+            (std::vector<int>{400, 429, 500, 503, 200, 200}));  // the stalled one: 200, too late
 }
 
 TEST_F(BinanceRestClientTest, RetriesAreBounded) {
@@ -524,12 +541,12 @@ TEST_F(BinanceRestClientTest, PermanentErrorsNameSymbolAndCode) {
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.status().IsInvalidArgument()) << r.status().ToString();
   for (const char* part : {"/api/v3/klines", "NOSUCHCOIN", "HTTP 400", "-1121", "Invalid symbol"}) {
-    EXPECT_NE(r.status().message().find(part), std::string::npos) << part << " in "
-                                                                  << r.status().message();
+    EXPECT_NE(r.status().message().find(part), std::string::npos)
+        << part << " in " << r.status().message();
   }
   EXPECT_EQ(client.requests_sent(), 1);  // not retried
-  auto bad_interval = client.FetchKlines(Market::kUsdM, "BTCUSDT", "7m", Us(kUmDayMs),
-                                         Us(kUmDayMs + kHourMs));
+  auto bad_interval =
+      client.FetchKlines(Market::kUsdM, "BTCUSDT", "7m", Us(kUmDayMs), Us(kUmDayMs + kHourMs));
   ASSERT_FALSE(bad_interval.ok());
   EXPECT_NE(bad_interval.status().message().find("-1120"), std::string::npos);
   EXPECT_FALSE(client.FetchKlines(Market::kOption, "BTCUSDT", "1m", 0, 1).ok());
@@ -573,7 +590,8 @@ TEST_F(BinanceRestClientTest, RecordsMetrics) {
   metrics::SdkMeterProviderOptions options;
   options.readers = {reader};
   metrics::SetMeterProvider(std::make_shared<metrics::SdkMeterProvider>(std::move(options)));
-  ASSERT_TRUE(server_->Faults(json::array({{{"type", "429"}, {"retryAfter", 1}}, {{"type", "500"}}})));
+  ASSERT_TRUE(
+      server_->Faults(json::array({{{"type", "429"}, {"retryAfter", 1}}, {{"type", "500"}}})));
   int64_t requests = 0;
   {
     BinanceRestClient client(Options());
@@ -588,9 +606,12 @@ TEST_F(BinanceRestClientTest, RecordsMetrics) {
   EXPECT_EQ(requests, 4);
   EXPECT_EQ(SumWhere(data, "cryptolake.api.requests"), 4);
   EXPECT_EQ(SumWhere(data, "cryptolake.api.requests", "outcome", std::string("ok")), 2);
-  EXPECT_EQ(SumWhere(data, "cryptolake.api.requests", "http.response.status_code", int64_t{429}), 1);
-  EXPECT_EQ(SumWhere(data, "cryptolake.api.requests", "url.template", std::string("/api/v3/klines")), 4);
-  EXPECT_EQ(SumWhere(data, "cryptolake.api.requests", "server.address", std::string("127.0.0.1")), 4);
+  EXPECT_EQ(SumWhere(data, "cryptolake.api.requests", "http.response.status_code", int64_t{429}),
+            1);
+  EXPECT_EQ(
+      SumWhere(data, "cryptolake.api.requests", "url.template", std::string("/api/v3/klines")), 4);
+  EXPECT_EQ(SumWhere(data, "cryptolake.api.requests", "server.address", std::string("127.0.0.1")),
+            4);
   EXPECT_EQ(SumWhere(data, "cryptolake.api.rate_limit_hits", "reason", std::string("http_429")), 1);
   uint64_t durations = 0;
   bool gauge = false;

@@ -122,11 +122,11 @@ inline std::string HttpCall(const std::string& url, const std::string* post_body
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10'000L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
-                   +[](char* d, size_t s, size_t n, void* u) -> size_t {
-                     static_cast<std::string*>(u)->append(d, s * n);
-                     return s * n;
-                   });
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* u) -> size_t {
+        static_cast<std::string*>(u)->append(d, s * n);
+        return s * n;
+      });
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   curl_slist* headers = nullptr;
   if (post_body != nullptr) {
@@ -159,8 +159,14 @@ class BinanceServer {
     return !HttpCall(url() + "/__control/faults", &body).empty();
   }
 
+  // The server's stats; a discarded value when they cannot be read.
   nlohmann::json Stats() {
-    return nlohmann::json::parse(HttpCall(url() + "/__control/stats", nullptr), nullptr, false);
+    nlohmann::json stats;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      stats = nlohmann::json::parse(HttpCall(url() + "/__control/stats", nullptr), nullptr, false);
+      if (stats.is_object()) break;
+    }
+    return stats;
   }
 
  private:

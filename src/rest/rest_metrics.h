@@ -30,8 +30,8 @@ class RestMetrics {
   RestMetrics() {
     auto meter =
         metrics::GetMeterProvider()->GetMeter("cryptolake.rest", std::string(cryptolake::kVersion));
-    requests_ = meter->CreateInt64Counter(
-        "cryptolake.api.requests", Opts("{request}", "HTTP requests to Binance's REST API"));
+    requests_ = meter->CreateInt64Counter("cryptolake.api.requests",
+                                          Opts("{request}", "HTTP requests to Binance's REST API"));
     duration_ = meter->CreateDoubleHistogram(
         "cryptolake.api.request.duration",
         Opts("s", "Duration of one HTTP request to Binance's REST API",

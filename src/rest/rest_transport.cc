@@ -63,8 +63,7 @@ struct RestTransport::Attempt {
 
 RestTransport::RestTransport(const RestClientOptions& options)
     : options_(options),
-      rng_state_(static_cast<uint64_t>(Clock::now().time_since_epoch().count()) |
-                 1) {
+      rng_state_(static_cast<uint64_t>(Clock::now().time_since_epoch().count()) | 1) {
   std::call_once(curl_init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   // One budget per distinct base URL, with the smallest limit of the markets sharing it.
   const std::pair<Market, const std::string*> markets[] = {
@@ -182,7 +181,8 @@ std::chrono::milliseconds RestTransport::Backoff(int attempt) {
   }
   // Jitter in [base/2, base], so threads that failed together do not retry together.
   int64_t half = base / 2;
-  return std::chrono::milliseconds(half + static_cast<int64_t>(r % static_cast<uint64_t>(base - half + 1)));
+  return std::chrono::milliseconds(
+      half + static_cast<int64_t>(r % static_cast<uint64_t>(base - half + 1)));
 }
 
 Result<nlohmann::json> RestTransport::Get(const RestRequest& request, FetchResult* accounting) {
@@ -218,9 +218,9 @@ Result<nlohmann::json> RestTransport::Get(const RestRequest& request, FetchResul
       bool timeout = a.curl == CURLE_OPERATION_TIMEDOUT;
       metrics_.RecordRequest(host->server_address, path, 0, timeout ? "timeout" : "transport_error",
                              seconds);
-      last_failure = timeout ? "timed out after " +
-                                   std::to_string(options_.request_timeout.count()) + " ms"
-                             : std::string("transport error: ") + curl_easy_strerror(a.curl);
+      last_failure =
+          timeout ? "timed out after " + std::to_string(options_.request_timeout.count()) + " ms"
+                  : std::string("transport error: ") + curl_easy_strerror(a.curl);
       if (attempt < attempts) std::this_thread::sleep_for(Backoff(attempt));
       continue;
     }
@@ -254,8 +254,8 @@ Result<nlohmann::json> RestTransport::Get(const RestRequest& request, FetchResul
       metrics_.RecordRequest(host->server_address, path, status,
                              status == 429 ? "rate_limited" : "banned", seconds);
       metrics_.RecordRateLimitHit(host->server_address, status == 429 ? "http_429" : "http_418");
-      auto wait = a.retry_after >= 0 ? std::chrono::milliseconds(a.retry_after * 1000)
-                                     : Backoff(attempt);
+      auto wait =
+          a.retry_after >= 0 ? std::chrono::milliseconds(a.retry_after * 1000) : Backoff(attempt);
       host->budget.PauseUntil(Clock::now() + wait);
       last_failure = described;
       continue;  // Reserve() waits for the pause

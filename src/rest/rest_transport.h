@@ -9,13 +9,12 @@
 #ifndef CRYPTOLAKE_SRC_REST_REST_TRANSPORT_H_
 #define CRYPTOLAKE_SRC_REST_REST_TRANSPORT_H_
 
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,9 +31,9 @@ namespace cryptolake::rest {
 struct RestRequest {
   archive::Market market = archive::Market::kSpot;
   Endpoint endpoint = Endpoint::kKlines;
-  std::string symbol;  // for error messages (also in `query`)
-  std::string query;   // "symbol=BTCUSDT&interval=1m&..." (already URL-safe)
-  int limit = 0;       // the page size asked for: decides the weight
+  std::string symbol;         // for error messages (also in `query`)
+  std::string query;          // "symbol=BTCUSDT&interval=1m&..." (already URL-safe)
+  int limit = 0;              // the page size asked for: decides the weight
   bool microseconds = false;  // send X-MBX-TIME-UNIT: MICROSECOND (spot only)
 };
 

@@ -7,8 +7,9 @@ namespace cryptolake::rest {
 
 WeightBudget::WeightBudget(int64_t limit, double fraction, std::chrono::milliseconds window,
                            Clock clock)
-    : budget_(std::max<int64_t>(1, static_cast<int64_t>(std::floor(
-                                       static_cast<double>(limit) * std::clamp(fraction, 0.0, 1.0))))),
+    : budget_(std::max<int64_t>(
+          1, static_cast<int64_t>(
+                 std::floor(static_cast<double>(limit) * std::clamp(fraction, 0.0, 1.0))))),
       window_(window.count() > 0 ? window : std::chrono::milliseconds(60'000)),
       clock_(std::move(clock)) {}
 

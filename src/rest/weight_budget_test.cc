@@ -38,8 +38,8 @@ TEST(WeightBudgetTest, ReservesUntilTheBudgetThenWaitsForTheNextWindow) {
   auto retry = b.TryReserve(4, At(300));  // 12 > 10
   ASSERT_TRUE(retry.has_value());
   EXPECT_EQ(*retry, At(1000));
-  EXPECT_EQ(b.Used(At(300)), 8);  // nothing reserved by the refusal
-  EXPECT_FALSE(b.TryReserve(2, At(400)).has_value());  // exactly 10 fits
+  EXPECT_EQ(b.Used(At(300)), 8);                        // nothing reserved by the refusal
+  EXPECT_FALSE(b.TryReserve(2, At(400)).has_value());   // exactly 10 fits
   EXPECT_FALSE(b.TryReserve(4, At(1000)).has_value());  // new window
   EXPECT_EQ(b.Used(At(1500)), 4);
   EXPECT_EQ(b.Used(At(2000)), 0);
