@@ -23,18 +23,24 @@ function(cryptolake_layer target layer)
   add_library(cryptolake::${layer} ALIAS ${target})
 endfunction()
 
-# cryptolake_add_test(<name> SOURCES <files...> LIBS <targets...> [LABELS <labels...>])
+# cryptolake_add_test(<name> SOURCES <files...> LIBS <targets...> [LABELS <labels...>]
+#                     [PREFIX <prefix>])
 # Builds one GoogleTest executable and registers it with CTest. Tests are
-# discovered per test case so ctest -R can select single cases.
+# discovered per test case so ctest -R can select single cases; PREFIX is put
+# before each case's ctest name (e.g. "rest." so ctest -R rest selects a layer).
 include(GoogleTest)
 function(cryptolake_add_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "PREFIX" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main Threads::Threads)
   target_compile_definitions(${name} PRIVATE
     CRYPTOLAKE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     CRYPTOLAKE_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60)
+  if(ARG_PREFIX)
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 TEST_PREFIX ${ARG_PREFIX})
+  else()
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60)
+  endif()
   # Labels are applied by a script that runs after discovery, because
   # gtest_discover_tests(PROPERTIES LABELS a;b) keeps only the first label.
   if(ARG_LABELS)

@@ -23,7 +23,7 @@
 
 cmake_minimum_required(VERSION 3.25)
 
-set(kLayers common metrics metrics_sdk metrics_export metrics_net storage parquet archive lake)
+set(kLayers common metrics metrics_sdk metrics_export metrics_net storage parquet archive lake rest)
 set(kLayerDeps_common "")
 set(kLayerDeps_metrics "")
 set(kLayerDeps_metrics_sdk metrics common)
@@ -33,6 +33,7 @@ set(kLayerDeps_storage common)
 set(kLayerDeps_parquet common)
 set(kLayerDeps_archive common)
 set(kLayerDeps_lake common storage parquet archive metrics)
+set(kLayerDeps_rest common metrics archive)
 # Public headers CMake generates (cmake/*.in), by include spelling.
 set(kGeneratedHeader_cryptolake/common/version.h common)
 
