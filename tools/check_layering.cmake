@@ -23,7 +23,7 @@
 
 cmake_minimum_required(VERSION 3.25)
 
-set(kLayers common metrics metrics_sdk metrics_export metrics_net storage parquet archive lake rest)
+set(kLayers common metrics metrics_sdk metrics_export metrics_net storage parquet archive lake rest testing)
 set(kLayerDeps_common "")
 set(kLayerDeps_metrics "")
 set(kLayerDeps_metrics_sdk metrics common)
@@ -32,7 +32,8 @@ set(kLayerDeps_metrics_net metrics_export metrics_sdk metrics common)
 set(kLayerDeps_storage common)
 set(kLayerDeps_parquet common)
 set(kLayerDeps_archive common)
-set(kLayerDeps_lake common storage parquet archive metrics)
+set(kLayerDeps_testing "")
+set(kLayerDeps_lake common storage parquet archive metrics rest)
 set(kLayerDeps_rest common metrics archive)
 # Public headers CMake generates (cmake/*.in), by include spelling.
 set(kGeneratedHeader_cryptolake/common/version.h common)

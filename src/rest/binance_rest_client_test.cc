@@ -3,6 +3,7 @@
 // byte for byte as the archive's CSV line, across page boundaries; the weight budget must hold
 // with several threads; 429/418 must pause every thread; retryable failures are retried and
 // permanent ones reported; and the output must convert with the lake's CSV declarations.
+#include "cryptolake/testing/binance_server.h"
 #include "cryptolake/rest/binance_rest_client.h"
 
 #include <gtest/gtest.h>
@@ -14,7 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include "binance_server_test_util.h"
 #include "cryptolake/lake/silver_converter.h"
 #include "cryptolake/metrics/meter_provider.h"
 #include "cryptolake/metrics/sdk/metric_reader.h"
@@ -26,6 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using archive::Market;
 using nlohmann::json;
+using testing::BinanceServer;
 
 constexpr int64_t kMinuteMs = 60'000;
 constexpr int64_t kHourMs = 60 * kMinuteMs;

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   cryptolake::cli::AddDemoCommand(app, demo_flags, &exit_code);
   cryptolake::cli::GapFlags gaps_flags;
   cryptolake::cli::AddGapsCommand(app, gaps_flags, &exit_code);
+  cryptolake::cli::GapFlags fill_flags;
+  cryptolake::cli::AddFillCommand(app, fill_flags, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

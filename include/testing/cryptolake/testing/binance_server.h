@@ -1,9 +1,12 @@
-// Test helpers: NodePeer runs a node script from test/peers (spawned with its stdin on a pipe;
+// Test-only helpers (the `testing` include root holds support code for tests, never linked into
+// the library or the CLI). Needs CRYPTOLAKE_SOURCE_DIR defined to the repository root.
+//
+// NodePeer runs a node script from test/peers (spawned with its stdin on a pipe;
 // the script prints "READY <port>" and exits when its stdin closes), and BinanceServer drives
 // test/peers/binance_rest_server.mjs: start it with data files and a weight limit, script faults
 // and read its stats.
-#ifndef CRYPTOLAKE_SRC_REST_BINANCE_SERVER_TEST_UTIL_H_
-#define CRYPTOLAKE_SRC_REST_BINANCE_SERVER_TEST_UTIL_H_
+#ifndef CRYPTOLAKE_TESTING_BINANCE_SERVER_H_
+#define CRYPTOLAKE_TESTING_BINANCE_SERVER_H_
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -21,7 +24,7 @@
 
 extern char** environ;
 
-namespace cryptolake::rest {
+namespace cryptolake::testing {
 
 inline std::optional<std::string> FindOnPath(const std::string& name) {
   const char* path = std::getenv("PATH");
@@ -174,6 +177,6 @@ class BinanceServer {
   std::unique_ptr<NodePeer> peer_;
 };
 
-}  // namespace cryptolake::rest
+}  // namespace cryptolake::testing
 
-#endif  // CRYPTOLAKE_SRC_REST_BINANCE_SERVER_TEST_UTIL_H_
+#endif  // CRYPTOLAKE_TESTING_BINANCE_SERVER_H_
