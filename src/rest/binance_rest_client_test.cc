@@ -410,7 +410,40 @@ TEST_F(BinanceRestClientTest, WeightBudgetHoldsWithFourThreads) {
   for (auto& [window, used] : stats["weightPerWindow"].items()) total += used.get<int64_t>();
   EXPECT_EQ(total, 4 * 8 * 4);
   EXPECT_GT(stats["weightPerWindow"].size(), 2u);  // the budget really spread the load
-  EXPECT_EQ(client.requests_sent(), 64);           // no 429 was needed
+  std::printf("weight per 2 s window (limit 60, budget 48): %s\n",
+              stats["weightPerWindow"].dump().c_str());
+  EXPECT_EQ(client.requests_sent(), 64);  // no 429 was needed
+}
+
+TEST_F(BinanceRestClientTest, ServerUsedWeightCountsOtherClients) {
+  // Another client of the same IP uses 46 of the server's 60 at the start of a 3 s window; our
+  // client (budget 48) must learn that from X-MBX-USED-WEIGHT-1M after its first request and
+  // wait for the next window instead of running into a 429.
+  START_SERVER({"--weight-limit", "60", "--window-ms", "3000"});
+  RestClientOptions o = Options();
+  o.spot_weight_per_minute = 60;
+  o.futures_weight_per_minute = 60;
+  o.weight_window = std::chrono::milliseconds(3000);
+  BinanceRestClient client(o);
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000 - now_ms() % 3000 + 50));
+  const std::string other = server_->url() + "/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1";
+  for (int i = 0; i < 23; ++i) ASSERT_FALSE(HttpCall(other, nullptr).empty());
+  const int64_t from = Us(kSpotDay1Ms), to = Us(kSpotDay1Ms + kDayMs);
+  for (int i = 0; i < 2; ++i) {
+    auto r = client.FetchKlines(Market::kSpot, "BTCUSDT", "1m", from, to);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->csv, data_->spot_klines.Expected(from, to));
+  }
+  json stats = server_->Stats();
+  ASSERT_TRUE(stats.is_object());
+  EXPECT_EQ(stats["violations"], 0) << stats["weightPerWindow"].dump();
+  EXPECT_EQ(client.requests_sent(), 4);
+  EXPECT_GE(stats["weightPerWindow"].size(), 2u) << stats["weightPerWindow"].dump();
 }
 
 // Runs 4 threads, each fetching the 2025-01-01 spot day three times.

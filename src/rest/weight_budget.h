@@ -65,6 +65,7 @@ class WeightBudget {
 
  private:
   void RollLocked(TimePoint now) const;
+  std::optional<TimePoint> TryReserveLocked(int64_t weight, TimePoint now);
 
   const int64_t budget_;
   const std::chrono::milliseconds window_;
