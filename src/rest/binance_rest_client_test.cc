@@ -558,6 +558,15 @@ TEST_F(BinanceRestClientTest, MalformedOrTruncatedResponsesAreCorruption) {
   EXPECT_TRUE(r.status().IsCorruption()) << r.status().ToString();
   EXPECT_NE(r.status().message().find("open is not a decimal string: \"abc\""), std::string::npos)
       << r.status().message();
+  ASSERT_TRUE(server_->Faults(json::array({{{"type", "shortrow"}}})));
+  auto shortrow =
+      client.FetchKlines(Market::kUsdM, "BTCUSDT", "1m", Us(kUmDayMs), Us(kUmDayMs + kHourMs));
+  ASSERT_FALSE(shortrow.ok());
+  EXPECT_TRUE(shortrow.status().IsCorruption()) << shortrow.status().ToString();
+  EXPECT_NE(shortrow.status().message().find(
+                "/fapi/v1/klines symbol BTCUSDT: row 0: expected an array of 12 elements, got 11"),
+            std::string::npos)
+      << shortrow.status().message();
   // Trades: the price field by name.
   ASSERT_TRUE(server_->Faults(json::array({{{"type", "badprice"}}})));
   auto t = client.FetchAggTradesById(Market::kUsdM, "BTCUSDT", 700, 800);

@@ -32,7 +32,8 @@
 //        by default, body code -1003), "500" / "503", "stall" (answer after `seconds` s),
 //        "malformed" (invalid JSON), "truncated" (the real JSON cut in half, consistent
 //        Content-Length), "disconnect" (the connection drops halfway through the promised
-//        body), "badprice" (a non-numeric price in the first row). Faults queue up.
+//        body), "badprice" (a non-numeric price in the first row), "shortrow" (the first row
+//        loses its last element, or its "T" field). Faults queue up.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 
@@ -313,6 +314,11 @@ const server = createServer(async (req, res) => {
       'Content-Length': Buffer.byteLength(body), 'X-MBX-USED-WEIGHT-1M': String(used()) });
     res.write(body.slice(0, Math.floor(body.length / 2)), () => res.destroy());
     return;
+  }
+  if (fault && fault.type === 'shortrow' && p.body.length > 0) {
+    const first = p.body[0];
+    if (Array.isArray(first)) first.pop(); else delete first.T;
+    body = JSON.stringify(p.body);
   }
   if (fault && fault.type === 'badprice' && p.body.length > 0) {
     const first = p.body[0];
