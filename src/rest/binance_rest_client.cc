@@ -383,6 +383,7 @@ Result<FetchResult> BinanceRestClient::FetchAggTradesByTime(Market market, std::
     CL_ASSIGN_OR_RETURN(std::optional<int64_t> last_id,
                         fetch("&fromId=" + std::to_string(*next_id), &past_end, &count));
     if (past_end || !last_id || static_cast<int>(count) < req.limit) break;
+    if (*last_id < *next_id) return page.Bad("a fromId page ends before its fromId");
     next_id = *last_id + 1;
   }
   return Finish(std::move(rows), std::move(acc));

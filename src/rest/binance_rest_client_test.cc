@@ -411,7 +411,40 @@ TEST_F(BinanceRestClientTest, WeightBudgetHoldsWithFourThreads) {
   for (auto& [window, used] : stats["weightPerWindow"].items()) total += used.get<int64_t>();
   EXPECT_EQ(total, 4 * 8 * 4);
   EXPECT_GT(stats["weightPerWindow"].size(), 2u);  // the budget really spread the load
-  EXPECT_EQ(client.requests_sent(), 64);           // no 429 was needed
+  std::printf("weight per 2 s window (limit 60, budget 48): %s\n",
+              stats["weightPerWindow"].dump().c_str());
+  EXPECT_EQ(client.requests_sent(), 64);  // no 429 was needed
+}
+
+TEST_F(BinanceRestClientTest, ServerUsedWeightCountsOtherClients) {
+  // Another client of the same IP uses 46 of the server's 60 at the start of a 3 s window; our
+  // client (budget 48) must learn that from X-MBX-USED-WEIGHT-1M after its first request and
+  // wait for the next window instead of running into a 429.
+  START_SERVER({"--weight-limit", "60", "--window-ms", "3000"});
+  RestClientOptions o = Options();
+  o.spot_weight_per_minute = 60;
+  o.futures_weight_per_minute = 60;
+  o.weight_window = std::chrono::milliseconds(3000);
+  BinanceRestClient client(o);
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000 - now_ms() % 3000 + 50));
+  const std::string other = server_->url() + "/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1";
+  for (int i = 0; i < 23; ++i) ASSERT_FALSE(HttpCall(other, nullptr).empty());
+  const int64_t from = Us(kSpotDay1Ms), to = Us(kSpotDay1Ms + kDayMs);
+  for (int i = 0; i < 2; ++i) {
+    auto r = client.FetchKlines(Market::kSpot, "BTCUSDT", "1m", from, to);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->csv, data_->spot_klines.Expected(from, to));
+  }
+  json stats = server_->Stats();
+  ASSERT_TRUE(stats.is_object());
+  EXPECT_EQ(stats["violations"], 0) << stats["weightPerWindow"].dump();
+  EXPECT_EQ(client.requests_sent(), 4);
+  EXPECT_GE(stats["weightPerWindow"].size(), 2u) << stats["weightPerWindow"].dump();
 }
 
 // Runs 4 threads, each fetching the 2025-01-01 spot day three times.
@@ -473,23 +506,24 @@ TEST_F(BinanceRestClientTest, RetryableFailuresAreRetried) {
                                            {{"type", "-1003"}, {"status", 429}},
                                            {{"type", "500"}},
                                            {{"type", "503"}},
-                                           {{"type", "stall"}, {"seconds", 3}}})));
+                                           {{"type", "stall"}, {"seconds", 3}},
+                                           {{"type", "disconnect"}}})));
   RestClientOptions o = Options();
   o.request_timeout = std::chrono::milliseconds(1000);
-  o.max_attempts = 6;
+  o.max_attempts = 7;
   BinanceRestClient client(o);
   int64_t from = Us(kUmDayMs), to = Us(kUmDayMs + kHourMs);
   auto r = client.FetchKlines(Market::kUsdM, "BTCUSDT", "1m", from, to);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->csv, data_->um_klines.Expected(from, to));
-  EXPECT_EQ(r->requests, 6);  // five failures, then the page
+  EXPECT_EQ(r->requests, 7);  // six failures, then the page
   std::vector<int> statuses;
   json stats = server_->Stats();
   ASSERT_TRUE(stats.is_object());
   for (auto& e : stats["log"]) statuses.push_back(e["status"]);
   SCOPED_TRACE(stats.dump());
-  EXPECT_EQ(statuses,
-            (std::vector<int>{400, 429, 500, 503, 200, 200}));  // the stalled one: 200, too late
+  // The stalled and the cut-off answers were 200s the client could not use.
+  EXPECT_EQ(statuses, (std::vector<int>{400, 429, 500, 503, 200, 200, 200}));
 }
 
 TEST_F(BinanceRestClientTest, RetriesAreBounded) {
@@ -525,6 +559,15 @@ TEST_F(BinanceRestClientTest, MalformedOrTruncatedResponsesAreCorruption) {
   EXPECT_TRUE(r.status().IsCorruption()) << r.status().ToString();
   EXPECT_NE(r.status().message().find("open is not a decimal string: \"abc\""), std::string::npos)
       << r.status().message();
+  ASSERT_TRUE(server_->Faults(json::array({{{"type", "shortrow"}}})));
+  auto shortrow =
+      client.FetchKlines(Market::kUsdM, "BTCUSDT", "1m", Us(kUmDayMs), Us(kUmDayMs + kHourMs));
+  ASSERT_FALSE(shortrow.ok());
+  EXPECT_TRUE(shortrow.status().IsCorruption()) << shortrow.status().ToString();
+  EXPECT_NE(shortrow.status().message().find(
+                "/fapi/v1/klines symbol BTCUSDT: row 0: expected an array of 12 elements, got 11"),
+            std::string::npos)
+      << shortrow.status().message();
   // Trades: the price field by name.
   ASSERT_TRUE(server_->Faults(json::array({{{"type", "badprice"}}})));
   auto t = client.FetchAggTradesById(Market::kUsdM, "BTCUSDT", 700, 800);

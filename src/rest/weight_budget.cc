@@ -27,10 +27,11 @@ void WeightBudget::RollLocked(TimePoint now) const {
   }
 }
 
-std::optional<WeightBudget::TimePoint> WeightBudget::TryReserve(int64_t weight, TimePoint now) {
-  std::lock_guard<std::mutex> lock(mu_);
+std::optional<WeightBudget::TimePoint> WeightBudget::TryReserveLocked(int64_t weight,
+                                                                      TimePoint now) {
   if (now < paused_until_) return paused_until_;
   RollLocked(now);
+  // An empty window takes any request, so one heavier than the whole budget still goes out.
   if (used_ == 0 || used_ + weight <= budget_) {
     used_ += weight;
     return std::nullopt;
@@ -38,23 +39,18 @@ std::optional<WeightBudget::TimePoint> WeightBudget::TryReserve(int64_t weight, 
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(window_ * (window_index_ + 1)));
 }
 
+std::optional<WeightBudget::TimePoint> WeightBudget::TryReserve(int64_t weight, TimePoint now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return TryReserveLocked(weight, now);
+}
+
 int64_t WeightBudget::Reserve(int64_t weight) {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    TimePoint now = clock_();
-    std::optional<TimePoint> retry_at;
-    if (now < paused_until_) {
-      retry_at = paused_until_;
-    } else {
-      RollLocked(now);
-      if (used_ == 0 || used_ + weight <= budget_) {
-        used_ += weight;
-        return window_index_;
-      }
-      retry_at =
-          TimePoint(std::chrono::duration_cast<TimePoint::duration>(window_ * (window_index_ + 1)));
-    }
-    // Woken early only by a spurious wakeup or a shutdown-free notify; either way re-check.
+    std::optional<TimePoint> retry_at = TryReserveLocked(weight, clock_());
+    if (!retry_at) return window_index_;
+    // Sleeps (no spinning) until the pause ends or the next window starts, then re-checks: a
+    // pause set meanwhile by another thread is seen then.
     cv_.wait_until(lock, *retry_at);
   }
 }

@@ -9,6 +9,11 @@
 // raises the local count to the server's. PauseUntil stops every reservation until a time point
 // (429/418 Retry-After).
 //
+// A request reserved at the very end of a window can reach the server in the next one, where the
+// local count does not have it: the headroom left by `fraction` absorbs those few requests (with
+// 4 threads of weight-2 requests, at most 8 weight), and the server's header corrects the count
+// after the next response.
+//
 // The deterministic core, TryReserve(weight, now), takes the time as an argument; Reserve() uses
 // the injected clock and blocks on a condition variable (no spinning).
 //
@@ -65,6 +70,7 @@ class WeightBudget {
 
  private:
   void RollLocked(TimePoint now) const;
+  std::optional<TimePoint> TryReserveLocked(int64_t weight, TimePoint now);
 
   const int64_t budget_;
   const std::chrono::milliseconds window_;

@@ -31,7 +31,9 @@
 //        get fault T: "429" / "418" (Retry-After: `retryAfter` s), "-1003" (HTTP `status`, 400
 //        by default, body code -1003), "500" / "503", "stall" (answer after `seconds` s),
 //        "malformed" (invalid JSON), "truncated" (the real JSON cut in half, consistent
-//        Content-Length), "badprice" (a non-numeric price in the first row). Faults queue up.
+//        Content-Length), "disconnect" (the connection drops halfway through the promised
+//        body), "badprice" (a non-numeric price in the first row), "shortrow" (the first row
+//        loses its last element, or its "T" field). Faults queue up.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 
@@ -305,6 +307,19 @@ const server = createServer(async (req, res) => {
   rowsServed[p.symbol] = (rowsServed[p.symbol] ?? 0) + p.rows;
   let body = JSON.stringify(p.body);
   if (fault && fault.type === 'truncated') body = body.slice(0, Math.floor(body.length / 2));
+  if (fault && fault.type === 'disconnect') {
+    // Headers promise the whole body; the connection drops halfway through it.
+    entry.status = 200;
+    res.writeHead(200, { 'Content-Type': 'application/json;charset=UTF-8',
+      'Content-Length': Buffer.byteLength(body), 'X-MBX-USED-WEIGHT-1M': String(used()) });
+    res.write(body.slice(0, Math.floor(body.length / 2)), () => res.destroy());
+    return;
+  }
+  if (fault && fault.type === 'shortrow' && p.body.length > 0) {
+    const first = p.body[0];
+    if (Array.isArray(first)) first.pop(); else delete first.T;
+    body = JSON.stringify(p.body);
+  }
   if (fault && fault.type === 'badprice' && p.body.length > 0) {
     const first = p.body[0];
     if (Array.isArray(first)) first[1] = 'abc'; else first.p = 'abc';

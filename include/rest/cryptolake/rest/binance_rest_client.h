@@ -85,8 +85,8 @@ struct FetchResult {
   int64_t weight = 0;    // weight those requests cost
 };
 
-class BinanceRestClient {  // thread-safe: many worker threads share one client and one budget per
-                           // host
+// Thread-safe: many worker threads share one client and one budget per host.
+class BinanceRestClient {
  public:
   explicit BinanceRestClient(RestClientOptions options);
   ~BinanceRestClient();
