@@ -27,6 +27,7 @@ namespace fs = std::filesystem;
 using archive::Market;
 using nlohmann::json;
 using testing::BinanceServer;
+using testing::HttpCall;
 
 constexpr int64_t kMinuteMs = 60'000;
 constexpr int64_t kHourMs = 60 * kMinuteMs;
