@@ -492,7 +492,7 @@ Result<FillSummary> RunFill(const FillOptions& o) {
   std::mutex mu;
   auto work = [&] {
     for (size_t i = next.fetch_add(1); i < symbols.size(); i = next.fetch_add(1)) {
-      std::vector<FileWork>& works = by_symbol[symbols[i]];
+      std::vector<FileWork>& works = by_symbol.at(symbols[i]);
       SymbolFill fill(o, *schema, kind, &works);
       fill.Run();
       std::lock_guard<std::mutex> lock(mu);
