@@ -31,7 +31,7 @@ set(kLayerDeps_metrics_export metrics_sdk metrics common)
 set(kLayerDeps_metrics_net metrics_export metrics_sdk metrics common)
 set(kLayerDeps_storage common)
 set(kLayerDeps_parquet common)
-set(kLayerDeps_archive common)
+set(kLayerDeps_archive common storage)
 set(kLayerDeps_lake common storage parquet archive metrics)
 # Public headers CMake generates (cmake/*.in), by include spelling.
 set(kGeneratedHeader_cryptolake/common/version.h common)

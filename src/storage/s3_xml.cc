@@ -1,22 +1,22 @@
-// ListBucketResult parsing with a small XML scanner.
+// S3 response documents, read with one small XML scanner.
 //
 // The scanner understands exactly the XML that S3 servers produce: the
 // declaration, comments, CDATA, a DOCTYPE, elements with (ignored)
 // attributes, self-closing elements, and character/entity references. It
-// keeps a stack of element local names (namespace prefixes stripped) so a
-// <Prefix> is classified by where it sits: directly under the root it is the
-// echoed request prefix, under <CommonPrefixes> it is a "subdirectory".
-#include "cryptolake/archive/s3_listing.h"
+// keeps a stack of element local names (namespace prefixes stripped) and
+// hands each document's reader the stack on every element's start and end,
+// so an element is classified by where it sits: a <Prefix> directly under
+// ListBucketResult is the echoed request prefix, under <CommonPrefixes> it
+// is a "subdirectory".
+#include "cryptolake/storage/s3_xml.h"
 
 #include <string>
 #include <vector>
 
-namespace cryptolake::archive {
+namespace cryptolake::storage {
 namespace {
 
-Status Bad(std::string_view why) {
-  return Status::Corruption("bad S3 ListBucketResult XML: " + std::string(why));
-}
+using Stack = std::vector<std::string>;
 
 void AppendUtf8(uint32_t cp, std::string* out) {
   if (cp < 0x80) {
@@ -37,7 +37,8 @@ void AppendUtf8(uint32_t cp, std::string* out) {
 }
 
 // Appends `text` with entity and character references decoded.
-Status DecodeText(std::string_view text, std::string* out) {
+template <typename BadFn>
+Status DecodeText(std::string_view text, std::string* out, const BadFn& Bad) {
   size_t i = 0;
   while (i < text.size()) {
     size_t amp = text.find('&', i);
@@ -115,11 +116,29 @@ bool IsNameEnd(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '/' || c == '>';
 }
 
+// One document's reader: told of every element's start and end, with the
+// stack of open elements' local names (the element itself last) and, at the
+// end, its decoded text (text of child elements excluded).
+class DocumentReader {
+ public:
+  virtual ~DocumentReader() = default;
+  virtual void Open(const Stack& stack) {}
+  virtual Status Close(const Stack& stack, const std::string& text) = 0;
+};
+
 class Scanner {
  public:
-  explicit Scanner(std::string_view xml) : xml_(xml) {}
+  // `root`: the root element's expected local name, also the document's name
+  // in errors. Empty accepts any root (the reader checks it).
+  Scanner(std::string_view xml, std::string_view root, std::string_view doc_name,
+          DocumentReader* reader)
+      : xml_(xml), root_(root), doc_name_(doc_name), reader_(reader) {}
 
-  Result<ListBucketResult> Run() {
+  Status Bad(std::string_view why) const {
+    return Status::Corruption("bad S3 " + std::string(doc_name_) + " XML: " + std::string(why));
+  }
+
+  Status Run() {
     size_t pos = 0;
     bool seen_root = false;
     while (pos < xml_.size()) {
@@ -132,7 +151,8 @@ class Scanner {
             return Bad("text outside the root element");
           }
         } else {
-          CL_RETURN_IF_ERROR(DecodeText(text, &text_));
+          CL_RETURN_IF_ERROR(
+              DecodeText(text, &text_, [this](std::string_view why) { return Bad(why); }));
         }
       }
       if (lt == std::string_view::npos) break;
@@ -190,72 +210,147 @@ class Scanner {
         bool self_closing = xml_[i - 1] == '/';
         if (stack_.empty()) {
           if (seen_root) return Bad("more than one root element");
-          if (LocalName(name) != "ListBucketResult") {
-            return Bad("root element is <" + std::string(name.substr(0, 64)) +
-                       ">, expected <ListBucketResult>");
+          if (!root_.empty() && LocalName(name) != root_) {
+            return Bad("root element is <" + std::string(name.substr(0, 64)) + ">, expected <" +
+                       std::string(root_) + ">");
           }
           seen_root = true;
         }
         if (stack_.size() > 32) return Bad("elements nested too deeply");
         stack_.push_back(std::string(LocalName(name)));
         text_.clear();
-        OpenElement();
+        reader_->Open(stack_);
         if (self_closing) CL_RETURN_IF_ERROR(CloseElement());
         pos = i + 1;
       }
     }
-    if (!seen_root) return Bad("no <ListBucketResult> element");
+    if (!seen_root) return Bad("no <" + std::string(root_.empty() ? "root" : root_) + "> element");
     if (!stack_.empty()) return Bad("document ends inside <" + stack_.back() + "> (truncated)");
-    return std::move(result_);
+    return Status::OK();
   }
 
  private:
-  void OpenElement() {
-    if (stack_.size() == 2 && stack_[1] == "Contents") result_.contents.emplace_back();
-  }
-
   Status CloseElement() {
-    const std::string& name = stack_.back();
-    if (stack_.size() == 2) {
-      if (name == "Prefix") {
-        result_.prefix = text_;
-      } else if (name == "IsTruncated") {
-        if (text_ == "true") {
-          result_.is_truncated = true;
-        } else if (text_ == "false") {
-          result_.is_truncated = false;
-        } else {
-          return Bad("IsTruncated is \"" + text_.substr(0, 32) + "\"");
-        }
-      } else if (name == "NextMarker") {
-        result_.next_marker = text_;
-      } else if (name == "Contents") {
-        if (result_.contents.back().key.empty()) return Bad("<Contents> without a <Key>");
-      }
-    } else if (stack_.size() == 3 && stack_[1] == "Contents") {
-      S3Object& obj = result_.contents.back();
-      if (name == "Key") {
-        obj.key = text_;
-      } else if (name == "Size") {
-        if (!ParseSize(text_, &obj.size))
-          return Bad("Size \"" + text_.substr(0, 32) + "\" is not a number");
-      } else if (name == "LastModified") {
-        obj.last_modified = text_;
-      } else if (name == "ETag") {
-        obj.etag = text_;
-      }
-    } else if (stack_.size() == 3 && stack_[1] == "CommonPrefixes" && name == "Prefix") {
-      result_.common_prefixes.push_back(text_);
-    }
+    CL_RETURN_IF_ERROR(reader_->Close(stack_, text_));
     stack_.pop_back();
     text_.clear();
     return Status::OK();
   }
 
   std::string_view xml_;
-  std::vector<std::string> stack_;
+  std::string_view root_;
+  std::string_view doc_name_;
+  DocumentReader* reader_;
+  Stack stack_;
   std::string text_;  // Decoded text of the innermost open element so far.
-  ListBucketResult result_;
+};
+
+Status BadDoc(std::string_view doc, std::string_view why) {
+  return Status::Corruption("bad S3 " + std::string(doc) + " XML: " + std::string(why));
+}
+
+// "true" / "false" of an IsTruncated element.
+Status ParseBool(std::string_view doc, const std::string& text, bool* out) {
+  if (text == "true") {
+    *out = true;
+  } else if (text == "false") {
+    *out = false;
+  } else {
+    return BadDoc(doc, "IsTruncated is \"" + text.substr(0, 32) + "\"");
+  }
+  return Status::OK();
+}
+
+class ListBucketReader final : public DocumentReader {
+ public:
+  static constexpr std::string_view kDoc = "ListBucketResult";
+
+  void Open(const Stack& stack) override {
+    if (stack.size() == 2 && stack[1] == "Contents") result.contents.emplace_back();
+  }
+
+  Status Close(const Stack& stack, const std::string& text) override {
+    const std::string& name = stack.back();
+    if (stack.size() == 2) {
+      if (name == "Prefix") {
+        result.prefix = text;
+      } else if (name == "IsTruncated") {
+        return ParseBool(kDoc, text, &result.is_truncated);
+      } else if (name == "NextMarker") {
+        result.next_marker = text;
+      } else if (name == "Contents") {
+        if (result.contents.back().key.empty()) return BadDoc(kDoc, "<Contents> without a <Key>");
+      }
+    } else if (stack.size() == 3 && stack[1] == "Contents") {
+      S3Object& obj = result.contents.back();
+      if (name == "Key") {
+        obj.key = text;
+      } else if (name == "Size") {
+        if (!ParseSize(text, &obj.size)) {
+          return BadDoc(kDoc, "Size \"" + text.substr(0, 32) + "\" is not a number");
+        }
+      } else if (name == "LastModified") {
+        obj.last_modified = text;
+      } else if (name == "ETag") {
+        obj.etag = text;
+      }
+    } else if (stack.size() == 3 && stack[1] == "CommonPrefixes" && name == "Prefix") {
+      result.common_prefixes.push_back(text);
+    }
+    return Status::OK();
+  }
+
+  ListBucketResult result;
+};
+
+// Children of the root element, by name (the last one wins); root checked by
+// the scanner, or recorded when any root is accepted.
+class FlatReader final : public DocumentReader {
+ public:
+  Status Close(const Stack& stack, const std::string& text) override {
+    if (stack.size() == 1) root = stack[0];
+    if (stack.size() == 2) fields.emplace_back(stack[1], text);
+    return Status::OK();
+  }
+  std::string Field(std::string_view name) const {
+    for (auto it = fields.rbegin(); it != fields.rend(); ++it) {
+      if (it->first == name) return it->second;
+    }
+    return "";
+  }
+
+  std::string root;
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+
+class ListUploadsReader final : public DocumentReader {
+ public:
+  static constexpr std::string_view kDoc = "ListMultipartUploadsResult";
+
+  void Open(const Stack& stack) override {
+    if (stack.size() == 2 && stack[1] == "Upload") result.uploads.emplace_back();
+  }
+
+  Status Close(const Stack& stack, const std::string& text) override {
+    const std::string& name = stack.back();
+    if (stack.size() == 2) {
+      if (name == "IsTruncated") return ParseBool(kDoc, text, &result.is_truncated);
+      if (name == "NextKeyMarker") result.next_key_marker = text;
+      if (name == "NextUploadIdMarker") result.next_upload_id_marker = text;
+      if (name == "Upload" &&
+          (result.uploads.back().key.empty() || result.uploads.back().upload_id.empty())) {
+        return BadDoc(kDoc, "<Upload> without a <Key> or an <UploadId>");
+      }
+    } else if (stack.size() == 3 && stack[1] == "Upload") {
+      S3Upload& upload = result.uploads.back();
+      if (name == "Key") upload.key = text;
+      if (name == "UploadId") upload.upload_id = text;
+      if (name == "Initiated") upload.initiated = text;
+    }
+    return Status::OK();
+  }
+
+  ListMultipartUploadsResult result;
 };
 
 }  // namespace
@@ -268,7 +363,76 @@ std::string ListBucketResult::NextPageMarker() const {
   return last_key > last_prefix ? last_key : last_prefix;
 }
 
-Result<ListBucketResult> ParseListBucketResult(std::string_view xml) { return Scanner(xml).Run(); }
+Result<ListBucketResult> ParseListBucketResult(std::string_view xml) {
+  ListBucketReader reader;
+  CL_RETURN_IF_ERROR(Scanner(xml, "ListBucketResult", "ListBucketResult", &reader).Run());
+  return std::move(reader.result);
+}
+
+Result<S3ErrorDocument> ParseS3Error(std::string_view xml) {
+  FlatReader reader;
+  CL_RETURN_IF_ERROR(Scanner(xml, "Error", "Error", &reader).Run());
+  return S3ErrorDocument{reader.Field("Code"), reader.Field("Message")};
+}
+
+Result<std::string> ParseInitiateMultipartUploadResult(std::string_view xml) {
+  constexpr std::string_view kDoc = "InitiateMultipartUploadResult";
+  FlatReader reader;
+  CL_RETURN_IF_ERROR(Scanner(xml, kDoc, kDoc, &reader).Run());
+  std::string id = reader.Field("UploadId");
+  if (id.empty()) return BadDoc(kDoc, "no <UploadId>");
+  return id;
+}
+
+Status ParseCompleteMultipartUploadResult(std::string_view xml) {
+  constexpr std::string_view kDoc = "CompleteMultipartUploadResult";
+  FlatReader reader;
+  CL_RETURN_IF_ERROR(Scanner(xml, "", kDoc, &reader).Run());
+  if (reader.root == "Error") {
+    // S3 reports a failed completion in a 200 response (it may have sent
+    // whitespace to keep the connection alive before it knew).
+    return Status::IOError("S3 error " + reader.Field("Code") + ": " + reader.Field("Message"));
+  }
+  if (reader.root != kDoc) {
+    return BadDoc(kDoc, "root element is <" + reader.root.substr(0, 64) + ">, expected <" +
+                            std::string(kDoc) + ">");
+  }
+  return Status::OK();
+}
+
+Result<ListMultipartUploadsResult> ParseListMultipartUploadsResult(std::string_view xml) {
+  ListUploadsReader reader;
+  CL_RETURN_IF_ERROR(Scanner(xml, ListUploadsReader::kDoc, ListUploadsReader::kDoc, &reader).Run());
+  return std::move(reader.result);
+}
+
+std::string BuildCompleteMultipartUpload(const std::vector<std::string>& part_etags) {
+  std::string xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+  for (size_t i = 0; i < part_etags.size(); ++i) {
+    xml += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>";
+    for (char c : part_etags[i]) {
+      switch (c) {
+        case '&':
+          xml += "&amp;";
+          break;
+        case '<':
+          xml += "&lt;";
+          break;
+        case '>':
+          xml += "&gt;";
+          break;
+        case '"':
+          xml += "&quot;";
+          break;
+        default:
+          xml.push_back(c);
+      }
+    }
+    xml += "</ETag></Part>";
+  }
+  xml += "</CompleteMultipartUpload>";
+  return xml;
+}
 
 std::string UrlEncodeQueryValue(std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -305,4 +469,4 @@ std::string BuildListObjectsQuery(std::string_view prefix, std::string_view deli
   return q;
 }
 
-}  // namespace cryptolake::archive
+}  // namespace cryptolake::storage
