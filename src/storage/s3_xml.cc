@@ -278,6 +278,8 @@ class ListBucketReader final : public DocumentReader {
         return ParseBool(kDoc, text, &result.is_truncated);
       } else if (name == "NextMarker") {
         result.next_marker = text;
+      } else if (name == "NextContinuationToken") {
+        result.next_continuation_token = text;
       } else if (name == "Contents") {
         if (result.contents.back().key.empty()) return BadDoc(kDoc, "<Contents> without a <Key>");
       }
@@ -321,6 +323,23 @@ class FlatReader final : public DocumentReader {
 
   std::string root;
   std::vector<std::pair<std::string, std::string>> fields;
+};
+
+class DeleteResultReader final : public DocumentReader {
+ public:
+  void Open(const Stack& stack) override {
+    if (stack.size() == 2 && stack[1] == "Error") errors.emplace_back();
+  }
+  Status Close(const Stack& stack, const std::string& text) override {
+    if (stack.size() == 3 && stack[1] == "Error") {
+      S3DeleteError& e = errors.back();
+      if (stack[2] == "Key") e.key = text;
+      if (stack[2] == "Code") e.code = text;
+      if (stack[2] == "Message") e.message = text;
+    }
+    return Status::OK();
+  }
+  std::vector<S3DeleteError> errors;
 };
 
 class ListUploadsReader final : public DocumentReader {
@@ -406,28 +425,50 @@ Result<ListMultipartUploadsResult> ParseListMultipartUploadsResult(std::string_v
   return std::move(reader.result);
 }
 
+namespace {
+
+void AppendEscaped(std::string_view text, std::string* xml) {
+  for (char c : text) {
+    if (c == '&') {
+      *xml += "&amp;";
+    } else if (c == '<') {
+      *xml += "&lt;";
+    } else if (c == '>') {
+      *xml += "&gt;";
+    } else if (c == '"') {
+      *xml += "&quot;";
+    } else if (c == '\r') {
+      *xml += "&#13;";  // A literal CR would be normalized away by the parser.
+    } else {
+      xml->push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
+std::string BuildDeleteObjects(const std::vector<std::string>& keys) {
+  std::string xml = "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>";
+  for (const std::string& key : keys) {
+    xml += "<Object><Key>";
+    AppendEscaped(key, &xml);
+    xml += "</Key></Object>";
+  }
+  xml += "</Delete>";
+  return xml;
+}
+
+Result<std::vector<S3DeleteError>> ParseDeleteResult(std::string_view xml) {
+  DeleteResultReader reader;
+  CL_RETURN_IF_ERROR(Scanner(xml, "DeleteResult", "DeleteResult", &reader).Run());
+  return std::move(reader.errors);
+}
+
 std::string BuildCompleteMultipartUpload(const std::vector<std::string>& part_etags) {
   std::string xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
   for (size_t i = 0; i < part_etags.size(); ++i) {
     xml += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>";
-    for (char c : part_etags[i]) {
-      switch (c) {
-        case '&':
-          xml += "&amp;";
-          break;
-        case '<':
-          xml += "&lt;";
-          break;
-        case '>':
-          xml += "&gt;";
-          break;
-        case '"':
-          xml += "&quot;";
-          break;
-        default:
-          xml.push_back(c);
-      }
-    }
+    AppendEscaped(part_etags[i], &xml);
     xml += "</ETag></Part>";
   }
   xml += "</CompleteMultipartUpload>";

@@ -35,6 +35,8 @@ struct ListBucketResult {
   std::vector<std::string> common_prefixes;
   bool is_truncated = false;
   std::string next_marker;  // Empty when the server sent none.
+  // ListObjectsV2: the continuation-token of the next page ("" if none).
+  std::string next_continuation_token;
 
   // The marker for the next page per the S3 rule: NextMarker if present,
   // else the greatest of the last Key and the last CommonPrefix. "" when
@@ -76,6 +78,18 @@ Status ParseCompleteMultipartUploadResult(std::string_view xml);
 // The body of CompleteMultipartUpload: parts 1..n with the ETags UploadPart
 // returned (as sent, quotes included; XML-escaped here).
 std::string BuildCompleteMultipartUpload(const std::vector<std::string>& part_etags);
+
+// The body of DeleteObjects (quiet mode: only failures are reported).
+std::string BuildDeleteObjects(const std::vector<std::string>& keys);
+
+// The per-key failures of a DeleteResult document (quiet mode lists only
+// those; <Deleted> entries are ignored).
+struct S3DeleteError {
+  std::string key;
+  std::string code;
+  std::string message;
+};
+Result<std::vector<S3DeleteError>> ParseDeleteResult(std::string_view xml);
 
 struct S3Upload {
   std::string key;
