@@ -196,11 +196,13 @@ class S3Store final : public S3ObjectStore {
       if (offset > size) return PastTheEnd(key, offset, size);
       return std::string();
     }
-    uint64_t last = length - 1 > UINT64_MAX - offset ? UINT64_MAX : offset + length - 1;
-    S3Request req{
-        .method = "GET",
-        .key = Full(key),
-        .headers = {{"Range", "bytes=" + std::to_string(offset) + "-" + std::to_string(last)}}};
+    // A range reaching past what a signed 64-bit size can hold is
+    // open-ended ("bytes=a-"), which every server parses.
+    std::string range = "bytes=" + std::to_string(offset) + "-";
+    if (length - 1 <= static_cast<uint64_t>(INT64_MAX) - std::min<uint64_t>(offset, INT64_MAX)) {
+      range += std::to_string(offset + length - 1);
+    }
+    S3Request req{.method = "GET", .key = Full(key), .headers = {{"Range", range}}};
     CL_ASSIGN_OR_RETURN(S3Response r, Call("get", req));
     if (r.status == 206) {
       metrics_.Bytes("read", r.body.size());
@@ -711,11 +713,27 @@ Status ParseS3Url(std::string_view url, std::string* bucket, std::string* prefix
   *prefix = std::string(p);
   if (bucket->empty())
     return Status::InvalidArgument("s3:// URL names no bucket: " + std::string(url));
-  CL_RETURN_IF_ERROR(ValidateBucketName(*bucket));
+  CL_RETURN_IF_ERROR(ValidateBucketName(*bucket).WithContext(std::string(url)));
   if (!prefix->empty()) {
     CL_RETURN_IF_ERROR(ValidateObjectKey(*prefix).WithContext("the prefix of " + std::string(url)));
   }
   return Status::OK();
+}
+
+Result<std::unique_ptr<S3ObjectStore>> OpenS3ObjectStore(std::string_view url,
+                                                         const AwsEnvironment& env) {
+  S3StoreOptions options;
+  CL_RETURN_IF_ERROR(ParseS3Url(url, &options.bucket, &options.prefix));
+  CL_ASSIGN_OR_RETURN(options.aws, LoadAwsConfig(env));
+  if (options.aws.credentials.access_key_id.empty()) {
+    return Status::InvalidArgument(
+        "no AWS credentials for " + std::string(url) +
+        ": set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
+        "credentials), or aws_access_key_id / aws_secret_access_key for profile \"" +
+        options.aws.profile +
+        "\" (AWS_PROFILE) in ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE)");
+  }
+  return NewS3ObjectStore(std::move(options));
 }
 
 Result<std::unique_ptr<S3ObjectStore>> NewS3ObjectStore(S3StoreOptions options) {

@@ -110,6 +110,13 @@ class S3ObjectStore : public ObjectStore {
 // contacts the server.
 Result<std::unique_ptr<S3ObjectStore>> NewS3ObjectStore(S3StoreOptions options);
 
+// The store of a lake URL "s3://bucket[/prefix]" with the configuration
+// LoadAwsConfig() finds in `env` (and the files it names). InvalidArgument for
+// a bad URL, and when no credentials are configured (naming the variables
+// and files to set, never a value).
+Result<std::unique_ptr<S3ObjectStore>> OpenS3ObjectStore(std::string_view url,
+                                                         const AwsEnvironment& env);
+
 // Splits "s3://bucket[/prefix]" (prefix's trailing '/' dropped).
 // InvalidArgument naming the URL's problem.
 Status ParseS3Url(std::string_view url, std::string* bucket, std::string* prefix);
