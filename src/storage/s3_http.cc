@@ -233,7 +233,10 @@ S3Client::Attempt S3Client::Perform(const S3Request& request) {
     url += sep;
     sep = '&';
     url += AwsUriEncode(name, true);
-    if (!value.empty()) url += "=" + AwsUriEncode(value, true);
+    if (!value.empty()) {
+      url += '=';
+      url += AwsUriEncode(value, true);
+    }
   }
 
   CURL* h = static_cast<CURL*>(Acquire());
@@ -322,7 +325,9 @@ Result<S3Response> S3Client::Send(const S3Request& request) {
         auto doc = ParseS3Error(a.response.body);
         if (doc.ok()) s3_code = doc->code;
       }
-      const bool retry = code >= 500 || code == 429 || (code >= 300 && IsRetryableS3Code(s3_code));
+      // 501 Not Implemented is permanent: the server lacks the feature.
+      const bool retry = (code >= 500 && code != 501) || code == 429 ||
+                         (code >= 300 && IsRetryableS3Code(s3_code));
       if (!retry) return std::move(a.response);
       last = Status::Unavailable(ErrorStatus(request, a.response).message());
       std::string ra = a.response.Header("retry-after");

@@ -325,6 +325,23 @@ TEST_F(S3ObjectStoreTest, RecordsOperationsAndBytesThroughTheGlobalProvider) {
   }
 }
 
+TEST_F(S3ObjectStoreTest, RemoveAbandonedWritesWithoutListMultipartUploadsStillCleansDeadRuns) {
+  server_.set_list_uploads_supported(false);
+  S3StoreOptions o = Options();
+  o.abandoned_after = std::chrono::seconds(0);
+  {
+    auto dead = Open(Options());
+    ASSERT_TRUE(dead->TEST_PutWithoutPublish("x/crashed", "part").ok());
+  }  // Its lease is gone; its marker and upload stay.
+  ASSERT_EQ(server_.open_uploads().size(), 1u);
+  auto cleaner = Open(o);
+  Status st = cleaner->RemoveAbandonedWrites();
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_TRUE(server_.open_uploads().empty());
+  EXPECT_TRUE(Bookkeeping().empty());
+  EXPECT_EQ(Count("GET", "uploads"), 1);  // Asked once: 501 is not retried.
+}
+
 TEST(OpenS3ObjectStoreTest, ConfiguresFromTheEnvironmentAndNamesMissingCredentials) {
   S3TestServer server(kBucket);
   std::map<std::string, std::string> env = {

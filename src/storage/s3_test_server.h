@@ -76,6 +76,8 @@ class S3TestServer {
     for (int i = 0; i < count; ++i) faults_.push_back({fault, method, stall});
   }
   void set_page_size(int n) { page_size_ = n; }
+  // Like s3rver: ListMultipartUploads answers 501 NotImplemented.
+  void set_list_uploads_supported(bool yes) { list_uploads_ = yes; }
   void set_clock_offset(std::chrono::seconds s) { clock_offset_ = s.count(); }
 
   std::vector<Recorded> requests() {
@@ -323,7 +325,10 @@ class S3TestServer {
     std::string key = req.path.size() > prefix.size() + 1 ? req.path.substr(prefix.size() + 1) : "";
     const std::string& m = req.method;
     if (key.empty()) {
-      if (m == "GET" && req.has_param("uploads")) return ListUploads(req, res);
+      if (m == "GET" && req.has_param("uploads")) {
+        if (!list_uploads_) return Error(res, 501, "NotImplemented", "no ListMultipartUploads");
+        return ListUploads(req, res);
+      }
       if (m == "GET" && req.get_param_value("list-type") == "2") return ListV2(req, res);
       if (m == "POST" && req.has_param("delete")) return DeleteObjects(req, res);
       return Error(res, 501, "NotImplemented", "not in the test server");
@@ -471,6 +476,7 @@ class S3TestServer {
   std::thread thread_;
   int port_ = 0;
   std::atomic<int> page_size_{1000};
+  std::atomic<bool> list_uploads_{true};
   std::atomic<int64_t> clock_offset_{0};
   std::atomic<int> signature_failures_{0};
   std::mutex mu_;
