@@ -77,6 +77,24 @@ TEST_F(S3ObjectStoreTest, KeysWithPartitionCharactersRoundTrip) {
   EXPECT_EQ(store->Describe(), "s3://lake-bucket/lake");
 }
 
+TEST_F(S3ObjectStoreTest, VirtualHostedAddressingPutsTheBucketInTheHost) {
+  S3StoreOptions o = Options();
+  o.aws.addressing_style = S3AddressingStyle::kVirtual;
+  o.aws.endpoint_url =
+      "http://localhost:" + std::to_string(server_.port());  // *.localhost is loopback.
+  o.multipart_threshold = 4;
+  o.part_size = 4;
+  auto store = Open(o);
+  ASSERT_TRUE(store->Put("v/market=um/k", "virtual").ok());
+  EXPECT_EQ(store->Get("v/market=um/k").value(), "virtual");
+  auto writer = store->NewWriter("v/multi");
+  ASSERT_TRUE((*writer)->Append("0123456789").ok());
+  ASSERT_TRUE((*writer)->Publish().ok());
+  ASSERT_EQ(store->List("v/")->size(), 2u);
+  EXPECT_EQ(server_.objects().count("lake/v/market=um/k"), 1u);
+  EXPECT_GT(server_.virtual_hosted_requests(), 5);
+}
+
 TEST_F(S3ObjectStoreTest, ListFollowsContinuationTokensInByteOrderWithoutBookkeeping) {
   server_.set_page_size(2);
   auto store = Open(Options());

@@ -102,6 +102,7 @@ class S3TestServer {
     return out;
   }
   int signature_failures() const { return signature_failures_; }
+  int virtual_hosted_requests() const { return virtual_hosted_requests_; }
 
  private:
   struct Object {
@@ -317,7 +318,10 @@ class S3TestServer {
 
   // REQUIRES: mu_ held.
   void Serve(const httplib::Request& req, httplib::Response& res) {
-    const std::string prefix = "/" + bucket_;
+    // Virtual-hosted ("<bucket>.localhost:port"): the whole path is the key.
+    const bool virtual_host = req.get_header_value("Host").rfind(bucket_ + ".", 0) == 0;
+    if (virtual_host) ++virtual_hosted_requests_;
+    const std::string prefix = virtual_host ? "" : "/" + bucket_;
     if (req.path.rfind(prefix, 0) != 0 ||
         (req.path.size() > prefix.size() && req.path[prefix.size()] != '/')) {
       return Error(res, 404, "NoSuchBucket", "The specified bucket does not exist");
@@ -479,6 +483,7 @@ class S3TestServer {
   std::atomic<bool> list_uploads_{true};
   std::atomic<int64_t> clock_offset_{0};
   std::atomic<int> signature_failures_{0};
+  std::atomic<int> virtual_hosted_requests_{0};
   std::mutex mu_;
   std::deque<PendingFault> faults_;
   std::vector<Recorded> requests_;
