@@ -367,6 +367,12 @@ class S3Store final : public S3ObjectStore {
     S3Request req{
         .method = "POST", .key = Full(key), .query = {{"uploadId", upload_id}}, .body = body};
     CL_ASSIGN_OR_RETURN(S3Response r, Call("multipart_complete", req));
+    if (r.status == 404 && CompletedEarlier(key, etags)) {
+      // A retried completion whose first attempt did complete (its answer
+      // was lost): the upload is gone and the object is the one we wrote.
+      ForgetUpload(upload_id);
+      return Status::OK();
+    }
     if (r.status / 100 != 2) return client_->ErrorStatus(req, r);
     CL_RETURN_IF_ERROR(ParseCompleteMultipartUploadResult(r.body).WithContext(
         "CompleteMultipartUpload " + client_->Where(req.key)));
@@ -391,6 +397,30 @@ class S3Store final : public S3ObjectStore {
   }
 
   static std::string Md5Base64(std::string_view data);
+
+  // True if `key` now holds the object a completion of parts with `etags`
+  // makes: S3's multipart ETag is the MD5 of the parts' binary MD5s, "-" and
+  // the part count (parts whose ETags are not MD5s, as with SSE-KMS, never
+  // match).
+  bool CompletedEarlier(std::string_view key, const std::vector<std::string>& etags) {
+    std::string digests;
+    for (const std::string& etag : etags) {
+      std::string_view hex(etag);
+      if (hex.size() == 34 && hex.front() == '"' && hex.back() == '"') hex = hex.substr(1, 32);
+      auto binary = HexDecode(hex);
+      if (hex.size() != 32 || !binary) return false;
+      digests += *binary;
+    }
+    unsigned char md5[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(digests.data(), digests.size(), md5, &length, EVP_md5(), nullptr);
+    std::string expected = "\"" +
+                           HexEncode(std::string_view(reinterpret_cast<const char*>(md5), length)) +
+                           "-" + std::to_string(etags.size()) + "\"";
+    S3Request head{.method = "HEAD", .key = Full(key)};
+    auto r = Call("head", head);
+    return r.ok() && r->status / 100 == 2 && r->Header("etag") == expected;
+  }
 
   Status PastTheEnd(std::string_view key, uint64_t offset, uint64_t size) const {
     return Status::InvalidArgument("range offset " + std::to_string(offset) +

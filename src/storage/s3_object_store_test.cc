@@ -147,6 +147,21 @@ TEST_F(S3ObjectStoreTest, LargeWriterIsAMultipartUploadCompletedInOrder) {
   EXPECT_TRUE(Bookkeeping().empty());
 }
 
+TEST_F(S3ObjectStoreTest, CompletionWhoseAnswerWasLostIsRecognizedOnRetry) {
+  S3StoreOptions o = Options();
+  o.multipart_threshold = 4;
+  o.part_size = 4;
+  auto store = Open(o);
+  auto writer = store->NewWriter("lost/answer");
+  ASSERT_TRUE((*writer)->Append("0123456789").ok());
+  server_.InjectFaults(S3TestServer::Fault::kDropAfterServing, 1, "POST");
+  Status st = (*writer)->Publish();
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(Count("POST", "uploadId="), 2);  // Completed, answer lost, asked again: 404.
+  EXPECT_EQ(store->Get("lost/answer").value(), "0123456789");
+  EXPECT_TRUE(server_.open_uploads().empty());
+}
+
 TEST_F(S3ObjectStoreTest, SmallWriterIsOnePut) {
   auto store = Open(Options());
   auto writer = store->NewWriter("small");

@@ -39,7 +39,8 @@ namespace cryptolake::storage {
 
 class S3TestServer {
  public:
-  enum class Fault { kSlowDown503, kInternalError500, kDropConnection, kStall };
+  // kDropAfterServing: the request takes effect, then the answer is lost.
+  enum class Fault { kSlowDown503, kInternalError500, kDropConnection, kStall, kDropAfterServing };
 
   struct Recorded {
     std::string method;
@@ -108,6 +109,7 @@ class S3TestServer {
   struct Object {
     std::string data;
     int64_t modified = 0;
+    std::string etag;
   };
   struct Upload {
     std::string key;
@@ -183,6 +185,12 @@ class S3TestServer {
       pos = end;
     }
     return out;
+  }
+  static std::string Md5Binary(std::string_view data) {
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(data.data(), data.size(), d, &n, EVP_md5(), nullptr);
+    return std::string(reinterpret_cast<char*>(d), n);
   }
   static std::string Md5(std::string_view data, bool base64) {
     unsigned char d[EVP_MAX_MD_SIZE];
@@ -298,6 +306,8 @@ class S3TestServer {
         case Fault::kStall:
           std::this_thread::sleep_for(fault.stall);
           break;
+        case Fault::kDropAfterServing:
+          break;
       }
     }
     std::string why = CheckSignature(req);
@@ -309,6 +319,11 @@ class S3TestServer {
     std::lock_guard<std::mutex> lock(mu_);
     Serve(req, res);
     requests_.push_back({req.method, req.path, query, res.status});
+    if (fault.stall.count() >= 0 && fault.fault == Fault::kDropAfterServing) {
+      res.body.clear();
+      res.set_content_provider(1000, "application/octet-stream",
+                               [](size_t, size_t, httplib::DataSink&) { return false; });
+    }
   }
 
   void Record(const httplib::Request& req, const std::string& query, int status) {
@@ -368,7 +383,7 @@ class S3TestServer {
         if (numbers.empty() || numbers.size() != etags.size()) {
           return Error(res, 400, "MalformedXML", "bad CompleteMultipartUpload");
         }
-        std::string data;
+        std::string data, digests;
         for (size_t i = 0; i < numbers.size(); ++i) {
           int n = std::atoi(numbers[i].c_str());
           if (n != static_cast<int>(i) + 1) return Error(res, 400, "InvalidPartOrder", "order");
@@ -378,8 +393,11 @@ class S3TestServer {
             return Error(res, 400, "InvalidPart", "One or more of the parts could not be found.");
           }
           data += part->second;
+          digests += Md5Binary(part->second);
         }
-        objects_[key] = Object{std::move(data), Now()};
+        objects_[key] =
+            Object{std::move(data), Now(),
+                   "\"" + Md5(digests, false) + "-" + std::to_string(numbers.size()) + "\""};
         uploads_.erase(it);
         return res.set_content("<CompleteMultipartUploadResult><Key>" + Escape(key) +
                                    "</Key></CompleteMultipartUploadResult>",
@@ -387,7 +405,7 @@ class S3TestServer {
       }
     }
     if (m == "PUT") {
-      objects_[key] = Object{req.body, Now()};
+      objects_[key] = Object{req.body, Now(), "\"" + Md5(req.body, false) + "\""};
       res.set_header("ETag", "\"" + Md5(req.body, false) + "\"");
       return;
     }
@@ -406,6 +424,7 @@ class S3TestServer {
         return Error(res, 404, "NoSuchKey", "The specified key does not exist.");
       }
       const std::string& data = it->second.data;
+      res.set_header("ETag", it->second.etag);
       std::string range = req.get_header_value("Range");
       if (!range.empty() && m == "GET") {
         uint64_t a = std::stoull(range.substr(6));
