@@ -152,7 +152,7 @@ class S3Store final : public S3ObjectStore, public S3MultipartTarget {
     S3Request req{.method = "PUT", .key = Full(key), .body = data};
     CL_ASSIGN_OR_RETURN(S3Response r, Call("put", req));
     if (r.status / 100 != 2) return client_->ErrorStatus(req, r);
-    metrics_.Bytes("written", data.size());
+    metrics().Bytes("written", data.size());
     return Status::OK();
   }
 
@@ -169,7 +169,7 @@ class S3Store final : public S3ObjectStore, public S3MultipartTarget {
     S3Request req{.method = "GET", .key = Full(key)};
     CL_ASSIGN_OR_RETURN(S3Response r, Call("get", req));
     if (r.status / 100 != 2) return client_->ErrorStatus(req, r);
-    metrics_.Bytes("read", r.body.size());
+    metrics().Bytes("read", r.body.size());
     return std::move(r.body);
   }
 
@@ -189,11 +189,11 @@ class S3Store final : public S3ObjectStore, public S3MultipartTarget {
     S3Request req{.method = "GET", .key = Full(key), .headers = {{"Range", range}}};
     CL_ASSIGN_OR_RETURN(S3Response r, Call("get", req));
     if (r.status == 206) {
-      metrics_.Bytes("read", r.body.size());
+      metrics().Bytes("read", r.body.size());
       return std::move(r.body);
     }
     if (r.status == 200) {  // A server that ignores Range sends everything.
-      metrics_.Bytes("read", r.body.size());
+      metrics().Bytes("read", r.body.size());
       if (offset > r.body.size()) return PastTheEnd(key, offset, r.body.size());
       return r.body.substr(offset, length);
     }
@@ -322,7 +322,7 @@ class S3Store final : public S3ObjectStore, public S3MultipartTarget {
     if (etag.empty()) {
       return Status::Corruption("UploadPart " + client_->Where(req.key) + " answered no ETag");
     }
-    metrics_.Bytes("written", data.size());
+    metrics().Bytes("written", data.size());
     return etag;
   }
 
@@ -401,8 +401,15 @@ class S3Store final : public S3ObjectStore, public S3MultipartTarget {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bool ok = r.ok() && (r->status / 100 == 2 || r->status == 404 || r->status == 206);
-    metrics_.Record(operation, ok, seconds);
+    metrics().Record(operation, ok, seconds);
     return r;
+  }
+
+  // The instruments, made at the first request rather than with the store: a
+  // program (the CLI) may open the store before it installs its provider.
+  StoreMetrics& metrics() {
+    std::call_once(metrics_once_, [this] { metrics_.emplace(); });
+    return *metrics_;
   }
 
   Result<uint64_t> Size(std::string_view key) {
@@ -494,7 +501,8 @@ class S3Store final : public S3ObjectStore, public S3MultipartTarget {
   const std::unique_ptr<S3Client> client_;
   const std::string run_id_;
   std::string prefix_;  // options_.prefix + "/", or "".
-  StoreMetrics metrics_;
+  std::once_flag metrics_once_;
+  std::optional<StoreMetrics> metrics_;
 
   std::mutex lease_mu_;
   std::condition_variable lease_cv_;

@@ -327,11 +327,11 @@ int64_t SumWhere(const metrics::ResourceMetrics& data, const std::string& name,
 }
 
 TEST_F(S3ObjectStoreTest, RecordsOperationsAndBytesThroughTheGlobalProvider) {
+  auto store = Open(Options());  // Before the provider, as the CLI does.
   auto reader = std::make_shared<metrics::ManualReader>();
   metrics::SdkMeterProviderOptions options;
   options.readers = {reader};
   metrics::SetMeterProvider(std::make_shared<metrics::SdkMeterProvider>(std::move(options)));
-  auto store = Open(Options());
   ASSERT_TRUE(store->Put("m/a", "12345").ok());
   EXPECT_EQ(store->Get("m/a").value(), "12345");
   EXPECT_TRUE(store->Get("m/missing").status().IsNotFound());

@@ -48,8 +48,9 @@
 // CreateMultipartUpload and the marker's PUT). A live run's uploads are never
 // touched. A server without ListMultipartUploads (501) skips that step.
 //
-// Metrics (metrics API, global provider, scope "cryptolake.storage"; no-ops
-// until a program installs the SDK): cryptolake.storage.operations
+// Metrics (metrics API, the global provider at the store's first request,
+// scope "cryptolake.storage"; no-ops until a program installs the SDK):
+// cryptolake.storage.operations
 // ({operation}, attributes operation = put|get|head|list|delete|
 // delete_objects|multipart_create|multipart_upload_part|multipart_complete|
 // multipart_abort|multipart_list and outcome = ok|error; a 404 answer is ok),
