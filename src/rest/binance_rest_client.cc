@@ -8,24 +8,29 @@
 #include <utility>
 #include <vector>
 
+#include "binance_rows.h"
 #include "rest_transport.h"
 
 namespace cryptolake::rest {
 
 using archive::Market;
+using internal::AggTradeRow;
+using internal::CeilDiv;
+using internal::FloorDiv;
+using internal::KlineRow;
+using internal::Page;
+using internal::ParseAggTrade;
+using internal::ParseFundingRow;
+using internal::ParseKline;
 using nlohmann::json;
 
 namespace {
 
-constexpr int64_t kSpotMicrosFromUs = 1'735'689'600'000'000;  // 2025-01-01T00:00:00Z
 constexpr int64_t kHourMs = 3'600'000;
 constexpr int64_t kDayMs = 24 * kHourMs;
 constexpr int64_t kCoinMKlineWindowMs = 200 * kDayMs;  // dapi: endTime - startTime <= 200 days
 constexpr int64_t kFundingLookbackMs = 24 * kHourMs;
 constexpr int64_t kDefaultFundingIntervalHours = 8;
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
 
 // Symbols and intervals go into the query string unescaped: only allow what Binance uses.
 bool IsQuerySafe(std::string_view s) {
@@ -34,164 +39,6 @@ bool IsQuerySafe(std::string_view s) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
            c == '-';
   });
-}
-
-// Binance's decimal strings: optional '-', digits, optional '.' and digits.
-bool IsDecimal(std::string_view s) {
-  size_t i = 0;
-  if (i < s.size() && s[i] == '-') ++i;
-  size_t digits = 0;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++digits;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    size_t frac = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++frac;
-    if (frac == 0) return false;
-  }
-  return digits > 0 && i == s.size();
-}
-
-std::string Quote(const json& v) {
-  std::string s = v.dump();
-  if (s.size() > 40) s = s.substr(0, 40) + "...";
-  return s;
-}
-
-// The context of one page, for Corruption messages and time conversion.
-struct Page {
-  Market market;
-  std::string what;          // "GET /api/v3/klines symbol BTCUSDT"
-  bool response_us = false;  // times in the response are µs (spot with the header)
-  CsvTimeUnit unit = CsvTimeUnit::kArchive;
-
-  Status Bad(const std::string& detail) const { return Status::Corruption(what + ": " + detail); }
-
-  int64_t ToMicros(int64_t t) const { return response_us ? t : t * 1000; }
-  // A time (µs) in the CSV's unit; `row_time_us` decides the archive's unit for the row.
-  int64_t Out(int64_t t_us, int64_t row_time_us) const {
-    bool micros = unit == CsvTimeUnit::kMicroseconds ||
-                  (unit == CsvTimeUnit::kArchive && market == Market::kSpot &&
-                   row_time_us >= kSpotMicrosFromUs);
-    return micros ? t_us : FloorDiv(t_us, 1000);
-  }
-
-  Result<int64_t> Int(const json& v, size_t row, std::string_view field) const {
-    if (v.is_number_integer()) return v.get<int64_t>();
-    return Bad("row " + std::to_string(row) + ": " + std::string(field) +
-               " is not an integer: " + Quote(v));
-  }
-  Result<std::string> Dec(const json& v, size_t row, std::string_view field) const {
-    if (v.is_string() && IsDecimal(v.get_ref<const std::string&>())) return v.get<std::string>();
-    return Bad("row " + std::to_string(row) + ": " + std::string(field) +
-               " is not a decimal string: " + Quote(v));
-  }
-  Result<bool> Bool(const json& v, size_t row, std::string_view field) const {
-    if (v.is_boolean()) return v.get<bool>();
-    return Bad("row " + std::to_string(row) + ": " + std::string(field) +
-               " is not a boolean: " + Quote(v));
-  }
-  Status ExpectArray(const json& body) const {
-    if (body.is_array()) return Status::OK();
-    return Bad("expected a JSON array, got " + std::string(body.type_name()));
-  }
-};
-
-struct KlineRow {
-  int64_t open_us = 0;
-  std::string line;
-};
-
-Result<KlineRow> ParseKline(const Page& p, const json& v, size_t row) {
-  if (!v.is_array() || v.size() != 12) {
-    return p.Bad(
-        "row " + std::to_string(row) + ": expected an array of 12 elements, got " +
-        (v.is_array() ? std::to_string(v.size()) + " elements" : std::string(v.type_name())));
-  }
-  static constexpr std::string_view kNames[12] = {"open time",
-                                                  "open",
-                                                  "high",
-                                                  "low",
-                                                  "close",
-                                                  "volume",
-                                                  "close time",
-                                                  "quote volume",
-                                                  "trade count",
-                                                  "taker buy volume",
-                                                  "taker buy quote volume",
-                                                  "ignore"};
-  KlineRow out;
-  CL_ASSIGN_OR_RETURN(int64_t open, p.Int(v[0], row, kNames[0]));
-  CL_ASSIGN_OR_RETURN(int64_t close, p.Int(v[6], row, kNames[6]));
-  CL_ASSIGN_OR_RETURN(int64_t count, p.Int(v[8], row, kNames[8]));
-  out.open_us = p.ToMicros(open);
-  std::string& line = out.line;
-  line = std::to_string(p.Out(out.open_us, out.open_us));
-  for (int i = 1; i <= 5; ++i) {
-    CL_ASSIGN_OR_RETURN(std::string d, p.Dec(v[i], row, kNames[i]));
-    line += ',';
-    line += d;
-  }
-  line += ',';
-  line += std::to_string(p.Out(p.ToMicros(close), out.open_us));
-  CL_ASSIGN_OR_RETURN(std::string quote, p.Dec(v[7], row, kNames[7]));
-  line += ',' + quote + ',' + std::to_string(count);
-  for (int i = 9; i <= 10; ++i) {
-    CL_ASSIGN_OR_RETURN(std::string d, p.Dec(v[i], row, kNames[i]));
-    line += ',';
-    line += d;
-  }
-  // "Unused field, ignore": written as sent (the archive has "0").
-  line += ',';
-  line += v[11].is_string() ? v[11].get<std::string>() : v[11].dump();
-  line += '\n';
-  return out;
-}
-
-struct AggTradeRow {
-  int64_t id = 0;
-  int64_t time_us = 0;
-  std::string line;
-};
-
-Result<AggTradeRow> ParseAggTrade(const Page& p, const json& v, size_t row) {
-  if (!v.is_object()) {
-    return p.Bad("row " + std::to_string(row) + ": expected an object, got " +
-                 std::string(v.type_name()));
-  }
-  auto field = [&](const char* name) -> const json* {
-    auto it = v.find(name);
-    return it == v.end() ? nullptr : &*it;
-  };
-  for (const char* name : {"a", "p", "q", "f", "l", "T", "m"}) {
-    if (field(name) == nullptr) {
-      return p.Bad("row " + std::to_string(row) + ": field \"" + name + "\" is missing");
-    }
-  }
-  const bool spot = p.market == Market::kSpot;
-  if (spot && field("M") == nullptr) {
-    return p.Bad("row " + std::to_string(row) + ": field \"M\" is missing");
-  }
-  AggTradeRow out;
-  CL_ASSIGN_OR_RETURN(out.id, p.Int(*field("a"), row, "a (aggregate trade id)"));
-  CL_ASSIGN_OR_RETURN(std::string price, p.Dec(*field("p"), row, "p (price)"));
-  CL_ASSIGN_OR_RETURN(std::string qty, p.Dec(*field("q"), row, "q (quantity)"));
-  CL_ASSIGN_OR_RETURN(int64_t first, p.Int(*field("f"), row, "f (first trade id)"));
-  CL_ASSIGN_OR_RETURN(int64_t last, p.Int(*field("l"), row, "l (last trade id)"));
-  CL_ASSIGN_OR_RETURN(int64_t time, p.Int(*field("T"), row, "T (transact time)"));
-  CL_ASSIGN_OR_RETURN(bool maker, p.Bool(*field("m"), row, "m (is buyer maker)"));
-  out.time_us = p.ToMicros(time);
-  // Spot's archive spells booleans True/False, futures' true/false.
-  auto b = [spot](bool x) { return spot ? (x ? "True" : "False") : (x ? "true" : "false"); };
-  out.line = std::to_string(out.id) + ',' + price + ',' + qty + ',' + std::to_string(first) + ',' +
-             std::to_string(last) + ',' + std::to_string(p.Out(out.time_us, out.time_us)) + ',' +
-             b(maker);
-  if (spot) {
-    CL_ASSIGN_OR_RETURN(bool best, p.Bool(*field("M"), row, "M (is best match)"));
-    out.line += ',';
-    out.line += b(best);
-  }
-  out.line += '\n';
-  return out;
 }
 
 // Rows keyed by their unique key: sorted, each key once.
@@ -455,13 +302,9 @@ Result<FetchResult> BinanceRestClient::FetchFundingRate(Market market, std::stri
     CL_RETURN_IF_ERROR(page.ExpectArray(body));
     int64_t prev = cursor - 1;
     for (size_t i = 0; i < body.size(); ++i) {
-      const json& v = body[i];
-      if (!v.is_object() || !v.contains("fundingTime") || !v.contains("fundingRate")) {
-        return page.Bad("row " + std::to_string(i) +
-                        ": expected an object with fundingTime and fundingRate");
-      }
-      CL_ASSIGN_OR_RETURN(int64_t t, page.Int(v["fundingTime"], i, "fundingTime"));
-      CL_ASSIGN_OR_RETURN(std::string rate, page.Dec(v["fundingRate"], i, "fundingRate"));
+      CL_ASSIGN_OR_RETURN(internal::FundingRow r, ParseFundingRow(page, body[i], i));
+      const int64_t t = r.time_ms;
+      std::string rate = std::move(r.rate);
       if (t <= prev) {
         return page.Bad("row " + std::to_string(i) + ": funding times are not ascending");
       }
