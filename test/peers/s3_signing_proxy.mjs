@@ -301,12 +301,13 @@ export async function startSigningProxy(options) {
     // s3rver lacks these two: answer them from its data directory.
     const segments = rawPath.split('/');
     const bucket = decodeURIComponent(segments[1] ?? '');
-    if (s3rverDir && req.method === 'GET' && segments.length === 2 && 'uploads' in query) {
+    const bucketOnly = segments.length === 2 || (segments.length === 3 && segments[2] === '');
+    if (s3rverDir && req.method === 'GET' && bucketOnly && 'uploads' in query) {
       stats.emulated++;
       record({ ...entry, status: answerListUploads(res, s3rverDir, bucket, query), verdict: 'ok', emulated: true });
       return;
     }
-    if (s3rverDir && req.method === 'DELETE' && segments.length > 2 && 'uploadId' in query) {
+    if (s3rverDir && req.method === 'DELETE' && !bucketOnly && segments.length > 2 && 'uploadId' in query) {
       stats.emulated++;
       const key = segments.slice(2).map(decodeURIComponent).join('/');
       record({ ...entry, status: answerAbort(res, s3rverDir, bucket, key, String(query.uploadId)), verdict: 'ok', emulated: true });
