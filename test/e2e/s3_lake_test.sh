@@ -29,7 +29,7 @@ trap cleanup EXIT
 
 s3_require_peers
 s3_start --proxy
-[ -n "${S3E2E_DEV_FAKE:-}" ] || s3_require_store "$bin"
+s3_require_store "$bin"
 outputs=()  # every file holding something cryptolake printed, for the secret check
 run() {  # run <label> <cryptolake args...>: output in $work/<label>.out
   local label="$1"; shift

@@ -12,6 +12,8 @@
 #   s3_snapshot PREFIX DIR     boto3: download every object of s3://lake/PREFIX into DIR and write
 #                              "key size" lines to DIR.list
 #   s3_uploads PREFIX          boto3: in-flight multipart uploads under PREFIX ("key id" lines)
+#   s3_copy SRC DST / s3_clear PREFIX   boto3: copy a lake between prefixes / empty a prefix
+#                              (both leave .cltmp-runs/ alone)
 #   digest_tree DIR            "path sha256" of every object (ledger entries without their
 #                              ingested_at), .cltmp-runs/ excluded
 #   list_tree DIR              "path size" of every object, .cltmp-runs/ excluded
@@ -88,6 +90,16 @@ s3_uploads() {
     fail "boto3 list_multipart_uploads: $(cat "$work/uploads.err")"
 }
 
+s3_copy() {
+  "$S3_PYTHON" "$s3_e2e_peers/s3_readback.py" copy lake "$1" "$2" 2> "$work/copy.err" ||
+    fail "boto3 copy $1 -> $2: $(cat "$work/copy.err")"
+}
+
+s3_clear() {
+  "$S3_PYTHON" "$s3_e2e_peers/s3_readback.py" clear lake "$1" 2> "$work/clear.err" ||
+    fail "boto3 clear $1: $(cat "$work/clear.err")"
+}
+
 digest_tree() {
   (cd "$1" && find . -type f ! -path './.cltmp-runs/*' ! -path './_ledger/*' -print0 | sort -z |
      xargs -0 -r sha256sum
@@ -99,13 +111,14 @@ list_tree() {
   (cd "$1" && find . -type f ! -path './.cltmp-runs/*' -printf '%P %s\n' | LC_ALL=C sort)
 }
 
-# A valid COIN-M aggTrades day of $2 rows under $work/src (version $3 shifts prices, so the bytes
+# A valid COIN-M aggTrades day of $2 rows under ${S3_SRC:-$work/src} (version $3 shifts prices, so the bytes
 # differ; bad=1 makes one row's price non-numeric).
 make_day() {  # make_day DAY ROWS VERSION [BAD]
   local day="$1" rows="$2" version="$3" bad="${4:-0}" name="BTCUSD_PERP-aggTrades-$1"
   local rel="data/futures/cm/daily/aggTrades/BTCUSD_PERP" t0
   t0=$(( $(date -u -d "$day" +%s) * 1000 ))
-  mkdir -p "$work/src/$rel"
+  local src="${S3_SRC:-$work/src}"
+  mkdir -p "$src/$rel"
   awk -v n="$rows" -v t0="$t0" -v v="$version" -v bad="$bad" 'BEGIN {
       print "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker"
       srand(7 + v); p = 60000 + v
@@ -116,8 +129,8 @@ make_day() {  # make_day DAY ROWS VERSION [BAD]
                2000000 + 2 * i + 1, t0 + int(i * 86399000 / n), (rand() < 0.5 ? "true" : "false")
       }
     }' > "$work/$name.csv"
-  rm -f "$work/src/$rel/$name.zip"
-  (cd "$work" && zip -q -1 "src/$rel/$name.zip" "$name.csv")
-  (cd "$work/src/$rel" && sha256sum "$name.zip" > "$name.zip.CHECKSUM")
+  rm -f "$src/$rel/$name.zip"
+  (cd "$work" && zip -q -1 "$src/$rel/$name.zip" "$name.csv")
+  (cd "$src/$rel" && sha256sum "$name.zip" > "$name.zip.CHECKSUM")
   rm -f "$work/$name.csv"
 }

@@ -5,6 +5,8 @@ AWS_SECRET_ACCESS_KEY and AWS_REGION; path-style addressing.
   s3_readback.py snapshot BUCKET PREFIX OUTDIR   download every object under PREFIX/ into OUTDIR
                                                  (keys relative to PREFIX/), print "key size" lines
   s3_readback.py uploads BUCKET PREFIX           print "key upload-id" of in-flight multipart uploads
+  s3_readback.py copy BUCKET SRC DST             copy every object under SRC/ to DST/ (.cltmp-runs/ aside)
+  s3_readback.py clear BUCKET PREFIX             delete every object under PREFIX/ but .cltmp-runs/
 Exit 0 on success, 1 with a message on stderr on any failure (a download whose length differs from
 the listed size included).
 """
@@ -51,11 +53,38 @@ def uploads(bucket, prefix):
         print(f"{u['Key']} {u['UploadId']}")
 
 
+def keys_under(s3, bucket, base):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=base):
+        for obj in page.get("Contents", []):
+            rel = obj["Key"][len(base):]
+            if not rel.startswith(".cltmp-runs/"):
+                yield obj["Key"], rel
+
+
+def copy(bucket, src, dst):
+    s3 = client()
+    # GET + PUT, not CopyObject: s3rver 3.7.1 does not decode %3D in x-amz-copy-source, and
+    # silver keys hold '='.
+    for key, rel in list(keys_under(s3, bucket, src.rstrip("/") + "/")):
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        s3.put_object(Bucket=bucket, Key=dst.rstrip("/") + "/" + rel, Body=body)
+
+
+def clear(bucket, prefix):
+    s3 = client()
+    for key, _ in list(keys_under(s3, bucket, prefix.rstrip("/") + "/")):
+        s3.delete_object(Bucket=bucket, Key=key)
+
+
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == "snapshot":
         snapshot(*sys.argv[2:])
     elif len(sys.argv) == 4 and sys.argv[1] == "uploads":
         uploads(*sys.argv[2:])
+    elif len(sys.argv) == 5 and sys.argv[1] == "copy":
+        copy(*sys.argv[2:])
+    elif len(sys.argv) == 4 and sys.argv[1] == "clear":
+        clear(*sys.argv[2:])
     else:
         sys.exit(__doc__)
 
