@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <string_view>
 
-#include "cryptolake/archive/s3_listing.h"
+#include "cryptolake/storage/s3_xml.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace cryptolake::archive;
+  using namespace cryptolake::storage;
   std::string_view xml(reinterpret_cast<const char*>(data), size);
   auto page = ParseListBucketResult(xml);
   if (!page.ok()) return 0;

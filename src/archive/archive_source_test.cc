@@ -18,7 +18,6 @@
 #include "cryptolake/archive/archive_file.h"
 #include "cryptolake/archive/checksum.h"
 #include "cryptolake/archive/discovery.h"
-#include "cryptolake/archive/s3_listing.h"
 #include "cryptolake/archive/zip_reader.h"
 
 namespace cryptolake::archive {

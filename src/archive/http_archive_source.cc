@@ -17,10 +17,16 @@
 #include <thread>
 #include <vector>
 
-#include "cryptolake/archive/s3_listing.h"
+#include "cryptolake/storage/s3_xml.h"
 
 namespace cryptolake::archive {
 namespace {
+
+using storage::BuildListObjectsQuery;
+using storage::ListBucketResult;
+using storage::ParseListBucketResult;
+using storage::S3Object;
+using storage::UrlEncodeQueryValue;
 
 void GlobalCurlInit() {
   static std::once_flag once;

@@ -28,7 +28,7 @@
 #include "cryptolake/archive/archive_source.h"
 #include "cryptolake/archive/checksum.h"
 #include "cryptolake/archive/discovery.h"
-#include "cryptolake/archive/s3_listing.h"
+#include "cryptolake/storage/s3_xml.h"
 
 extern char** environ;
 
@@ -204,10 +204,10 @@ TEST_F(S3rverListingTest, PaginatesWithMaxKeysAndMarker) {
 
 TEST_F(S3rverListingTest, RawPageIsTruncatedAndRootPrefixIsNotACommonPrefix) {
   httplib::Client client("127.0.0.1", server_->port());
-  auto res = client.Get("/zips?" + BuildListObjectsQuery("data/futures/", "", "", 1));
+  auto res = client.Get("/zips?" + storage::BuildListObjectsQuery("data/futures/", "", "", 1));
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   ASSERT_EQ(res->status, 200) << res->body;
-  auto page = ParseListBucketResult(res->body);
+  auto page = storage::ParseListBucketResult(res->body);
   ASSERT_TRUE(page.ok()) << page.status().ToString();
   EXPECT_EQ(page->prefix, "data/futures/");
   EXPECT_TRUE(page->is_truncated);

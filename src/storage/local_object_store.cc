@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <random>
@@ -29,6 +30,7 @@
 #include <utility>
 
 #include "cryptolake/storage/object_store.h"
+#include "cryptolake/storage/s3_object_store.h"
 
 namespace cryptolake::storage {
 namespace {
@@ -501,12 +503,13 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view url) {
   if (scheme_end != std::string_view::npos) {
     const std::string scheme(url.substr(0, scheme_end));
     if (scheme == "s3") {
-      return Status::InvalidArgument(
-          "s3:// lakes are not supported yet (the S3 object store is being built); give a "
-          "local directory or file:// URL");
+      CL_ASSIGN_OR_RETURN(
+          std::unique_ptr<S3ObjectStore> s3,
+          OpenS3ObjectStore(url, [](const char* name) { return std::getenv(name); }));
+      return std::unique_ptr<ObjectStore>(std::move(s3));
     }
     return Status::InvalidArgument("unsupported lake URL scheme \"" + scheme +
-                                   "://\" (supported: a directory path or file://)");
+                                   "://\" (supported: a directory path, file:// or s3://)");
   }
   return NewLocalObjectStore(std::filesystem::path(std::string(url)));
 }

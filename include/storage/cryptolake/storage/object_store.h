@@ -118,9 +118,10 @@ std::unique_ptr<ObjectStore> NewLocalObjectStore(std::filesystem::path root);
 std::unique_ptr<ObjectStore> NewMemoryObjectStore();
 
 // The store a lake URL names: a directory path or file:///path -> the local
-// store. InvalidArgument for any other scheme, naming it; "s3://" is named as
-// not supported yet (the S3 store is being built), so a lake URL is never
-// mistaken for a local directory called "s3:".
+// store; s3://bucket[/prefix] -> the S3 store (s3_object_store.h), configured
+// from the process environment like the AWS CLI (aws_config.h).
+// InvalidArgument for any other scheme, naming it, so a lake URL is never
+// mistaken for a local directory called "gs:".
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view url);
 
 }  // namespace cryptolake::storage
