@@ -322,7 +322,10 @@ Result<S3Response> S3Client::Send(const S3Request& request) {
         auto doc = ParseS3Error(a.response.body);
         if (doc.ok()) s3_code = doc->code;
       }
-      const bool retry = code >= 500 || code == 429 || (code >= 300 && IsRetryableS3Code(s3_code));
+      // 501 Not Implemented is permanent: the server lacks the operation (s3rver has no
+      // ListMultipartUploads), and callers act on it instead of waiting through every retry.
+      const bool retry = (code >= 500 && code != 501) || code == 429 ||
+                         (code >= 300 && IsRetryableS3Code(s3_code));
       if (!retry) return std::move(a.response);
       last = Status::Unavailable(ErrorStatus(request, a.response).message());
       std::string ra = a.response.Header("retry-after");
