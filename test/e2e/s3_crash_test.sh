@@ -11,9 +11,10 @@
 # under silver/, bronze/ and _ledger/ must be byte-identical to a complete version of that key
 # (the old or the new one; ledger timestamps aside), never a part. Then a re-run with the other
 # --jobs must leave the prefix equal to an uninterrupted run's (.cltmp-runs/ aside).
-# Finally, once the killed runs' leases are stale (the store's staleness limit, 60 s unless the
-# store's environment override is set below), one more run per prefix must remove everything the
-# dead runs left: no multipart upload (boto3 list_multipart_uploads -- s3rver 3.7.1 lacks it, the
+# Finally, once the killed runs' leases are stale (older than the store's limit, 60 s, by the
+# server's clock: the proxy shifts the Date header of its answers by 65 s rather than the test
+# waiting; S3_CRASH_REAL_WAIT=1 sleeps 65 s instead), one more run per prefix must remove
+# everything the dead runs left: no multipart upload (boto3 list_multipart_uploads -- s3rver 3.7.1 lacks it, the
 # proxy answers it from s3rver's upload directory, which is also checked directly) and no
 # .cltmp-runs/ object but the leases of runs still alive (none).
 # Usage: s3_crash_test.sh <path to cryptolake>
@@ -30,7 +31,7 @@ s3_require_peers
 s3_start --proxy
 s3_require_store "$bin"
 days=(2026-05-08 2026-05-09)
-stale_wait="${S3_CRASH_STALE_WAIT:-65}"
+stale_s=65  # the store's abandoned_after (60 s) plus a margin
 
 ingest() {  # ingest <prefix> <jobs> <source>: output in $work/<prefix>.log
   "$bin" ingest --source "$3" --lake "s3://lake/$1" --market cm --data-type aggTrades \
@@ -145,11 +146,18 @@ done
 
 # Final: after the staleness limit every dead run's uploads and markers must go.
 before_uploads="$(s3_uploads "" | wc -l)"
-echo "after $n kills: $before_uploads multipart uploads in flight; waiting ${stale_wait}s for the dead runs' leases to go stale"
-sleep "$stale_wait"
+if [ "${S3_CRASH_REAL_WAIT:-0}" = 1 ]; then
+  echo "after $n kills: $before_uploads multipart uploads in flight; waiting ${stale_s}s for the dead runs' leases to go stale"
+  sleep "$stale_s"
+else
+  echo "after $n kills: $before_uploads multipart uploads in flight; the server's clock (Date) moves ${stale_s}s ahead"
+  proxy "clock?skew_s=$stale_s" POST > /dev/null || fail "setting the proxy's clock"
+fi
 ingest p1 1 "$work/src_old" || fail "final run p1: $(cat "$work/p1.log")"
 ingest p2 1 "$work/src_new" || fail "final run p2: $(cat "$work/p2.log")"
 left="$(s3_uploads "")"
+proxy "clock?skew_s=0" POST > /dev/null
+[ "$before_uploads" -ge 1 ] || fail "no kill left a multipart upload in flight: the clean-up was not exercised"
 [ -z "$left" ] || fail "multipart uploads left after the clean-up: $left"
 [ -z "$(ls -A "$S3_DATA_DIR/lake/._S3rver_uploads" 2> /dev/null)" ] || fail "s3rver still holds unfinished uploads"
 for p in p1 p2; do

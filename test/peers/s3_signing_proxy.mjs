@@ -35,7 +35,11 @@
 //        only requests with method M if given) arrives: `before` (default)
 //        forwarding it to s3rver, or `after` s3rver answered it but before the
 //        client gets the answer. The request is then never answered.
-//   POST /__proxy/reset                        zero the counters and the kill
+//   POST /__proxy/clock?skew_s=S               from now on, every answer's Date header is the
+//        real time plus S seconds: the server's clock as a client sees it, so a
+//        test can age leases and uploads (LastModified, Initiated stay real)
+//        without waiting; skew_s=0 turns it off
+//   POST /__proxy/reset                        zero the counters and the kill (not the clock)
 //
 // The log (option `log`) gets one JSON line per request:
 //   {"n":1,"method":"PUT","path":"/bucket/key","query":"uploadId&partNumber","status":200,"verdict":"ok"}
@@ -207,7 +211,7 @@ function answerListUploads(res, dataDir, bucket, query) {
     `<Bucket>${xmlEscape(bucket)}</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker>` +
     `<Prefix>${xmlEscape(prefix)}</Prefix><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>${items}` +
     '</ListMultipartUploadsResult>';
-  res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body), date: res.shownDate });
   res.end(body);
   return 200;
 }
@@ -221,7 +225,7 @@ function answerAbort(res, dataDir, bucket, key, uploadId) {
     return 404;
   }
   fs.rmSync(dir, { recursive: true, force: true });
-  res.writeHead(204);
+  res.writeHead(204, { date: res.shownDate });
   res.end();
   return 204;
 }
@@ -234,6 +238,8 @@ export async function startSigningProxy(options) {
   const { upstreamPort, keys, region = 'us-east-1', s3rverDir, log, signatures } = options;
   const stats = { checked: 0, rejected: 0, forwarded: 0, emulated: 0, by_method: {} };
   let kill = null;  // { pid, remaining, method, when }
+  let skewMs = 0;
+  const shownDate = () => new Date(Date.now() + skewMs).toUTCString();
   const logFd = log ? fs.openSync(log, 'a') : null;
   const sigFd = signatures ? fs.openSync(signatures, 'a') : null;
 
@@ -253,6 +259,12 @@ export async function startSigningProxy(options) {
       kill = null;
       return json(stats);
     }
+    if (pathname === '/__proxy/clock' && req.method === 'POST') {
+      const skew = Number(query.skew_s);
+      if (!Number.isFinite(skew)) { res.writeHead(400); return res.end('skew_s required\n'); }
+      skewMs = skew * 1000;
+      return json({ skew_s: skew });
+    }
     if (pathname === '/__proxy/kill' && req.method === 'POST') {
       const pid = Number(query.pid); const after = Number(query.after);
       if (!(pid > 1) || !(after >= 1)) { res.writeHead(400); return res.end('pid and after required\n'); }
@@ -271,6 +283,7 @@ export async function startSigningProxy(options) {
     const [rawPath, rawQuery] = splitUrl(req.url);
     const query = parseQuery(rawQuery);
     if (rawPath.startsWith('/__proxy/')) return control(req, res, rawPath, query);
+    res.shownDate = shownDate();
     const body = await readBody(req);
     const n = ++stats.checked;
     stats.by_method[req.method] = (stats.by_method[req.method] ?? 0) + 1;
@@ -329,8 +342,9 @@ export async function startSigningProxy(options) {
       }
       const out = [];
       for (let i = 0; i < up.rawHeaders.length; i += 2) {
-        if (HOP_BY_HOP.has(up.rawHeaders[i].toLowerCase())) continue;
-        out.push(up.rawHeaders[i], up.rawHeaders[i + 1]);
+        const name = up.rawHeaders[i].toLowerCase();
+        if (HOP_BY_HOP.has(name)) continue;
+        out.push(up.rawHeaders[i], name === 'date' && skewMs !== 0 ? shownDate() : up.rawHeaders[i + 1]);
       }
       res.writeHead(up.statusCode, out);
       up.pipe(res);

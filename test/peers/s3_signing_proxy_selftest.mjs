@@ -206,6 +206,30 @@ test('refused: a wrong secret, a wrong region (the official client and the signe
   assert.equal(await objectExists('w/x'), false);
 });
 
+test('the clock control shifts the Date of every answer, forwarded or answered by the proxy', async () => {
+  const dateOf = (p, method) => new Promise((resolve, reject) => {
+    const r = http.request({ host: '127.0.0.1', port, path: p, method }, (res) => { res.resume(); resolve(Date.parse(res.headers.date)); });
+    r.on('error', reject); r.end();
+  });
+  await control('/__proxy/clock?skew_s=3600', 'POST');
+  try {
+    const s3 = client();
+    let seen = null;
+    s3.middlewareStack.add((next) => async (args) => {
+      const out = await next(args);
+      seen = Date.parse(out.response.headers.date);
+      return out;
+    }, { step: 'deserialize', name: 'captureDate' });
+    await s3.send(new ListObjectsV2Command({ Bucket: 'bkt' }));
+    assert.ok(seen - Date.now() > 3500 * 1000, `forwarded Date not shifted: ${seen}`);
+    await s3.send(new ListMultipartUploadsCommand({ Bucket: 'bkt' }));
+    assert.ok(seen - Date.now() > 3500 * 1000, `emulated Date not shifted: ${seen}`);
+  } finally {
+    await control('/__proxy/clock?skew_s=0', 'POST');
+  }
+  assert.ok(Math.abs((await dateOf('/bkt', 'GET')) - Date.now()) < 120 * 1000);
+});
+
 test('the log names operations, never signatures or secrets', () => {
   const text = fs.readFileSync(log, 'utf8');
   assert.match(text, /"verdict":"rejected"/);
