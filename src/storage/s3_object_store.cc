@@ -11,6 +11,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -43,6 +44,22 @@ std::string HexEncode(std::string_view s) {
   for (unsigned char c : s) {
     out.push_back(kHex[c >> 4]);
     out.push_back(kHex[c & 0xf]);
+  }
+  return out;
+}
+
+std::optional<std::string> HexDecode(std::string_view hex) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
   }
   return out;
 }
@@ -537,11 +554,7 @@ Status S3Store::RemoveAbandonedWrites() {
     if (!dead) {
       for (const std::string& marker : info.markers) {
         std::string_view hex = std::string_view(marker).substr(marker.rfind('/') + 1);
-        std::string id;
-        for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-          id.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-        }
-        live_ids.insert(std::move(id));
+        if (auto id = HexDecode(hex)) live_ids.insert(std::move(*id));
       }
       continue;
     }

@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "cryptolake/metrics/meter_provider.h"
+#include "cryptolake/metrics/sdk/metric_reader.h"
+#include "cryptolake/metrics/sdk/sdk_meter_provider.h"
 #include "s3_http.h"
 #include "s3_test_server.h"
 
@@ -268,6 +271,58 @@ TEST_F(S3ObjectStoreTest, RemoveAbandonedWritesAbortsDeadRunsOnly) {
   }
   ASSERT_TRUE((*writer)->Publish().ok());
   EXPECT_EQ(cleaner->Get("a/mine").value(), "mine!");
+}
+
+// Sum of the int64 points of `name` whose attributes include all of `want`.
+int64_t SumWhere(const metrics::ResourceMetrics& data, const std::string& name,
+                 const std::map<std::string, std::string>& want) {
+  int64_t total = 0;
+  for (const auto& scope : data.scope_metrics) {
+    for (const auto& m : scope.metrics) {
+      if (m.name != name) continue;
+      for (const auto& p : std::get<metrics::SumData>(m.data).points) {
+        bool match = true;
+        for (const auto& [key, value] : want) {
+          const metrics::AttributeValue* v = p.attributes.Find(key);
+          match = match && v != nullptr && *v == metrics::AttributeValue(value);
+        }
+        if (match) total += std::get<int64_t>(p.value);
+      }
+    }
+  }
+  return total;
+}
+
+TEST_F(S3ObjectStoreTest, RecordsOperationsAndBytesThroughTheGlobalProvider) {
+  auto reader = std::make_shared<metrics::ManualReader>();
+  metrics::SdkMeterProviderOptions options;
+  options.readers = {reader};
+  metrics::SetMeterProvider(std::make_shared<metrics::SdkMeterProvider>(std::move(options)));
+  auto store = Open(Options());
+  ASSERT_TRUE(store->Put("m/a", "12345").ok());
+  EXPECT_EQ(store->Get("m/a").value(), "12345");
+  EXPECT_TRUE(store->Get("m/missing").status().IsNotFound());
+  server_.InjectFaults(S3TestServer::Fault::kSlowDown503, 3, "PUT");
+  EXPECT_FALSE(store->Put("m/b", "x").ok());
+  metrics::ResourceMetrics data;
+  ASSERT_TRUE(reader->Collect(&data).ok());
+  metrics::SetMeterProvider(nullptr);
+  const std::string ops = "cryptolake.storage.operations";
+  EXPECT_EQ(SumWhere(data, ops, {{"operation", "put"}, {"outcome", "ok"}}), 1);
+  EXPECT_EQ(SumWhere(data, ops, {{"operation", "put"}, {"outcome", "error"}}), 1);
+  EXPECT_EQ(SumWhere(data, ops, {{"operation", "get"}, {"outcome", "ok"}}), 2);
+  EXPECT_EQ(SumWhere(data, "cryptolake.storage.bytes", {{"direction", "written"}}), 5);
+  EXPECT_EQ(SumWhere(data, "cryptolake.storage.bytes", {{"direction", "read"}}), 5);
+  for (const auto& scope : data.scope_metrics) {
+    for (const auto& m : scope.metrics) {
+      if (m.name != ops) continue;
+      for (const auto& p : std::get<metrics::SumData>(m.data).points) {
+        for (const auto& kv : p.attributes.entries()) {
+          EXPECT_TRUE(kv.key == "operation" || kv.key == "outcome") << kv.key;
+        }
+      }
+    }
+  }
 }
 
 TEST(OpenS3ObjectStoreTest, ConfiguresFromTheEnvironmentAndNamesMissingCredentials) {
