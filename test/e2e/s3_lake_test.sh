@@ -8,6 +8,8 @@
 #      --jobs 2, to S3 and locally: same comparison; DuckDB reads the downloaded silver Parquet and
 #      counts every row; multipart uploads were used (proxy log) and none is left (boto3
 #      list_multipart_uploads, answered from s3rver's upload directory, and that directory).
+#   2b. a 700,000-row spot trades day whose silver object (~11 MB) is itself a multipart upload
+#      (streamed by --jobs 2 into one writer): S3 == local, DuckDB counts it.
 #   3. the same ingest again: no PUT/POST/DELETE outside .cltmp-runs/ (proxy log); 0 ingested.
 #   4. a republished day replaces its silver object (same key, new bytes), S3 == local again.
 #   5. --on-bad-rows quarantine: the rejects file lands on S3, S3 == local.
@@ -57,6 +59,25 @@ compare_lakes() {  # compare_lakes <label> <local lake dir> <s3 prefix>
   echo "$label: S3 == local ($(wc -l < "$dl.keys") objects, bytes identical)"
 }
 rejected() { grep -c '"verdict":"rejected"' "$S3_PROXY_LOG" || true; }
+# DuckDB over silver Parquet downloaded from S3: rows and distinct (date, id) must both be $4.
+duck_skipped=""
+duck_check() {  # duck_check <snapshot label> <glob under it> <id column> <rows>
+  if [ ! -d "$s3_peers/node_modules/@duckdb/node-api" ]; then
+    duck_skipped="@duckdb/node-api not installed in test/peers"; return 0
+  fi
+  local n
+  n="$(node -e '
+    const { createRequire } = require("node:module");
+    const { DuckDBInstance } = createRequire(process.argv[1] + "/package.json")("@duckdb/node-api");
+    (async () => {
+      const c = await (await DuckDBInstance.create(":memory:")).connect();
+      const glob = process.argv[2].replaceAll("\x27", "\x27\x27");
+      const r = await c.runAndReadAll(`SELECT count(*)::BIGINT AS n, count(DISTINCT (date, ${process.argv[3]}))::BIGINT AS k FROM read_parquet(\x27${glob}\x27, hive_partitioning=true)`);
+      const [row] = r.getRowObjectsJS(); console.log(`${row.n} ${row.k}`);
+    })();' "$s3_peers" "$work/dl-$1/$2" "$3")" || fail "DuckDB over the downloaded $1 silver failed"
+  [ "$n" = "$4 $4" ] || fail "DuckDB reads '$n' (rows, distinct keys) from the $1 silver downloaded from S3, expected $4"
+  echo "DuckDB: $4 rows in the $1 silver Parquet downloaded from S3"
+}
 
 # 1. The demo (spot + USD-M klines, COIN-M aggTrades, USD-M monthly fundingRate).
 run demo_s3 demo --lake s3://lake/demo --jobs 2 --metrics-format otlp-json ||
@@ -88,22 +109,25 @@ echo "multipart: $multipart_creates uploads created, $parts parts"
 left="$(s3_uploads "")"
 [ -z "$left" ] || fail "multipart uploads left in the bucket: $left"
 [ -z "$(ls -A "$S3_DATA_DIR/lake/._S3rver_uploads" 2> /dev/null)" ] || fail "s3rver holds unfinished uploads: $(ls "$S3_DATA_DIR/lake/._S3rver_uploads")"
-if [ -d "$s3_peers/node_modules/@duckdb/node-api" ]; then
-  n="$(node -e '
-    const { createRequire } = require("node:module");
-    const { DuckDBInstance } = createRequire(process.argv[1] + "/package.json")("@duckdb/node-api");
-    (async () => {
-      const c = await (await DuckDBInstance.create(":memory:")).connect();
-      const glob = process.argv[2].replaceAll("\x27", "\x27\x27");
-      const r = await c.runAndReadAll(`SELECT count(*)::BIGINT AS n, count(DISTINCT (date, agg_trade_id))::BIGINT AS k FROM read_parquet(\x27${glob}\x27, hive_partitioning=true)`);
-      const [row] = r.getRowObjectsJS(); console.log(`${row.n} ${row.k}`);
-    })();' "$s3_peers" "$work/dl-agg/silver/aggTrades/**/*.parquet")" || fail "DuckDB over the downloaded silver failed"
-  [ "$n" = "650000 650000" ] || fail "DuckDB reads '$n' (rows, distinct keys) from the S3 silver, expected 650000"
-  echo "DuckDB: 650000 rows in the silver Parquet downloaded from S3"
-  duck_skipped=""
-else
-  duck_skipped="@duckdb/node-api not installed in test/peers"
-fi
+duck_check agg "silver/aggTrades/**/*.parquet" agg_trade_id 650000
+
+# 2b. A silver object above the multipart threshold: a 700,000-row spot trades day (~11 MB of
+# Parquet streamed by --jobs 2 into one writer, ~18 MB zip).
+make_trades_day 2025-06-02 700000
+trades_args=(--source "$work/src" --market spot --data-type trades --symbols BTCUSDT
+  --start 2025-06-02 --end 2025-06-02 --jobs 2 --quiet)
+mark=$(proxy_mark)
+run trades_s3 ingest --lake s3://lake/trades "${trades_args[@]}" || fail "trades ingest to S3: $(cat "$work/trades_s3.out")"
+run trades_local ingest --lake "$work/trades_local" "${trades_args[@]}" || fail "local trades ingest"
+compare_lakes trades "$work/trades_local" trades
+silver_size=$(sed -n 's|^silver/trades/.*\.parquet \([0-9]*\)$|\1|p' "$work/dl-trades.list")
+[ "${silver_size:-0}" -gt $(( 8 * 1024 * 1024 )) ] || fail "the trades silver object ($silver_size bytes) is not above 8 MiB"
+tail -n +"$((mark + 1))" "$S3_PROXY_LOG" | grep '"method":"POST"' | grep '"query":"uploads"' | grep -q '/silver/trades/' ||
+  fail "the ${silver_size}-byte silver object was not a multipart upload"
+silver_parts=$(tail -n +"$((mark + 1))" "$S3_PROXY_LOG" | grep '"method":"PUT"' | grep 'partNumber' | grep -c '/silver/trades/' || true)
+echo "multipart silver: $silver_size bytes in $silver_parts parts"
+[ -z "$(s3_uploads "")" ] || fail "multipart uploads left after the trades ingest: $(s3_uploads "")"
+duck_check trades "silver/trades/**/*.parquet" trade_id 700000
 
 # 3. Idempotent re-run: nothing written.
 mark=$(proxy_mark)

@@ -134,3 +134,25 @@ make_day() {  # make_day DAY ROWS VERSION [BAD]
   (cd "$src/$rel" && sha256sum "$name.zip" > "$name.zip.CHECKSUM")
   rm -f "$work/$name.csv"
 }
+
+# A spot trades day of $2 rows (2025+ layout: no header, microseconds) whose values are noisy
+# enough that the silver object of 700,000 rows is ~11 MB, above the 8 MiB multipart threshold.
+make_trades_day() {  # make_trades_day DAY ROWS
+  local day="$1" rows="$2" name="BTCUSDT-trades-$1" rel="data/spot/daily/trades/BTCUSDT"
+  local src="${S3_SRC:-$work/src}" t0
+  t0=$(( $(date -u -d "$day" +%s) * 1000000 ))
+  mkdir -p "$src/$rel"
+  awk -v n="$rows" -v t0="$t0" 'BEGIN {
+    srand(3); p = 105000
+    for (i = 1; i <= n; i++) {
+      p += (rand() - 0.5) * 2; if (p < 1) p = 1
+      q = 0.00001 + int(rand() * 100000) / 100000
+      printf "%.0f,%.2f,%.5f,%.7f,%.0f,%s,True\n", 5000000000 + i, p, q, p * q,
+             t0 + int(i * (86399000000 / n)), (rand() < 0.5 ? "True" : "False")
+    }
+  }' > "$work/$name.csv"
+  rm -f "$src/$rel/$name.zip"
+  (cd "$work" && zip -q -1 "$src/$rel/$name.zip" "$name.csv")
+  (cd "$src/$rel" && sha256sum "$name.zip" > "$name.zip.CHECKSUM")
+  rm -f "$work/$name.csv"
+}
