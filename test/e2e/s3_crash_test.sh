@@ -104,6 +104,13 @@ kill_run() {
       wait "$pid" 2> /dev/null || true ;;
   esac
   if grep -q "ingested" "$work/killed.log"; then :; else interrupted=$((interrupted + 1)); fi
+  # What the dead process had sent may still be on its way to s3rver: let it land first.
+  local i
+  for i in $(seq 1 600); do
+    proxy stats | grep -q '"in_flight":0[,}]' && return 0
+    sleep 0.05
+  done
+  fail "$label: requests of the killed run still in flight after 30 s"
 }
 
 rerun_and_compare() {  # rerun_and_compare <prefix> <jobs> <source> <reference sum> <label>

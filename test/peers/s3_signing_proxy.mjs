@@ -29,7 +29,8 @@
 //
 // Control endpoints (never signed, never counted, never forwarded) under
 // /__proxy/ (an invalid bucket name, so no S3 request can collide):
-//   GET  /__proxy/stats                        JSON counters
+//   GET  /__proxy/stats                        JSON counters, and in_flight: requests received
+//        and not yet answered (a killed client's last request may still reach s3rver)
 //   POST /__proxy/kill?pid=P&after=N[&method=M][&when=before|after]
 //        SIGKILL process P when the N-th checked request (counted from now,
 //        only requests with method M if given) arrives: `before` (default)
@@ -237,6 +238,9 @@ function answerAbort(res, dataDir, bucket, key, uploadId) {
 export async function startSigningProxy(options) {
   const { upstreamPort, keys, region = 'us-east-1', s3rverDir, log, signatures } = options;
   const stats = { checked: 0, rejected: 0, forwarded: 0, emulated: 0, by_method: {} };
+  // Requests received and not yet answered or dropped (a killed client's last request may still
+  // be on its way to s3rver: tests wait for 0 before they look at the bucket).
+  let inFlight = 0;
   let kill = null;  // { pid, remaining, method, when }
   let skewMs = 0;
   const shownDate = () => new Date(Date.now() + skewMs).toUTCString();
@@ -253,7 +257,7 @@ export async function startSigningProxy(options) {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     };
-    if (pathname === '/__proxy/stats') return json(stats);
+    if (pathname === '/__proxy/stats') return json({ ...stats, in_flight: inFlight });
     if (pathname === '/__proxy/reset' && req.method === 'POST') {
       Object.assign(stats, { checked: 0, rejected: 0, forwarded: 0, emulated: 0, by_method: {} });
       kill = null;
@@ -284,6 +288,8 @@ export async function startSigningProxy(options) {
     const query = parseQuery(rawQuery);
     if (rawPath.startsWith('/__proxy/')) return control(req, res, rawPath, query);
     res.shownDate = shownDate();
+    inFlight++;
+    res.on('close', () => { inFlight--; });
     const body = await readBody(req);
     const n = ++stats.checked;
     stats.by_method[req.method] = (stats.by_method[req.method] ?? 0) + 1;

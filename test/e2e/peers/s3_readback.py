@@ -3,7 +3,8 @@ end-to-end tests. The endpoint, keys and region come from AWS_ENDPOINT_URL, AWS_
 AWS_SECRET_ACCESS_KEY and AWS_REGION; path-style addressing.
 
   s3_readback.py snapshot BUCKET PREFIX OUTDIR   download every object under PREFIX/ into OUTDIR
-                                                 (keys relative to PREFIX/), print "key size" lines
+                                                 (keys relative to PREFIX/; .cltmp-runs/ is only
+                                                 listed), print "key size" lines
   s3_readback.py uploads BUCKET PREFIX           print "key upload-id" of in-flight multipart uploads
   s3_readback.py copy BUCKET SRC DST             copy every object under SRC/ to DST/ (.cltmp-runs/ aside)
   s3_readback.py clear BUCKET PREFIX             delete every object under PREFIX/ but .cltmp-runs/
@@ -34,6 +35,11 @@ def snapshot(bucket, prefix, outdir):
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=base):
         for obj in page.get("Contents", []):
             rel = obj["Key"][len(base):]
+            if rel.startswith(".cltmp-runs/"):
+                # The store's bookkeeping (leases, upload markers): listed, not downloaded; a run
+                # may delete one between the listing and a GET.
+                lines.append(f"{rel} {obj['Size']}")
+                continue
             body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
             if len(body) != obj["Size"]:
                 sys.exit(f"{obj['Key']}: listed {obj['Size']} bytes, downloaded {len(body)}")
