@@ -233,7 +233,10 @@ S3Client::Attempt S3Client::Perform(const S3Request& request) {
     url += sep;
     sep = '&';
     url += AwsUriEncode(name, true);
-    if (!value.empty()) url += "=" + AwsUriEncode(value, true);
+    if (!value.empty()) {
+      url += '=';
+      url += AwsUriEncode(value, true);
+    }
   }
 
   CURL* h = static_cast<CURL*>(Acquire());
@@ -322,8 +325,7 @@ Result<S3Response> S3Client::Send(const S3Request& request) {
         auto doc = ParseS3Error(a.response.body);
         if (doc.ok()) s3_code = doc->code;
       }
-      // 501 Not Implemented is permanent: the server lacks the operation (s3rver has no
-      // ListMultipartUploads), and callers act on it instead of waiting through every retry.
+      // 501 Not Implemented is permanent: the server lacks the feature.
       const bool retry = (code >= 500 && code != 501) || code == 429 ||
                          (code >= 300 && IsRetryableS3Code(s3_code));
       if (!retry) return std::move(a.response);

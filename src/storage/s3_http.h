@@ -4,7 +4,7 @@
 // "http://host:port/bucket/key" or virtual-hosted "https://bucket.host/key"),
 // signs it with SigV4 (payload hash of the body on every request), sends it,
 // and retries what may succeed when asked again: connection failures and
-// timeouts, HTTP 5xx and 429, and error documents whose code is SlowDown,
+// timeouts, HTTP 5xx (but 501) and 429, and error documents whose code is SlowDown,
 // RequestTimeout or InternalError, with exponential backoff and full jitter
 // (a Retry-After header replaces the backoff, capped). Every attempt is
 // signed anew. Other answers are returned for the caller to interpret.

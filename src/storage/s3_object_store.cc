@@ -7,8 +7,6 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <deque>
-#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -20,6 +18,7 @@
 #include "cryptolake/metrics/meter_provider.h"
 #include "cryptolake/storage/s3_xml.h"
 #include "s3_http.h"
+#include "s3_multipart_writer.h"
 
 namespace cryptolake::storage {
 namespace {
@@ -129,42 +128,7 @@ class StoreMetrics {
   metrics::Counter<int64_t> bytes_;
 };
 
-class S3Store;
-
-// Buffers up to the threshold; beyond it, a multipart upload with up to
-// max_parallel_parts parts in flight (each on its own std::async thread).
-class S3Writer final : public ObjectWriter {
- public:
-  S3Writer(S3Store* store, std::string key) : store_(store), key_(std::move(key)) {}
-  ~S3Writer() override;
-  Status Append(std::string_view data) override;
-  Status Publish() override;
-  uint64_t bytes_appended() const override { return bytes_; }
-
- private:
-  Status FlushFullParts();
-  Status LaunchPart(std::string data);
-  Status WaitOne();
-  Status WaitAll();
-  void AbortUpload();
-  Status Fail(Status st) {
-    if (status_.ok()) status_ = st;
-    AbortUpload();
-    return st;
-  }
-
-  S3Store* const store_;
-  const std::string key_;  // Relative to the store's prefix.
-  std::string buffer_;
-  uint64_t bytes_ = 0;
-  Status status_;
-  bool published_ = false;
-  std::string upload_id_;  // Non-empty while a multipart upload is open.
-  std::vector<std::string> etags_;
-  std::deque<std::pair<int, std::future<Result<std::string>>>> inflight_;
-};
-
-class S3Store final : public S3ObjectStore {
+class S3Store final : public S3ObjectStore, public S3MultipartTarget {
  public:
   S3Store(S3StoreOptions options, std::unique_ptr<S3Client> client)
       : options_(std::move(options)), client_(std::move(client)), run_id_(NewRunId()) {
@@ -188,13 +152,16 @@ class S3Store final : public S3ObjectStore {
     S3Request req{.method = "PUT", .key = Full(key), .body = data};
     CL_ASSIGN_OR_RETURN(S3Response r, Call("put", req));
     if (r.status / 100 != 2) return client_->ErrorStatus(req, r);
-    metrics_.Bytes("written", data.size());
+    metrics().Bytes("written", data.size());
     return Status::OK();
   }
 
   Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) override {
     CL_RETURN_IF_ERROR(ValidateObjectKey(key));
-    return std::unique_ptr<ObjectWriter>(std::make_unique<S3Writer>(this, std::string(key)));
+    return NewS3MultipartWriter(this, std::string(key),
+                                {.multipart_threshold = options_.multipart_threshold,
+                                 .part_size = options_.part_size,
+                                 .max_parallel_parts = options_.max_parallel_parts});
   }
 
   Result<std::string> Get(std::string_view key) override {
@@ -202,7 +169,7 @@ class S3Store final : public S3ObjectStore {
     S3Request req{.method = "GET", .key = Full(key)};
     CL_ASSIGN_OR_RETURN(S3Response r, Call("get", req));
     if (r.status / 100 != 2) return client_->ErrorStatus(req, r);
-    metrics_.Bytes("read", r.body.size());
+    metrics().Bytes("read", r.body.size());
     return std::move(r.body);
   }
 
@@ -222,11 +189,11 @@ class S3Store final : public S3ObjectStore {
     S3Request req{.method = "GET", .key = Full(key), .headers = {{"Range", range}}};
     CL_ASSIGN_OR_RETURN(S3Response r, Call("get", req));
     if (r.status == 206) {
-      metrics_.Bytes("read", r.body.size());
+      metrics().Bytes("read", r.body.size());
       return std::move(r.body);
     }
     if (r.status == 200) {  // A server that ignores Range sends everything.
-      metrics_.Bytes("read", r.body.size());
+      metrics().Bytes("read", r.body.size());
       if (offset > r.body.size()) return PastTheEnd(key, offset, r.body.size());
       return r.body.substr(offset, length);
     }
@@ -316,11 +283,9 @@ class S3Store final : public S3ObjectStore {
     return UploadPart(key, id, 1, std::string(data)).status();
   }
 
-  // --- multipart, for S3Writer -------------------------------------------
-  const S3StoreOptions& options() const { return options_; }
-
+  // --- S3MultipartTarget ---------------------------------------------------
   // Starts the lease if needed, creates the upload and writes its marker.
-  Result<std::string> CreateUpload(std::string_view key) {
+  Result<std::string> CreateUpload(std::string_view key) override {
     CL_RETURN_IF_ERROR(EnsureLease());
     S3Request req{.method = "POST", .key = Full(key), .query = {{"uploads", ""}}};
     CL_ASSIGN_OR_RETURN(S3Response r, Call("multipart_create", req));
@@ -346,7 +311,7 @@ class S3Store final : public S3ObjectStore {
   }
 
   Result<std::string> UploadPart(std::string_view key, const std::string& upload_id, int part,
-                                 std::string data) {
+                                 std::string data) override {
     S3Request req{.method = "PUT",
                   .key = Full(key),
                   .query = {{"partNumber", std::to_string(part)}, {"uploadId", upload_id}},
@@ -357,16 +322,22 @@ class S3Store final : public S3ObjectStore {
     if (etag.empty()) {
       return Status::Corruption("UploadPart " + client_->Where(req.key) + " answered no ETag");
     }
-    metrics_.Bytes("written", data.size());
+    metrics().Bytes("written", data.size());
     return etag;
   }
 
   Status CompleteUpload(std::string_view key, const std::string& upload_id,
-                        const std::vector<std::string>& etags) {
+                        const std::vector<std::string>& etags) override {
     std::string body = BuildCompleteMultipartUpload(etags);
     S3Request req{
         .method = "POST", .key = Full(key), .query = {{"uploadId", upload_id}}, .body = body};
     CL_ASSIGN_OR_RETURN(S3Response r, Call("multipart_complete", req));
+    if (r.status == 404 && CompletedEarlier(key, etags)) {
+      // A retried completion whose first attempt did complete (its answer
+      // was lost): the upload is gone and the object is the one we wrote.
+      ForgetUpload(upload_id);
+      return Status::OK();
+    }
     if (r.status / 100 != 2) return client_->ErrorStatus(req, r);
     CL_RETURN_IF_ERROR(ParseCompleteMultipartUploadResult(r.body).WithContext(
         "CompleteMultipartUpload " + client_->Where(req.key)));
@@ -376,7 +347,7 @@ class S3Store final : public S3ObjectStore {
 
   // Best effort: the upload and its marker go; failures leave them to
   // RemoveAbandonedWrites().
-  void AbortUpload(std::string_view key, const std::string& upload_id) {
+  void AbortUpload(std::string_view key, const std::string& upload_id) override {
     AbortFull(Full(key), upload_id);
     ForgetUpload(upload_id);
   }
@@ -392,6 +363,30 @@ class S3Store final : public S3ObjectStore {
 
   static std::string Md5Base64(std::string_view data);
 
+  // True if `key` now holds the object a completion of parts with `etags`
+  // makes: S3's multipart ETag is the MD5 of the parts' binary MD5s, "-" and
+  // the part count (parts whose ETags are not MD5s, as with SSE-KMS, never
+  // match).
+  bool CompletedEarlier(std::string_view key, const std::vector<std::string>& etags) {
+    std::string digests;
+    for (const std::string& etag : etags) {
+      std::string_view hex(etag);
+      if (hex.size() == 34 && hex.front() == '"' && hex.back() == '"') hex = hex.substr(1, 32);
+      auto binary = HexDecode(hex);
+      if (hex.size() != 32 || !binary) return false;
+      digests += *binary;
+    }
+    unsigned char md5[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(digests.data(), digests.size(), md5, &length, EVP_md5(), nullptr);
+    std::string expected = "\"" +
+                           HexEncode(std::string_view(reinterpret_cast<const char*>(md5), length)) +
+                           "-" + std::to_string(etags.size()) + "\"";
+    S3Request head{.method = "HEAD", .key = Full(key)};
+    auto r = Call("head", head);
+    return r.ok() && r->status / 100 == 2 && r->Header("etag") == expected;
+  }
+
   Status PastTheEnd(std::string_view key, uint64_t offset, uint64_t size) const {
     return Status::InvalidArgument("range offset " + std::to_string(offset) +
                                    " is past the end of " + client_->Where(Full(key)) + " (size " +
@@ -406,8 +401,15 @@ class S3Store final : public S3ObjectStore {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bool ok = r.ok() && (r->status / 100 == 2 || r->status == 404 || r->status == 206);
-    metrics_.Record(operation, ok, seconds);
+    metrics().Record(operation, ok, seconds);
     return r;
+  }
+
+  // The instruments, made at the first request rather than with the store: a
+  // program (the CLI) may open the store before it installs its provider.
+  StoreMetrics& metrics() {
+    std::call_once(metrics_once_, [this] { metrics_.emplace(); });
+    return *metrics_;
   }
 
   Result<uint64_t> Size(std::string_view key) {
@@ -499,7 +501,8 @@ class S3Store final : public S3ObjectStore {
   const std::unique_ptr<S3Client> client_;
   const std::string run_id_;
   std::string prefix_;  // options_.prefix + "/", or "".
-  StoreMetrics metrics_;
+  std::once_flag metrics_once_;
+  std::optional<StoreMetrics> metrics_;
 
   std::mutex lease_mu_;
   std::condition_variable lease_cv_;
@@ -616,99 +619,6 @@ Status S3Store::AbortStaleUploads(const std::set<std::string>& live_ids, int64_t
     id_marker = page->next_upload_id_marker;
   }
   return Status::Corruption("ListMultipartUploads of " + Describe() + " has too many pages");
-}
-
-// --- S3Writer ---------------------------------------------------------------
-
-S3Writer::~S3Writer() {
-  if (!upload_id_.empty()) AbortUpload();
-}
-
-Status S3Writer::Append(std::string_view data) {
-  if (published_) return Status::FailedPrecondition("ObjectWriter::Append after Publish");
-  if (!status_.ok()) return status_;
-  buffer_.append(data);
-  bytes_ += data.size();
-  return FlushFullParts();
-}
-
-Status S3Writer::FlushFullParts() {
-  const S3StoreOptions& o = store_->options();
-  const uint64_t part_size = std::max<uint64_t>(o.part_size, 1);
-  if (upload_id_.empty()) {
-    if (buffer_.size() <= o.multipart_threshold) return Status::OK();
-    auto id = store_->CreateUpload(key_);
-    if (!id.ok()) return Fail(id.status());
-    upload_id_ = std::move(id).value();
-  }
-  size_t taken = 0;
-  while (buffer_.size() - taken >= part_size) {
-    Status st = LaunchPart(buffer_.substr(taken, part_size));
-    taken += part_size;
-    if (!st.ok()) return Fail(st);
-  }
-  buffer_.erase(0, taken);
-  return Status::OK();
-}
-
-Status S3Writer::LaunchPart(std::string data) {
-  const int max_parallel = std::max(store_->options().max_parallel_parts, 1);
-  while (inflight_.size() >= static_cast<size_t>(max_parallel)) CL_RETURN_IF_ERROR(WaitOne());
-  const int part = static_cast<int>(etags_.size()) + 1;
-  etags_.emplace_back();
-  inflight_.emplace_back(
-      part, std::async(std::launch::async, [store = store_, key = key_, id = upload_id_, part,
-                                            data = std::move(data)]() mutable {
-        return store->UploadPart(key, id, part, std::move(data));
-      }));
-  return Status::OK();
-}
-
-Status S3Writer::WaitOne() {
-  auto [part, future] = std::move(inflight_.front());
-  inflight_.pop_front();
-  Result<std::string> etag = future.get();
-  if (!etag.ok()) return etag.status();
-  etags_[static_cast<size_t>(part - 1)] = std::move(etag).value();
-  return Status::OK();
-}
-
-Status S3Writer::WaitAll() {
-  Status first;
-  while (!inflight_.empty()) {
-    Status st = WaitOne();
-    if (first.ok()) first = st;
-  }
-  return first;
-}
-
-void S3Writer::AbortUpload() {
-  (void)WaitAll();  // No part may land after the abort.
-  if (upload_id_.empty()) return;
-  store_->AbortUpload(key_, upload_id_);
-  upload_id_.clear();
-}
-
-Status S3Writer::Publish() {
-  if (published_) return Status::FailedPrecondition("ObjectWriter::Publish called twice");
-  published_ = true;
-  if (!status_.ok()) return status_;
-  if (upload_id_.empty()) {
-    Status st = store_->Put(key_, buffer_);
-    std::string().swap(buffer_);
-    return st;
-  }
-  if (!buffer_.empty() || etags_.empty()) {
-    Status st = LaunchPart(std::move(buffer_));
-    if (!st.ok()) return Fail(st);
-  }
-  std::string().swap(buffer_);
-  Status st = WaitAll();
-  if (!st.ok()) return Fail(st);
-  st = store_->CompleteUpload(key_, upload_id_, etags_);
-  if (!st.ok()) return Fail(st);
-  upload_id_.clear();
-  return Status::OK();
 }
 
 }  // namespace

@@ -77,6 +77,24 @@ TEST_F(S3ObjectStoreTest, KeysWithPartitionCharactersRoundTrip) {
   EXPECT_EQ(store->Describe(), "s3://lake-bucket/lake");
 }
 
+TEST_F(S3ObjectStoreTest, VirtualHostedAddressingPutsTheBucketInTheHost) {
+  S3StoreOptions o = Options();
+  o.aws.addressing_style = S3AddressingStyle::kVirtual;
+  o.aws.endpoint_url =
+      "http://localhost:" + std::to_string(server_.port());  // *.localhost is loopback.
+  o.multipart_threshold = 4;
+  o.part_size = 4;
+  auto store = Open(o);
+  ASSERT_TRUE(store->Put("v/market=um/k", "virtual").ok());
+  EXPECT_EQ(store->Get("v/market=um/k").value(), "virtual");
+  auto writer = store->NewWriter("v/multi");
+  ASSERT_TRUE((*writer)->Append("0123456789").ok());
+  ASSERT_TRUE((*writer)->Publish().ok());
+  ASSERT_EQ(store->List("v/")->size(), 2u);
+  EXPECT_EQ(server_.objects().count("lake/v/market=um/k"), 1u);
+  EXPECT_GT(server_.virtual_hosted_requests(), 5);
+}
+
 TEST_F(S3ObjectStoreTest, ListFollowsContinuationTokensInByteOrderWithoutBookkeeping) {
   server_.set_page_size(2);
   auto store = Open(Options());
@@ -127,6 +145,21 @@ TEST_F(S3ObjectStoreTest, LargeWriterIsAMultipartUploadCompletedInOrder) {
             std::vector<std::string>{"lake/.cltmp-runs/" + store->run_id() + ".lease"});
   store.reset();
   EXPECT_TRUE(Bookkeeping().empty());
+}
+
+TEST_F(S3ObjectStoreTest, CompletionWhoseAnswerWasLostIsRecognizedOnRetry) {
+  S3StoreOptions o = Options();
+  o.multipart_threshold = 4;
+  o.part_size = 4;
+  auto store = Open(o);
+  auto writer = store->NewWriter("lost/answer");
+  ASSERT_TRUE((*writer)->Append("0123456789").ok());
+  server_.InjectFaults(S3TestServer::Fault::kDropAfterServing, 1, "POST");
+  Status st = (*writer)->Publish();
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(Count("POST", "uploadId="), 2);  // Completed, answer lost, asked again: 404.
+  EXPECT_EQ(store->Get("lost/answer").value(), "0123456789");
+  EXPECT_TRUE(server_.open_uploads().empty());
 }
 
 TEST_F(S3ObjectStoreTest, SmallWriterIsOnePut) {
@@ -294,11 +327,11 @@ int64_t SumWhere(const metrics::ResourceMetrics& data, const std::string& name,
 }
 
 TEST_F(S3ObjectStoreTest, RecordsOperationsAndBytesThroughTheGlobalProvider) {
+  auto store = Open(Options());  // Before the provider, as the CLI does.
   auto reader = std::make_shared<metrics::ManualReader>();
   metrics::SdkMeterProviderOptions options;
   options.readers = {reader};
   metrics::SetMeterProvider(std::make_shared<metrics::SdkMeterProvider>(std::move(options)));
-  auto store = Open(Options());
   ASSERT_TRUE(store->Put("m/a", "12345").ok());
   EXPECT_EQ(store->Get("m/a").value(), "12345");
   EXPECT_TRUE(store->Get("m/missing").status().IsNotFound());
@@ -323,6 +356,23 @@ TEST_F(S3ObjectStoreTest, RecordsOperationsAndBytesThroughTheGlobalProvider) {
       }
     }
   }
+}
+
+TEST_F(S3ObjectStoreTest, RemoveAbandonedWritesWithoutListMultipartUploadsStillCleansDeadRuns) {
+  server_.set_list_uploads_supported(false);
+  S3StoreOptions o = Options();
+  o.abandoned_after = std::chrono::seconds(0);
+  {
+    auto dead = Open(Options());
+    ASSERT_TRUE(dead->TEST_PutWithoutPublish("x/crashed", "part").ok());
+  }  // Its lease is gone; its marker and upload stay.
+  ASSERT_EQ(server_.open_uploads().size(), 1u);
+  auto cleaner = Open(o);
+  Status st = cleaner->RemoveAbandonedWrites();
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_TRUE(server_.open_uploads().empty());
+  EXPECT_TRUE(Bookkeeping().empty());
+  EXPECT_EQ(Count("GET", "uploads"), 1);  // Asked once: 501 is not retried.
 }
 
 TEST(OpenS3ObjectStoreTest, ConfiguresFromTheEnvironmentAndNamesMissingCredentials) {

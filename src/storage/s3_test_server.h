@@ -39,7 +39,8 @@ namespace cryptolake::storage {
 
 class S3TestServer {
  public:
-  enum class Fault { kSlowDown503, kInternalError500, kDropConnection, kStall };
+  // kDropAfterServing: the request takes effect, then the answer is lost.
+  enum class Fault { kSlowDown503, kInternalError500, kDropConnection, kStall, kDropAfterServing };
 
   struct Recorded {
     std::string method;
@@ -76,6 +77,8 @@ class S3TestServer {
     for (int i = 0; i < count; ++i) faults_.push_back({fault, method, stall});
   }
   void set_page_size(int n) { page_size_ = n; }
+  // Like s3rver: ListMultipartUploads answers 501 NotImplemented.
+  void set_list_uploads_supported(bool yes) { list_uploads_ = yes; }
   void set_clock_offset(std::chrono::seconds s) { clock_offset_ = s.count(); }
 
   std::vector<Recorded> requests() {
@@ -100,11 +103,13 @@ class S3TestServer {
     return out;
   }
   int signature_failures() const { return signature_failures_; }
+  int virtual_hosted_requests() const { return virtual_hosted_requests_; }
 
  private:
   struct Object {
     std::string data;
     int64_t modified = 0;
+    std::string etag;
   };
   struct Upload {
     std::string key;
@@ -180,6 +185,12 @@ class S3TestServer {
       pos = end;
     }
     return out;
+  }
+  static std::string Md5Binary(std::string_view data) {
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(data.data(), data.size(), d, &n, EVP_md5(), nullptr);
+    return std::string(reinterpret_cast<char*>(d), n);
   }
   static std::string Md5(std::string_view data, bool base64) {
     unsigned char d[EVP_MAX_MD_SIZE];
@@ -295,6 +306,8 @@ class S3TestServer {
         case Fault::kStall:
           std::this_thread::sleep_for(fault.stall);
           break;
+        case Fault::kDropAfterServing:
+          break;
       }
     }
     std::string why = CheckSignature(req);
@@ -306,6 +319,11 @@ class S3TestServer {
     std::lock_guard<std::mutex> lock(mu_);
     Serve(req, res);
     requests_.push_back({req.method, req.path, query, res.status});
+    if (fault.stall.count() >= 0 && fault.fault == Fault::kDropAfterServing) {
+      res.body.clear();
+      res.set_content_provider(1000, "application/octet-stream",
+                               [](size_t, size_t, httplib::DataSink&) { return false; });
+    }
   }
 
   void Record(const httplib::Request& req, const std::string& query, int status) {
@@ -315,7 +333,10 @@ class S3TestServer {
 
   // REQUIRES: mu_ held.
   void Serve(const httplib::Request& req, httplib::Response& res) {
-    const std::string prefix = "/" + bucket_;
+    // Virtual-hosted ("<bucket>.localhost:port"): the whole path is the key.
+    const bool virtual_host = req.get_header_value("Host").rfind(bucket_ + ".", 0) == 0;
+    if (virtual_host) ++virtual_hosted_requests_;
+    const std::string prefix = virtual_host ? "" : "/" + bucket_;
     if (req.path.rfind(prefix, 0) != 0 ||
         (req.path.size() > prefix.size() && req.path[prefix.size()] != '/')) {
       return Error(res, 404, "NoSuchBucket", "The specified bucket does not exist");
@@ -323,7 +344,10 @@ class S3TestServer {
     std::string key = req.path.size() > prefix.size() + 1 ? req.path.substr(prefix.size() + 1) : "";
     const std::string& m = req.method;
     if (key.empty()) {
-      if (m == "GET" && req.has_param("uploads")) return ListUploads(req, res);
+      if (m == "GET" && req.has_param("uploads")) {
+        if (!list_uploads_) return Error(res, 501, "NotImplemented", "no ListMultipartUploads");
+        return ListUploads(req, res);
+      }
       if (m == "GET" && req.get_param_value("list-type") == "2") return ListV2(req, res);
       if (m == "POST" && req.has_param("delete")) return DeleteObjects(req, res);
       return Error(res, 501, "NotImplemented", "not in the test server");
@@ -359,7 +383,7 @@ class S3TestServer {
         if (numbers.empty() || numbers.size() != etags.size()) {
           return Error(res, 400, "MalformedXML", "bad CompleteMultipartUpload");
         }
-        std::string data;
+        std::string data, digests;
         for (size_t i = 0; i < numbers.size(); ++i) {
           int n = std::atoi(numbers[i].c_str());
           if (n != static_cast<int>(i) + 1) return Error(res, 400, "InvalidPartOrder", "order");
@@ -369,8 +393,11 @@ class S3TestServer {
             return Error(res, 400, "InvalidPart", "One or more of the parts could not be found.");
           }
           data += part->second;
+          digests += Md5Binary(part->second);
         }
-        objects_[key] = Object{std::move(data), Now()};
+        objects_[key] =
+            Object{std::move(data), Now(),
+                   "\"" + Md5(digests, false) + "-" + std::to_string(numbers.size()) + "\""};
         uploads_.erase(it);
         return res.set_content("<CompleteMultipartUploadResult><Key>" + Escape(key) +
                                    "</Key></CompleteMultipartUploadResult>",
@@ -378,7 +405,7 @@ class S3TestServer {
       }
     }
     if (m == "PUT") {
-      objects_[key] = Object{req.body, Now()};
+      objects_[key] = Object{req.body, Now(), "\"" + Md5(req.body, false) + "\""};
       res.set_header("ETag", "\"" + Md5(req.body, false) + "\"");
       return;
     }
@@ -397,6 +424,7 @@ class S3TestServer {
         return Error(res, 404, "NoSuchKey", "The specified key does not exist.");
       }
       const std::string& data = it->second.data;
+      res.set_header("ETag", it->second.etag);
       std::string range = req.get_header_value("Range");
       if (!range.empty() && m == "GET") {
         uint64_t a = std::stoull(range.substr(6));
@@ -471,8 +499,10 @@ class S3TestServer {
   std::thread thread_;
   int port_ = 0;
   std::atomic<int> page_size_{1000};
+  std::atomic<bool> list_uploads_{true};
   std::atomic<int64_t> clock_offset_{0};
   std::atomic<int> signature_failures_{0};
+  std::atomic<int> virtual_hosted_requests_{0};
   std::mutex mu_;
   std::deque<PendingFault> faults_;
   std::vector<Recorded> requests_;

@@ -6,8 +6,9 @@
 // ("http://host:port/bucket/key", the default for a custom endpoint) or
 // virtual-hosted addressing ("https://bucket.s3.<region>.amazonaws.com/key",
 // the default for AWS), and retried with exponential backoff and jitter on
-// connection failures, timeouts, HTTP 5xx and 429, and SlowDown,
-// RequestTimeout and InternalError error codes. Other 4xx answers fail at once.
+// connection failures, timeouts, HTTP 5xx (but 501 Not Implemented) and 429,
+// and SlowDown, RequestTimeout and InternalError error codes; every attempt is
+// signed anew. Other answers fail at once.
 //
 // The ObjectStore contract on S3:
 //  - Put() is one PUT: S3 publishes an object atomically when the upload
@@ -15,13 +16,17 @@
 //    then PUTs them in Publish(); a larger object is a multipart upload
 //    (parts of `part_size`, up to `max_parallel_parts` in flight) completed
 //    in Publish(), which is when it becomes visible. A writer destroyed
-//    without Publish(), or one whose part failed, aborts its upload.
+//    without Publish(), or one whose part failed, aborts its upload. A
+//    completion retried after its answer was lost (404 NoSuchUpload) counts
+//    as done when the key's ETag is the multipart ETag of those parts.
 //  - List() is ListObjectsV2 on "<prefix>/<listing prefix>", every page
 //    followed, keys relative to the store's prefix, sorted in byte order;
 //    keys with a ".cltmp-" component (the store's own bookkeeping) are never
 //    listed.
 //  - GetRange() asks for "Range: bytes=a-b"; a 416 answer is resolved with
 //    a HEAD (offset == size is "", beyond is InvalidArgument).
+//  - Get() and GetRange() of a missing key are NotFound naming
+//    s3://bucket/prefix/key; Exists() is a HEAD.
 //  - Delete() of a missing key is OK (S3 answers 204 either way).
 //
 // In-flight writes and RemoveAbandonedWrites(): S3 has no rename and no
@@ -43,9 +48,12 @@
 // CreateMultipartUpload and the marker's PUT). A live run's uploads are never
 // touched. A server without ListMultipartUploads (501) skips that step.
 //
-// Metrics (metrics API, global provider, scope "cryptolake.storage"; no-ops
-// until a program installs the SDK): cryptolake.storage.operations
-// ({operation}, attributes operation and outcome=ok|error),
+// Metrics (metrics API, the global provider at the store's first request,
+// scope "cryptolake.storage"; no-ops until a program installs the SDK):
+// cryptolake.storage.operations
+// ({operation}, attributes operation = put|get|head|list|delete|
+// delete_objects|multipart_create|multipart_upload_part|multipart_complete|
+// multipart_abort|multipart_list and outcome = ok|error; a 404 answer is ok),
 // cryptolake.storage.operation.duration (s, operation), cryptolake.storage.bytes
 // (By, direction=read|written). No key, bucket or secret is an attribute.
 //
