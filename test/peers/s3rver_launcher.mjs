@@ -5,12 +5,26 @@
 // outlives the test that started it).
 //
 // Usage: node s3rver_launcher.mjs --dir <tmp data dir> --bucket NAME[:DIR[:SUFFIX]] ...
+//          [--key ID:SECRET]... [--proxy] [--proxy-log FILE] [--proxy-signatures FILE]
+//          [--info FILE]
+//   --key      registers one more access key pair with s3rver (S3RVER:S3RVER always works), so
+//              a test can use a secret distinctive enough to grep its output for
+//   --proxy    starts the SigV4-checking proxy (s3_signing_proxy.mjs) in front of s3rver, knowing
+//              the same keys; "READY <port>" then names the proxy's port, and closing stdin
+//              prints the proxy's "STATS {...}" line on stderr
+//   --info     writes {"s3rver_port":..,"proxy_port":..,"dir":..} to FILE before READY
 import { createRequire } from 'node:module';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
+import { writeFileSync } from 'node:fs';
+import { parseKeys, startSigningProxy } from './s3_signing_proxy.mjs';
+
 const require = createRequire(import.meta.url);
 const S3rver = require('s3rver');
+// s3rver keeps its key pairs in this registry (it ships S3RVER:S3RVER); V4
+// requests are accepted from any key registered here.
+const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account');
 
 function args(name) {
   const out = [];
@@ -30,6 +44,10 @@ async function* walk(dir) {
 }
 
 const [dataDir] = args('dir');
+const withProxy = process.argv.includes('--proxy');
+const keys = parseKeys(args('key'));
+keys.set('S3RVER', 'S3RVER');
+for (const [id, secret] of keys) DUMMY_ACCOUNT.createKeyPair(id, secret);
 const buckets = args('bucket').map((spec) => {
   const [name, dir, suffix] = spec.split(':');
   return { name, dir, suffix: suffix ?? '' };
@@ -63,9 +81,24 @@ for (const { name, dir, suffix } of buckets) {
   }
 }
 
-process.stdout.write(`READY ${port}\n`);
+let proxy = null;
+if (withProxy) {
+  proxy = await startSigningProxy({
+    upstreamPort: port, keys, s3rverDir: dataDir, log: args('proxy-log')[0],
+    signatures: args('proxy-signatures')[0],
+  });
+}
+const [info] = args('info');
+if (info) {
+  writeFileSync(info, JSON.stringify({ s3rver_port: port, proxy_port: proxy?.port ?? null, dir: dataDir }));
+}
+process.stdout.write(`READY ${proxy ? proxy.port : port}\n`);
 process.stdin.resume();
 process.stdin.on('end', async () => {
+  if (proxy) {
+    process.stderr.write(`STATS ${JSON.stringify(proxy.stats())}\n`);
+    await proxy.close();
+  }
   await server.close();
   process.exit(0);
 });
