@@ -15,7 +15,7 @@
 #   s3_copy SRC DST / s3_clear PREFIX   boto3: copy a lake between prefixes / empty a prefix
 #                              (both leave .cltmp-runs/ alone)
 #   digest_tree DIR            "path sha256" of every object (ledger entries without their
-#                              ingested_at), .cltmp-runs/ excluded
+#                              ingested_at, _absent/ checked_at), .cltmp-runs/ excluded
 #   list_tree DIR              "path size" of every object, .cltmp-runs/ excluded
 s3_peers="$(cd "$(dirname "${BASH_SOURCE[0]}")/../peers" && pwd)"
 s3_e2e_peers="$(cd "$(dirname "${BASH_SOURCE[0]}")/peers" && pwd)"
@@ -101,10 +101,12 @@ s3_clear() {
 }
 
 digest_tree() {
-  (cd "$1" && find . -type f ! -path './.cltmp-runs/*' ! -path './_ledger/*' -print0 | sort -z |
-     xargs -0 -r sha256sum
-   find ./_ledger -type f 2> /dev/null | sort | while read -r f; do
-     echo "$f $(sed 's/"ingested_at": *"[^"]*"//' "$f" | sha256sum)"; done)
+  # Ledger entries and absence records carry the time they were written; that alone may differ.
+  (cd "$1" && find . -type f ! -path './.cltmp-runs/*' ! -path './_ledger/*' ! -path './_absent/*' \
+     -print0 | sort -z | xargs -0 -r sha256sum
+   { find ./_ledger ./_absent -type f 2> /dev/null || true; } | sort | while read -r f; do
+     echo "$f $(sed 's/"ingested_at": *"[^"]*"//; s/"checked_at": *"[^"]*"//' "$f" | sha256sum)"
+   done)
 }
 
 list_tree() {
