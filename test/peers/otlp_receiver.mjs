@@ -551,7 +551,14 @@ function tlsInfo(socket) {
 async function onHttpRequest(req, res) {
   const rec = newRecord('http', nowMs());
   let gone = false;
-  res.on('close', () => { if (!res.writableFinished) gone = true; });
+  let held = false;  // waiting in plan(): a client that leaves now is recorded at once
+  res.on('close', () => {
+    if (res.writableFinished) return;
+    gone = true;
+    if (held && rec.outcome === 'pending') {
+      finish(rec, 'client_gone', { http: 0 }, false, 'client went away while the request was held');
+    }
+  });
   const url = new URL(req.url, 'http://receiver');
   rec.path = url.pathname;
   rec.headers = headerObject(req.rawHeaders);
@@ -626,8 +633,11 @@ async function onHttpRequest(req, res) {
     return fail(400, 'decode_error', `cannot decode ${kind} body: ${err.message}`);
   }
 
+  held = true;
   const p = await plan();
+  held = false;
   if (gone || req.socket.destroyed) {
+    if (rec.outcome !== 'pending') return undefined;  // recorded when the client went away
     return finish(rec, 'client_gone', { http: 0 }, false, 'client went away while the request was held');
   }
   if (!p.accepted) {
@@ -708,8 +718,16 @@ async function onGrpcExport(call, callback) {
     const auth = call.getAuthContext ? call.getAuthContext() : {};
     rec.tls = { authorized: auth.transportSecurityType === 'ssl', peer_cn: auth.sslPeerCertificate?.subject?.CN ?? null };
   }
+  // A client that gives up while its request is held is recorded at once (client_gone), so a
+  // test can see it without releasing the hold; the held handler then answers nobody.
   let gone = false;
-  call.on('cancelled', () => { gone = true; });
+  call.on('cancelled', () => {
+    if (gone) return;
+    gone = true;
+    if (rec.outcome === 'pending') {
+      finish(rec, 'client_gone', grpcStatusFields(grpc.status.CANCELLED), false, 'client cancelled while the request was held');
+    }
+  });
   const { message, error, size } = call.request;
   rec.body_size = size;
   rec.decoded_size = size;
@@ -723,6 +741,7 @@ async function onGrpcExport(call, callback) {
 
   const p = await plan();
   if (gone || call.cancelled) {
+    if (rec.outcome !== 'pending') return undefined;  // recorded when the client went away
     return finish(rec, 'client_gone', grpcStatusFields(grpc.status.CANCELLED), false, 'client cancelled while the request was held');
   }
   if (!p.accepted) {

@@ -168,6 +168,17 @@ function sampleJson({ value = 5, time = '1700000000000000000' } = {}) {
   };
 }
 
+// The receiver's request records, once `done(records)` holds (polled every 20 ms, for at most
+// 10 s; then the last records are returned and the caller's assertions report them).
+async function pollRequests(done) {
+  const until = performance.now() + 10000;
+  for (;;) {
+    const recs = await admin('GET', '/requests');
+    if (done(recs) || performance.now() > until) return recs;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function postHttp(body, { type = 'application/x-protobuf', gzip = false, p = '/v1/metrics', headers = {} } = {}) {
   const payload = gzip ? zlib.gzipSync(body) : body;
   return fetch(`http://127.0.0.1:${rx.ports.http_port}${p}`, {
@@ -523,11 +534,16 @@ test('mode stall: held stall_ms then ok; held until the mode changes; client tha
   t0 = performance.now();
   const pending = postHttp(sampleBytes());
   const client = grpcClient();
-  const gPending = grpcExport(client, sampleObject(), { deadlineMs: 300 });
+  // A deadline generous enough that both requests reach the receiver first even on a loaded
+  // machine; the receiver holds both (polled, not slept on).
+  const gPending = grpcExport(client, sampleObject(), { deadlineMs: 2000 });
+  let recs = await pollRequests((r) => r.length >= 3);
+  assert.deepEqual(recs.slice(1).map((r) => r.outcome), ['pending', 'pending']);
   const { err } = await gPending; // the gRPC client gives up while held
   assert.equal(err.code, grpc.status.DEADLINE_EXCEEDED);
-  let recs = await admin('GET', '/requests');
-  assert.deepEqual(recs.slice(1).map((r) => r.outcome), ['pending', 'pending']);
+  // The receiver notices the cancelled stream (its record turns client_gone) before the mode
+  // change releases what it still holds.
+  await pollRequests((r) => r.some((x) => x.transport === 'grpc' && x.outcome === 'client_gone'));
   await setMode({ mode: 'unavailable' });
   assert.equal((await pending).status, 503);
   assert.ok(performance.now() - t0 >= 290);
@@ -544,6 +560,7 @@ test('mode stall: an HTTP client that gives up is recorded as client_gone and no
     method: 'POST', body: sampleBytes(), headers: { 'content-type': 'application/x-protobuf' },
     signal: AbortSignal.timeout(200),
   }));
+  await pollRequests((r) => r.length > 0 && r[0].outcome !== 'pending');
   await setMode({ mode: 'ok' });
   const recs = await admin('GET', '/requests');
   assert.deepEqual(recs.map((r) => [r.outcome, r.accepted, r.status]), [['client_gone', false, { http: 0 }]]);
