@@ -17,6 +17,8 @@
 #   7. straight to s3rver (which answers ListMultipartUploads with 501): the ingest works.
 #   8. neither the secret key nor any signature the proxy saw appears in any output (stdout,
 #      stderr, --print-metrics in both formats).
+#   9. (run before 8) gaps finds a demo day deleted from S3; fill brings it back from the loopback
+#      Binance REST server under its archive key, with a fill record; gaps then exits 0.
 # Skips (77) when node, s3rver, the proxy's npm packages or python3-boto3 are missing, or when
 # this cryptolake has no S3 store; the DuckDB check alone is skipped (77 at the end) without
 # @duckdb/node-api.
@@ -172,6 +174,31 @@ AWS_ENDPOINT_URL="http://127.0.0.1:$S3RVER_PORT" run direct_s3rver ingest --lake
 rc=$?; set -e
 [ "$rc" = 0 ] || fail "ingest straight to s3rver (no ListMultipartUploads) exited $rc: $(cat "$work/direct_s3rver.out")"
 grep -q "3 ingested" "$work/direct_s3rver.out" || fail "ingest straight to s3rver: $(cat "$work/direct_s3rver.out")"
+
+# 9. gaps and fill on the S3 lake: a demo day deleted from S3 is reported missing and filled from
+# the loopback Binance REST server (serving the archive day's rows) into the same S3 key.
+day_key="silver/klines/market=spot/symbol=BTCUSDT/interval=1m/date=2026-04-29/BTCUSDT-1m-2026-04-29.parquet"
+s3_clear "demo/silver/klines/market=spot/symbol=BTCUSDT/interval=1m/date=2026-04-29/"
+s3_clear "demo/_ledger/data/spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2026-04-29.zip.json"
+unzip -p "$work/demo_local/bronze/data/spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2026-04-29.zip" > "$work/day.csv"
+gap_args=(--market spot --data-type klines --interval 1m --symbols BTCUSDT --start 2026-04-29 --end 2026-04-30)
+set +e; run gaps_s3 gaps --lake s3://lake/demo "${gap_args[@]}"; rc=$?; set -e
+[ "$rc" = 1 ] && grep -q "missing_day" "$work/gaps_s3.out" || fail "gaps on S3 (exit $rc): $(cat "$work/gaps_s3.out")"
+mkfifo "$work/rest.in"
+node "$s3_peers/binance_rest_server.mjs" --klines "spot:BTCUSDT:1m:$work/day.csv" < "$work/rest.in" > "$work/rest.out" 2>&1 &
+exec 8> "$work/rest.in"  # the server runs until this closes (fd 7 is the S3 launcher's)
+for _ in $(seq 100); do grep -q READY "$work/rest.out" && break; sleep 0.1; done
+rest_url="http://127.0.0.1:$(sed -n 's/^READY //p' "$work/rest.out")"
+CRYPTOLAKE_BINANCE_SPOT_URL="$rest_url" run fill_s3 fill --lake s3://lake/demo "${gap_args[@]}" ||
+  fail "fill on S3 exited $?: $(cat "$work/fill_s3.out")"
+grep -q "rows added from REST: 1440" "$work/fill_s3.out" || fail "fill on S3: $(cat "$work/fill_s3.out")"
+run gaps_s3_after gaps --lake s3://lake/demo "${gap_args[@]}" || fail "gaps after fill: $(cat "$work/gaps_s3_after.out")"
+exec 8>&-
+s3_snapshot demo "$work/dl-filled"
+[ -f "$work/dl-filled/$day_key" ] || fail "the filled day is not on S3 under its archive key"
+[ -f "$work/dl-filled/_fills/data/spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2026-04-29.zip.json" ] ||
+  fail "no fill record on S3"
+echo "gaps + fill on S3: the deleted day came back from REST under its archive key"
 
 # 8. No secret, no signature in anything cryptolake printed.
 [ "$(rejected)" = 0 ] || fail "the proxy refused signatures: $(grep rejected "$S3_PROXY_LOG" | head -3)"
