@@ -59,16 +59,25 @@ grep -q "0000000000000000000000000000000000000000000000000000000000000000" "$wor
 grep -q "1 ingested" "$work/bad.txt" || fail "the other day should still ingest: $(cat "$work/bad.txt")"
 [ -z "$(find "$work/lake2/silver" -path "*$(basename "$zip" .zip | sed 's/.*-1m-//')*" -type f)" ] || fail "silver written for the bad file"
 
-# 4b. A lake URL whose scheme no store handles is a usage error (exit 2), and nothing is written
-# to a local directory named after the scheme.
+# 4b. A lake URL whose scheme no store handles is a usage error (exit 2) naming the scheme, and
+# nothing is written to a local directory named after it; an s3:// lake without credentials is a
+# usage error naming the variables to set (the environment is emptied of AWS settings, and HOME
+# points at an empty directory, so no ~/.aws file is found).
 set +e
-(cd "$work" && "$bin" ingest --lake s3://bucket/prefix --market um --data-type klines --interval 1m \
-  --symbols BTCUSDT --start 2024-01-01 --end 2024-01-01 > "$work/s3.txt" 2>&1)
-rc=$?
+for url in gs://bucket/prefix s3://bucket/prefix; do
+  scheme="${url%%:*}"
+  (cd "$work" && env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
+     -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_SHARED_CREDENTIALS_FILE -u AWS_CONFIG_FILE \
+     HOME="$work/empty-home" \
+     "$bin" ingest --lake "$url" --market um --data-type klines --interval 1m \
+     --symbols BTCUSDT --start 2024-01-01 --end 2024-01-01 > "$work/$scheme.txt" 2>&1)
+  rc=$?
+  [ $rc -eq 2 ] || fail "--lake $url should be a usage error (2), got $rc: $(cat "$work/$scheme.txt")"
+  grep -q "$scheme://" "$work/$scheme.txt" || fail "the usage error does not name the scheme: $(cat "$work/$scheme.txt")"
+  [ ! -e "$work/$scheme:" ] || fail "--lake $url created a local directory named $scheme:"
+done
 set -e
-[ $rc -eq 2 ] || fail "--lake s3://... should be a usage error (2), got $rc: $(cat "$work/s3.txt")"
-grep -q "s3://" "$work/s3.txt" || fail "the usage error does not name the scheme: $(cat "$work/s3.txt")"
-[ ! -e "$work/s3:" ] || fail "--lake s3://... created a local directory named s3:"
+grep -q "AWS_ACCESS_KEY_ID" "$work/s3.txt" || fail "the s3:// error does not say what to set: $(cat "$work/s3.txt")"
 
 # 5. DuckDB reads the demo lake with hive partitioning (skipped without node).
 if command -v node >/dev/null 2>&1 && [ -d "$here/../peers/node_modules/@duckdb/node-api" ]; then
