@@ -1,4 +1,4 @@
-// cryptolake: the command-line entry point (`cryptolake ingest`, `cryptolake demo`).
+// cryptolake: the command-line entry point (`cryptolake ingest`, `demo`, `gaps`, `fill`).
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
@@ -9,7 +9,9 @@ int main(int argc, char** argv) {
       "cryptolake: a Binance market-data lakehouse.\n"
       "Copies files of the Binance public data archive (data.binance.vision) into a lake:\n"
       "bronze/ keeps each verified zip byte-identical, silver/ holds typed, Hive-partitioned\n"
-      "Parquet that DuckDB, Polars or Spark read directly. Start with `cryptolake demo`.",
+      "Parquet that DuckDB, Polars or Spark read directly, on local disk or S3 (s3://).\n"
+      "`gaps` finds what the lake is missing; `fill` fetches it from Binance's REST API.\n"
+      "Start with `cryptolake demo`.",
       "cryptolake");
   app.require_subcommand(1);
   app.set_version_flag("--version", "cryptolake " CRYPTOLAKE_VERSION_STRING);
