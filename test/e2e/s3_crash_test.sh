@@ -29,7 +29,6 @@ trap cleanup EXIT
 
 s3_require_peers
 s3_start --proxy
-s3_require_store "$bin"
 days=(2026-05-08 2026-05-09)
 stale_s=65  # the store's abandoned_after (60 s) plus a margin
 

@@ -8,7 +8,6 @@
 #                              AWS_ENDPOINT_URL (the proxy's port with --proxy); S3_DATA_DIR,
 #                              S3_PROXY_LOG, S3_SIGNATURES; stops them at s3_stop
 #   s3_stop                    close the launcher's stdin and wait (prints the proxy's STATS line)
-#   s3_require_store <bin>     exit 77 when this cryptolake was built without the S3 store
 #   s3_snapshot PREFIX DIR     boto3: download every object of s3://lake/PREFIX into DIR and write
 #                              "key size" lines to DIR.list
 #   s3_uploads PREFIX          boto3: in-flight multipart uploads under PREFIX ("key id" lines)
@@ -65,18 +64,6 @@ s3_stop() {
   wait "$S3_LAUNCHER_PID" 2> /dev/null || true
   S3_LAUNCHER_PID=""
   grep '^STATS' "$work/s3.stderr" || true
-}
-
-# Exit 77 when --lake s3:// is refused because the binary has no S3 store (the message of the
-# placeholder in OpenObjectStore); any other outcome goes on to the real checks.
-s3_require_store() {
-  local out
-  out="$("$1" ingest --lake s3://lake/probe --market spot --data-type klines --interval 1m \
-    --symbols NONE --start 2020-01-01 --end 2020-01-01 --source "$work/no-such-archive" --quiet 2>&1 || true)"
-  if printf '%s' "$out" | grep -q "not supported yet"; then
-    echo "SKIPPED: this cryptolake was built without the S3 object store: $out"
-    exit 77
-  fi
 }
 
 s3_snapshot() {  # s3_snapshot PREFIX DIR
