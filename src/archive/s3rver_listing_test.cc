@@ -10,15 +10,9 @@
 // CommonPrefixes only one level above objects. S3's own ordering and
 // delimiter rules are tested against archive_source_test.cc's loopback
 // server written from the S3 documentation.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <stdlib.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -29,38 +23,19 @@
 #include "cryptolake/archive/checksum.h"
 #include "cryptolake/archive/discovery.h"
 #include "cryptolake/storage/s3_xml.h"
-
-extern char** environ;
+#include "cryptolake/testing/node_peer.h"
 
 namespace cryptolake::archive {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> FindOnPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return std::nullopt;
-  std::string_view rest(path);
-  while (!rest.empty()) {
-    size_t colon = rest.find(':');
-    std::string dir(rest.substr(0, colon));
-    rest = colon == std::string_view::npos ? "" : rest.substr(colon + 1);
-    fs::path candidate = fs::path(dir.empty() ? "." : dir) / name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-  }
-  return std::nullopt;
-}
-
-// The s3rver child process; stopped by closing its stdin.
+// The s3rver launcher (test/peers/s3rver_launcher.mjs) and its data dir; the launcher is stopped
+// by the NodePeer closing its stdin, the data dir removed after it.
 class S3rverProcess {
  public:
   // Empty skip_reason and port > 0 on success.
   static std::unique_ptr<S3rverProcess> Start(const fs::path& fixtures, std::string* skip_reason) {
-    auto node = FindOnPath("node");
-    if (!node) {
-      *skip_reason = "node is not installed (needed to run s3rver)";
-      return nullptr;
-    }
     fs::path peers = fs::path(CRYPTOLAKE_SOURCE_DIR) / "test" / "peers";
     if (!fs::is_directory(peers / "node_modules" / "s3rver")) {
       *skip_reason = "npm s3rver is not installed in test/peers/node_modules";
@@ -73,66 +48,37 @@ class S3rverProcess {
       return nullptr;
     }
     proc->data_dir_ = tmpl;
-    int in_pipe[2], out_pipe[2];
-    if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0) {
-      *skip_reason = "pipe failed";
+    std::string error;
+    bool skip = false;
+    proc->peer_ = cryptolake::testing::NodePeer::Start(
+        "s3rver_launcher.mjs",
+        {"--dir", proc->data_dir_.string(), "--bucket", "full:" + fixtures.string(), "--bucket",
+         "zips:" + fixtures.string() + ":.zip"},
+        &error, &skip);
+    if (proc->peer_ == nullptr) {
+      if (skip) {
+        *skip_reason = error;
+      } else {
+        ADD_FAILURE() << "s3rver launcher: " << error;
+      }
       return nullptr;
     }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-    std::string script = (peers / "s3rver_launcher.mjs").string();
-    std::string full = "full:" + fixtures.string();
-    std::string zips = "zips:" + fixtures.string() + ":.zip";
-    std::vector<std::string> args = {*node,      script, "--dir",    proc->data_dir_.string(),
-                                     "--bucket", full,   "--bucket", zips};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int rc = posix_spawn(&proc->pid_, node->c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(in_pipe[0]);
-    ::close(out_pipe[1]);
-    proc->stdin_fd_ = in_pipe[1];
-    if (rc != 0) {
-      ::close(out_pipe[0]);
-      proc->pid_ = -1;
-      *skip_reason = "cannot spawn node";
-      return nullptr;
-    }
-    // Read "READY <port>\n".
-    std::string line;
-    char c;
-    while (::read(out_pipe[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(out_pipe[0]);
-    if (line.rfind("READY ", 0) != 0) {
-      ADD_FAILURE() << "s3rver launcher did not start (said \"" << line << "\")";
-      return nullptr;
-    }
-    proc->port_ = std::atoi(line.c_str() + 6);
     return proc;
   }
 
   ~S3rverProcess() {
-    if (stdin_fd_ >= 0) ::close(stdin_fd_);  // The launcher exits on EOF.
-    if (pid_ > 0) {
-      int status;
-      ::waitpid(pid_, &status, 0);
-    }
+    peer_.reset();  // the launcher exits on EOF and is reaped
     std::error_code ec;
     if (!data_dir_.empty()) fs::remove_all(data_dir_, ec);
   }
 
-  int port() const { return port_; }
+  int port() const { return peer_->port(); }
   std::string BucketUrl(const std::string& bucket) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + "/" + bucket;
+    return "http://127.0.0.1:" + std::to_string(peer_->port()) + "/" + bucket;
   }
 
  private:
-  pid_t pid_ = -1;
-  int stdin_fd_ = -1;
-  int port_ = 0;
+  std::unique_ptr<cryptolake::testing::NodePeer> peer_;
   fs::path data_dir_;
 };
 
