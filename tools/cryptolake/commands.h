@@ -9,10 +9,13 @@
 #define CRYPTOLAKE_TOOLS_CRYPTOLAKE_COMMANDS_H_
 
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "cryptolake/lake/gap_detector.h"
 #include "cryptolake/lake/ingest_pipeline.h"
+#include "cryptolake/storage/object_store.h"
 
 namespace cryptolake::cli {
 
@@ -20,9 +23,8 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 
-struct IngestFlags {
-  std::string source;
-  std::string lake;
+// The archive query flags `ingest`, `gaps` and `fill` share.
+struct QueryFlags {
   std::string market;
   std::string data_type;
   std::string interval;
@@ -31,6 +33,20 @@ struct IngestFlags {
   std::string start;
   std::string end;
   std::string period = "daily";
+};
+
+// Registers --market, --data-type, --interval, --symbols / --all-symbols (described by
+// `all_symbols_help`), --start, --end and --period on `cmd`.
+void AddQueryFlags(CLI::App* cmd, QueryFlags& flags, const std::string& all_symbols_help);
+
+// Flags -> query: InvalidArgument when neither --symbols nor --all-symbols is given or the market
+// or period is unknown. The rest (dates, names) is checked by archive::ValidateDiscoveryQuery.
+Result<archive::DiscoveryQuery> ToDiscoveryQuery(const QueryFlags& flags);
+
+struct IngestFlags {
+  std::string source;
+  std::string lake;
+  QueryFlags query;
   int jobs = 1;
   std::string on_bad_rows = "fail";
   std::string compression = "zstd";
@@ -58,17 +74,9 @@ int RunDemoCommand(const DemoFlags& flags);
 // Flags shared by `gaps` and `fill`.
 struct GapFlags {
   std::string lake;
-  std::string market;
-  std::string data_type;
-  std::string interval;
-  std::vector<std::string> symbols;
-  bool all_symbols = false;
-  std::string start;
-  std::string end;
-  std::string period = "daily";
+  QueryFlags query;
   bool json = false;
   int jobs = 2;
-  bool quiet = false;
   bool print_metrics = false;
   std::string metrics_format = "auto";
 };
@@ -85,8 +93,6 @@ int RunFillCommand(const GapFlags& flags);
 
 // Registers the flags `gaps` and `fill` share on `cmd`.
 void AddGapQueryFlags(CLI::App* cmd, GapFlags& flags);
-// Flags -> query (market, period, type, interval, symbols, dates), or InvalidArgument.
-Result<archive::DiscoveryQuery> GapDiscoveryQuery(const GapFlags& flags);
 
 // Help texts shared by the commands.
 std::vector<std::string> MarketNames();
@@ -101,6 +107,16 @@ void PrintSummary(const lake::IngestSummary& summary, const std::string& title);
 class RunMetrics;
 enum class MetricsFormat;
 void PrintMetrics(RunMetrics& metrics, MetricsFormat format);
+
+// What `gaps` and `fill` parse and open before they run: the checked query on the opened lake
+// and the metrics format. InvalidArgument (a usage error) when a flag is bad or the lake URL
+// cannot be opened.
+struct GapRun {
+  std::unique_ptr<storage::ObjectStore> lake;
+  lake::GapQuery query;  // query.lake points into `lake`
+  MetricsFormat metrics_format;
+};
+Result<GapRun> PrepareGapRun(const GapFlags& flags);
 
 // Adds --metrics-format to `cmd`, storing into `*format`.
 void AddMetricsFormatOption(CLI::App* cmd, std::string* format);

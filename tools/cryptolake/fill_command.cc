@@ -40,18 +40,13 @@ int RunFillCommand(const GapFlags& f) {
     std::cerr << "cryptolake fill: " << s.message() << "\n";
     return kExitUsage;
   };
-  Result<archive::DiscoveryQuery> query = GapDiscoveryQuery(f);
-  if (!query.ok()) return usage(query.status());
-  Result<MetricsFormat> metrics_format = ParseMetricsFormat(f.metrics_format);
-  if (!metrics_format.ok()) return usage(metrics_format.status());
-  Result<std::unique_ptr<storage::ObjectStore>> lake = storage::OpenObjectStore(f.lake);
-  if (!lake.ok()) return usage(lake.status());
+  Result<GapRun> run = PrepareGapRun(f);
+  if (!run.ok()) return usage(run.status());
 
   RunMetrics metrics(/*keep_summary=*/f.print_metrics);
   rest::BinanceRestClient client(rest::RestClientOptions::FromEnvironment());
   lake::FillOptions o;
-  o.gaps.lake = lake->get();
-  o.gaps.query = *query;
+  o.gaps = run->query;
   o.client = &client;
   o.jobs = f.jobs;
   Result<lake::FillSummary> summary = lake::RunFill(o);
@@ -61,7 +56,7 @@ int RunFillCommand(const GapFlags& f) {
   }
   std::cout << summary->Format();
   std::cout.flush();
-  if (f.print_metrics) PrintMetrics(metrics, *metrics_format);
+  if (f.print_metrics) PrintMetrics(metrics, run->metrics_format);
   return summary->ok() && summary->files_not_fillable == 0 ? kExitOk : kExitFailed;
 }
 

@@ -15,43 +15,20 @@ namespace cryptolake::cli {
 void AddGapQueryFlags(CLI::App* cmd, GapFlags& f) {
   cmd->add_option("--lake", f.lake, "Lake: a directory, file:///path or s3://bucket/prefix")
       ->required();
-  cmd->add_option("--market", f.market, MarketHelp())
-      ->required()
-      ->check(CLI::IsMember(MarketNames()));
-  cmd->add_option("--data-type", f.data_type, DataTypeHelp())->required();
-  cmd->add_option("--interval", f.interval, IntervalHelp());
-  auto* symbols =
-      cmd->add_option("--symbols", f.symbols, "Comma-separated symbols, e.g. BTCUSDT,ETHUSDT")
-          ->delimiter(',');
-  auto* all = cmd->add_flag("--all-symbols", f.all_symbols,
-                            "Every symbol the lake's silver holds for this market and data type");
-  symbols->excludes(all);
-  cmd->add_option("--start", f.start, "First date, YYYY-MM-DD (inclusive)")->required();
-  cmd->add_option("--end", f.end, "Last date, YYYY-MM-DD (inclusive)")->required();
-  cmd->add_option("--period", f.period,
-                  "daily or monthly archive files (monthly: every month overlapping the dates)")
-      ->check(CLI::IsMember({"daily", "monthly"}))
-      ->capture_default_str();
+  AddQueryFlags(cmd, f.query, "Every symbol the lake's silver holds for this market and data type");
   cmd->add_flag("--print-metrics", f.print_metrics,
                 "After the report, print the run's metrics (see --metrics-format)");
   AddMetricsFormatOption(cmd, &f.metrics_format);
 }
 
-Result<archive::DiscoveryQuery> GapDiscoveryQuery(const GapFlags& f) {
-  if (f.symbols.empty() && !f.all_symbols) {
-    return Status::InvalidArgument("give --symbols A,B or --all-symbols");
-  }
-  archive::DiscoveryQuery q;
-  CL_ASSIGN_OR_RETURN(q.market, archive::ParseMarket(f.market));
-  CL_ASSIGN_OR_RETURN(q.period, archive::ParsePeriod(f.period));
-  q.data_type = f.data_type;
-  q.interval = f.interval;
-  q.symbols = f.symbols;
-  q.all_symbols = f.all_symbols;
-  q.start_date = f.start;
-  q.end_date = f.end;
-  CL_RETURN_IF_ERROR(archive::ValidateDiscoveryQuery(q));
-  return q;
+Result<GapRun> PrepareGapRun(const GapFlags& f) {
+  GapRun run;
+  CL_ASSIGN_OR_RETURN(run.query.query, ToDiscoveryQuery(f.query));
+  CL_RETURN_IF_ERROR(archive::ValidateDiscoveryQuery(run.query.query));
+  CL_ASSIGN_OR_RETURN(run.metrics_format, ParseMetricsFormat(f.metrics_format));
+  CL_ASSIGN_OR_RETURN(run.lake, storage::OpenObjectStore(f.lake));
+  run.query.lake = run.lake.get();
+  return run;
 }
 
 CLI::App* AddGapsCommand(CLI::App& app, GapFlags& f, int* exit_code) {
@@ -80,17 +57,11 @@ int RunGapsCommand(const GapFlags& f) {
     std::cerr << "cryptolake gaps: " << s.message() << "\n";
     return kExitUsage;
   };
-  Result<archive::DiscoveryQuery> query = GapDiscoveryQuery(f);
-  if (!query.ok()) return usage(query.status());
-  Result<MetricsFormat> metrics_format = ParseMetricsFormat(f.metrics_format);
-  if (!metrics_format.ok()) return usage(metrics_format.status());
-  Result<std::unique_ptr<storage::ObjectStore>> lake = storage::OpenObjectStore(f.lake);
-  if (!lake.ok()) return usage(lake.status());
+  Result<GapRun> run = PrepareGapRun(f);
+  if (!run.ok()) return usage(run.status());
+  const lake::GapQuery& gq = run->query;
 
   RunMetrics metrics(/*keep_summary=*/f.print_metrics);
-  lake::GapQuery gq;
-  gq.lake = lake->get();
-  gq.query = *query;
   Result<lake::GapReport> report = lake::DetectGaps(gq);
   if (!report.ok()) {
     std::cerr << "cryptolake gaps: " << report.status().ToString() << "\n";
@@ -98,7 +69,7 @@ int RunGapsCommand(const GapFlags& f) {
   }
   std::cout << (f.json ? report->FormatJson(gq) : report->FormatTable());
   std::cout.flush();
-  if (f.print_metrics) PrintMetrics(metrics, *metrics_format);
+  if (f.print_metrics) PrintMetrics(metrics, run->metrics_format);
   return report->open_gaps() == 0 ? kExitOk : kExitGapsFound;
 }
 

@@ -146,6 +146,41 @@ void AddMetricsFormatOption(CLI::App* cmd, std::string* format) {
       ->capture_default_str();
 }
 
+void AddQueryFlags(CLI::App* cmd, QueryFlags& f, const std::string& all_symbols_help) {
+  cmd->add_option("--market", f.market, MarketHelp())
+      ->required()
+      ->check(CLI::IsMember(MarketNames()));
+  cmd->add_option("--data-type", f.data_type, DataTypeHelp())->required();
+  cmd->add_option("--interval", f.interval, IntervalHelp());
+  auto* symbols =
+      cmd->add_option("--symbols", f.symbols, "Comma-separated symbols, e.g. BTCUSDT,ETHUSDT")
+          ->delimiter(',');
+  auto* all = cmd->add_flag("--all-symbols", f.all_symbols, all_symbols_help);
+  symbols->excludes(all);
+  cmd->add_option("--start", f.start, "First date, YYYY-MM-DD (inclusive)")->required();
+  cmd->add_option("--end", f.end, "Last date, YYYY-MM-DD (inclusive)")->required();
+  cmd->add_option("--period", f.period,
+                  "daily or monthly archive files (monthly: every month overlapping the dates)")
+      ->check(CLI::IsMember({"daily", "monthly"}))
+      ->capture_default_str();
+}
+
+Result<archive::DiscoveryQuery> ToDiscoveryQuery(const QueryFlags& f) {
+  if (f.symbols.empty() && !f.all_symbols) {
+    return Status::InvalidArgument("give --symbols A,B or --all-symbols");
+  }
+  archive::DiscoveryQuery q;
+  CL_ASSIGN_OR_RETURN(q.market, archive::ParseMarket(f.market));
+  CL_ASSIGN_OR_RETURN(q.period, archive::ParsePeriod(f.period));
+  q.data_type = f.data_type;
+  q.interval = f.interval;
+  q.symbols = f.symbols;
+  q.all_symbols = f.all_symbols;
+  q.start_date = f.start;
+  q.end_date = f.end;
+  return q;
+}
+
 void PrintSummary(const lake::IngestSummary& summary, const std::string& title) {
   if (!title.empty()) std::cout << "== " << title << "\n";
   std::cout << summary.Format();
@@ -166,23 +201,7 @@ CLI::App* AddIngestCommand(CLI::App& app, IngestFlags& f, int* exit_code) {
                   "Archive to read: a local directory mirroring the archive (contains data/...),\n"
                   "or an http(s) base URL. Default: https://data.binance.vision");
   cmd->add_option("--lake", f.lake, "Lake directory to write (created if missing)")->required();
-  cmd->add_option("--market", f.market, MarketHelp())
-      ->required()
-      ->check(CLI::IsMember(MarketNames()));
-  cmd->add_option("--data-type", f.data_type, DataTypeHelp())->required();
-  cmd->add_option("--interval", f.interval, IntervalHelp());
-  auto* symbols =
-      cmd->add_option("--symbols", f.symbols, "Comma-separated symbols, e.g. BTCUSDT,ETHUSDT")
-          ->delimiter(',');
-  auto* all = cmd->add_flag("--all-symbols", f.all_symbols,
-                            "Every symbol the archive lists for this market and data type");
-  symbols->excludes(all);
-  cmd->add_option("--start", f.start, "First date, YYYY-MM-DD (inclusive)")->required();
-  cmd->add_option("--end", f.end, "Last date, YYYY-MM-DD (inclusive)")->required();
-  cmd->add_option("--period", f.period,
-                  "daily or monthly archive files (monthly: every month overlapping the dates)")
-      ->check(CLI::IsMember({"daily", "monthly"}))
-      ->capture_default_str();
+  AddQueryFlags(cmd, f.query, "Every symbol the archive lists for this market and data type");
   cmd->add_option("--jobs", f.jobs, "Worker threads in total (downloads, parsing, encoding)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
@@ -223,23 +242,11 @@ int RunIngestCommand(const IngestFlags& f) {
     std::cerr << "cryptolake ingest: " << s.message() << "\n";
     return kExitUsage;
   };
-  if (f.symbols.empty() && !f.all_symbols) {
-    return usage(Status::InvalidArgument("give --symbols A,B or --all-symbols"));
-  }
   lake::IngestOptions o;
   o.source = f.source;
-  Result<archive::Market> market = archive::ParseMarket(f.market);
-  if (!market.ok()) return usage(market.status());
-  o.query.market = *market;
-  Result<archive::Period> period = archive::ParsePeriod(f.period);
-  if (!period.ok()) return usage(period.status());
-  o.query.period = *period;
-  o.query.data_type = f.data_type;
-  o.query.interval = f.interval;
-  o.query.symbols = f.symbols;
-  o.query.all_symbols = f.all_symbols;
-  o.query.start_date = f.start;
-  o.query.end_date = f.end;
+  Result<archive::DiscoveryQuery> query = ToDiscoveryQuery(f.query);
+  if (!query.ok()) return usage(query.status());
+  o.query = *std::move(query);
   o.jobs = f.jobs;
   o.discovery = f.discover == "dates" ? lake::DiscoveryMode::kDates : lake::DiscoveryMode::kList;
   Result<lake::BadRowPolicy> policy = lake::ParseBadRowPolicy(f.on_bad_rows);
