@@ -12,11 +12,11 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "cryptolake/common/backoff.h"
 #include "cryptolake/storage/s3_xml.h"
 
 namespace cryptolake::archive {
@@ -283,19 +283,6 @@ class HttpArchiveSource final : public ArchiveSource {
     return r;
   }
 
-  std::chrono::milliseconds Backoff(int retry, long retry_after_seconds) {
-    auto cap = options_.backoff_max;
-    if (retry_after_seconds >= 0) {
-      return std::min<std::chrono::milliseconds>(std::chrono::seconds(retry_after_seconds), cap);
-    }
-    int64_t ceiling = options_.backoff_base.count();
-    for (int i = 0; i < retry && ceiling < cap.count(); ++i) ceiling *= 2;
-    ceiling = std::min<int64_t>(ceiling, cap.count());
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    std::uniform_int_distribution<int64_t> dist(0, std::max<int64_t>(ceiling, 0));
-    return std::chrono::milliseconds(dist(rng));
-  }
-
   // GET with retries. Returns the whole body of a 2xx response, never part
   // of one: every attempt starts from an empty buffer. With a sink, the body
   // streams into it instead (rewound before every attempt) and "" is returned.
@@ -320,7 +307,7 @@ class HttpArchiveSource final : public ArchiveSource {
           last = Status::IOError(msg);
         }
         if (!IsRetryableCurlError(r.curl_code)) return last;
-        wait = Backoff(attempt, -1);
+        wait = FullJitterBackoff(attempt, -1, options_.backoff_base, options_.backoff_max);
         continue;
       }
       long code = r.http_status;
@@ -330,7 +317,8 @@ class HttpArchiveSource final : public ArchiveSource {
       if (code >= 500 || code == 429) {
         last = Status::Unavailable(msg);
         // A Retry-After from the server replaces our own backoff.
-        wait = Backoff(attempt, r.retry_after_seconds);
+        wait = FullJitterBackoff(attempt, r.retry_after_seconds, options_.backoff_base,
+                                 options_.backoff_max);
         continue;
       }
       return Status::IOError(msg);  // Other 4xx: asking again will not help.

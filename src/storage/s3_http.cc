@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <cstring>
 #include <ctime>
-#include <random>
 #include <thread>
 
+#include "cryptolake/common/backoff.h"
 #include "cryptolake/storage/aws_sigv4.h"
 #include "cryptolake/storage/s3_xml.h"
 
@@ -290,19 +290,6 @@ S3Client::Attempt S3Client::Perform(const S3Request& request) {
   return a;
 }
 
-std::chrono::milliseconds S3Client::Backoff(int retry, long retry_after_seconds) const {
-  auto cap = options_.backoff_max;
-  if (retry_after_seconds >= 0) {
-    return std::min<std::chrono::milliseconds>(std::chrono::seconds(retry_after_seconds), cap);
-  }
-  int64_t ceiling = options_.backoff_base.count();
-  for (int i = 0; i < retry && ceiling < cap.count(); ++i) ceiling *= 2;
-  ceiling = std::min<int64_t>(ceiling, cap.count());
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<int64_t> dist(0, std::max<int64_t>(ceiling, 0));
-  return std::chrono::milliseconds(dist(rng));
-}
-
 Result<S3Response> S3Client::Send(const S3Request& request) {
   const int attempts = std::max(options_.max_attempts, 1);
   Status last;
@@ -335,7 +322,9 @@ Result<S3Response> S3Client::Send(const S3Request& request) {
         retry_after = std::stol(ra);
       }
     }
-    if (attempt + 1 < attempts) std::this_thread::sleep_for(Backoff(attempt, retry_after));
+    if (attempt + 1 < attempts)
+      std::this_thread::sleep_for(
+          FullJitterBackoff(attempt, retry_after, options_.backoff_base, options_.backoff_max));
   }
   return last.WithContext("giving up after " + std::to_string(attempts) + " attempts");
 }

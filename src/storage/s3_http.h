@@ -88,7 +88,6 @@ class S3Client {
   explicit S3Client(S3ClientOptions options);
   struct Attempt;
   Attempt Perform(const S3Request& request);
-  std::chrono::milliseconds Backoff(int retry, long retry_after_seconds) const;
   void* Acquire();
   void Release(void* handle);
 
