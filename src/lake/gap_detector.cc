@@ -283,14 +283,12 @@ Result<GapReport> DetectGaps(const GapQuery& gq) {
     CL_ASSIGN_OR_RETURN(std::vector<archive::ArchiveFile> files, archive::CandidateFiles(one));
     if (files.empty()) continue;
     const std::string dir = files.front().DirPath();
-    CL_ASSIGN_OR_RETURN(PartitionKey first_key, PartitionKeyOf(files.front()));
     std::string silver_prefix = SymbolListPrefix(query) + symbol + "/";
     CL_ASSIGN_OR_RETURN(std::set<std::string> silver, ListKeys(lake, silver_prefix));
     CL_ASSIGN_OR_RETURN(std::set<std::string> absent,
                         ListKeys(lake, std::string(kAbsentPrefix) + dir));
     CL_ASSIGN_OR_RETURN(std::set<std::string> fills,
                         ListKeys(lake, std::string(kFillsPrefix) + dir));
-    (void)first_key;
     int64_t prev_id = -1;
     int64_t prev_id_ts = 0;
     for (const archive::ArchiveFile& file : files) {

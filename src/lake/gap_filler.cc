@@ -100,8 +100,7 @@ Result<parquet::ColumnBatch> ConformToSchema(const parquet::ColumnBatch& in,
     if (src.type != col.type || src.nullable != col.nullable) {
       return Status::Corruption(where + ": column \"" + col.name + "\" has another type");
     }
-    // Copy one column by building a one-column view: simplest through AppendRows on a batch of
-    // the source schema is not possible per column, so copy by type.
+    // The column is copied whole, by type (AppendRows works on whole batches of one schema).
     const size_t f = static_cast<size_t>(from);
     switch (col.type) {
       case parquet::ColumnType::kDouble:
@@ -202,6 +201,7 @@ struct FileWork {
   std::vector<std::pair<int64_t, std::string>> rows;  // (key, CSV line) routed here
   std::vector<FillRange> filled, empty;
   int64_t requests = 0;
+  int64_t rows_added = 0;  // rows the published object gained
   Status error;
   bool fillable = true;
 };
@@ -284,11 +284,13 @@ class SymbolFill {
     (range.rows > 0 ? w.filled : w.empty).push_back(range);
   }
 
+  // The file whose period holds `ts` (files_ are in period order), or nullptr.
   FileWork* Route(int64_t ts) {
-    for (FileWork& w : files_) {
-      if (w.start <= ts && ts < w.end) return &w;
-    }
-    return nullptr;
+    auto after = std::upper_bound(files_.begin(), files_.end(), ts,
+                                  [](int64_t t, const FileWork& w) { return t < w.start; });
+    if (after == files_.begin()) return nullptr;
+    FileWork& w = *std::prev(after);
+    return ts < w.end ? &w : nullptr;
   }
 
   Status Publish(FileWork& w) {
@@ -373,8 +375,7 @@ class SymbolFill {
         CL_RETURN_IF_ERROR(lake_.Put(w.silver_key, out));
       }
     }
-    rows_added_ += added;
-    w_added_[&w] = added;
+    w.rows_added = added;
 
     // The record of what REST was asked for, merged with earlier fills of the file.
     CL_ASSIGN_OR_RETURN(std::optional<FillRecord> old, LookupFill(lake_, path));
@@ -409,13 +410,6 @@ class SymbolFill {
     return "";
   }
 
- public:
-  int64_t AddedTo(const FileWork& w) const {
-    auto it = w_added_.find(&w);
-    return it == w_added_.end() ? 0 : it->second;
-  }
-
- private:
   const FillOptions& o_;
   storage::ObjectStore& lake_;
   const DataTypeSchema& schema_;
@@ -424,8 +418,6 @@ class SymbolFill {
   int time_field_ = 0;
   int key_field_ = 0;
   bool key_is_time_ = true;
-  int64_t rows_added_ = 0;
-  std::map<const FileWork*, int64_t> w_added_;
 };
 
 }  // namespace
@@ -472,6 +464,9 @@ Result<FillSummary> RunFill(const FillOptions& o) {
       w.file = std::move(f);
       works.push_back(std::move(w));
     }
+    // In period order, which SymbolFill's routing relies on.
+    std::sort(works.begin(), works.end(),
+              [](const FileWork& a, const FileWork& b) { return a.start < b.start; });
   }
   for (const Gap& g : summary.before.gaps) {
     if (!g.open()) continue;
@@ -502,7 +497,7 @@ Result<FillSummary> RunFill(const FillOptions& o) {
         r.silver_file = w.silver_key;
         r.gaps = static_cast<int>(w.gaps.size());
         r.requests = w.requests;
-        r.rows_added = fill.AddedTo(w);
+        r.rows_added = w.rows_added;
         if (!w.error.ok()) {
           r.outcome = FillOutcome::kFailed;
           r.error = w.error;
