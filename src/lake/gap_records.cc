@@ -5,8 +5,12 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "json_fields.h"
+
 namespace cryptolake::lake {
 namespace {
+
+using internal::JsonFields;
 
 constexpr std::string_view kCauseNames[] = {"not_in_listing", "http_404", "no_checksum",
                                             "not_yet_published"};
@@ -33,38 +37,6 @@ nlohmann::ordered_json RangesJson(const std::vector<FillRange>& ranges) {
   }
   return out;
 }
-
-// Reads a JSON document and hands its fields to typed getters; every failure names the object.
-class JsonFields {
- public:
-  JsonFields(std::string_view json, std::string what) : what_(std::move(what)) {
-    j_ = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  }
-  bool is_object() const { return !j_.is_discarded() && j_.is_object(); }
-  const nlohmann::json& json() const { return j_; }
-  Status Bad(std::string_view why) const {
-    return Status::Corruption(what_ + ": " + std::string(why));
-  }
-  bool Str(const char* name, std::string* out) const { return StrIn(j_, name, out); }
-  bool Num(const char* name, int64_t* out) const { return NumIn(j_, name, out); }
-
-  static bool StrIn(const nlohmann::json& j, const char* name, std::string* out) {
-    auto it = j.find(name);
-    if (it == j.end() || !it->is_string()) return false;
-    *out = it->get<std::string>();
-    return true;
-  }
-  static bool NumIn(const nlohmann::json& j, const char* name, int64_t* out) {
-    auto it = j.find(name);
-    if (it == j.end() || !it->is_number_integer()) return false;
-    *out = it->get<int64_t>();
-    return true;
-  }
-
- private:
-  std::string what_;
-  nlohmann::json j_;
-};
 
 Status ParseRanges(const JsonFields& f, const char* name, std::vector<FillRange>* out) {
   auto it = f.json().find(name);

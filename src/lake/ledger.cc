@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_fields.h"
+
 namespace cryptolake::lake {
 namespace {
 
@@ -45,52 +47,28 @@ std::string SerializeLedgerEntry(const LedgerEntry& e) {
 }
 
 Result<LedgerEntry> ParseLedgerEntry(std::string_view json, std::string_view where) {
-  auto bad = [&](std::string_view why) {
-    return Status::Corruption(std::string("ledger entry ") + std::string(where) + ": " +
-                              std::string(why));
-  };
-  nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
-  auto str = [&](const char* name, std::string* out) -> bool {
-    auto it = j.find(name);
-    if (it == j.end() || !it->is_string()) return false;
-    *out = it->get<std::string>();
-    return true;
-  };
-  auto num = [&](const char* name, int64_t* out) -> bool {
-    auto it = j.find(name);
-    if (it == j.end() || !it->is_number_integer()) return false;
-    *out = it->get<int64_t>();
-    return true;
-  };
-  auto list = [&](const char* name, std::vector<std::string>* out) -> bool {
-    auto it = j.find(name);
-    if (it == j.end() || !it->is_array()) return false;
-    for (const auto& v : *it) {
-      if (!v.is_string()) return false;
-      out->push_back(v.get<std::string>());
-    }
-    return true;
-  };
+  internal::JsonFields f(json, "ledger entry " + std::string(where));
+  if (!f.is_object()) return f.Bad("not a JSON object");
   LedgerEntry e;
-  if (!str("archive_path", &e.archive_path) || e.archive_path.empty()) {
-    return bad("missing or empty \"archive_path\"");
+  if (!f.Str("archive_path", &e.archive_path) || e.archive_path.empty()) {
+    return f.Bad("missing or empty \"archive_path\"");
   }
-  if (!str("sha256", &e.sha256) || !IsLowerHex64(e.sha256)) {
-    return bad("\"sha256\" is not 64 lowercase hex characters");
+  if (!f.Str("sha256", &e.sha256) || !IsLowerHex64(e.sha256)) {
+    return f.Bad("\"sha256\" is not 64 lowercase hex characters");
   }
-  if (!num("rows", &e.rows) || !num("rejected_rows", &e.rejected_rows)) {
-    return bad("\"rows\"/\"rejected_rows\" missing or not integers");
+  if (!f.Num("rows", &e.rows) || !f.Num("rejected_rows", &e.rejected_rows)) {
+    return f.Bad("\"rows\"/\"rejected_rows\" missing or not integers");
   }
-  if (!list("silver_files", &e.silver_files) || !list("reject_files", &e.reject_files)) {
-    return bad("\"silver_files\"/\"reject_files\" missing or not string arrays");
+  if (!f.StrList("silver_files", &e.silver_files) || !f.StrList("reject_files", &e.reject_files)) {
+    return f.Bad("\"silver_files\"/\"reject_files\" missing or not string arrays");
   }
-  if (j.contains("superseded_files") && !list("superseded_files", &e.superseded_files)) {
-    return bad("\"superseded_files\" is not a string array");
+  if (f.json().contains("superseded_files") &&
+      !f.StrList("superseded_files", &e.superseded_files)) {
+    return f.Bad("\"superseded_files\" is not a string array");
   }
   // Informational fields: tolerated when absent.
-  str("ingested_at", &e.ingested_at);
-  str("tool_version", &e.tool_version);
+  f.Str("ingested_at", &e.ingested_at);
+  f.Str("tool_version", &e.tool_version);
   return e;
 }
 
