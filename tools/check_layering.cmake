@@ -23,18 +23,19 @@
 
 cmake_minimum_required(VERSION 3.25)
 
-set(kLayers common metrics metrics_sdk metrics_export metrics_net storage parquet archive lake rest testing)
+set(kLayers common metrics metrics_sdk metrics_export metrics_net telemetry storage parquet archive lake rest testing)
 set(kLayerDeps_common "")
 set(kLayerDeps_metrics "")
 set(kLayerDeps_metrics_sdk metrics common)
 set(kLayerDeps_metrics_export metrics_sdk metrics common)
 set(kLayerDeps_metrics_net metrics_export metrics_sdk metrics common)
-set(kLayerDeps_storage common metrics)
+set(kLayerDeps_telemetry common metrics)
+set(kLayerDeps_storage common metrics telemetry)
 set(kLayerDeps_parquet common)
 set(kLayerDeps_archive common storage)
 set(kLayerDeps_testing "")
-set(kLayerDeps_lake common storage parquet archive metrics rest)
-set(kLayerDeps_rest common metrics archive)
+set(kLayerDeps_lake common storage parquet archive metrics rest telemetry)
+set(kLayerDeps_rest common metrics archive telemetry)
 # Public headers CMake generates (cmake/*.in), by include spelling.
 set(kGeneratedHeader_cryptolake/common/version.h common)
 
