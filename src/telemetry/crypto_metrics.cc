@@ -27,8 +27,7 @@ metrics::InstrumentOptions OptionsOf(const InstrumentSpec& spec) {
   metrics::InstrumentOptions o;
   o.unit = std::string(spec.unit);
   o.description = std::string(spec.description);
-  o.advisory_bucket_boundaries.assign(spec.bucket_boundaries.begin(),
-                                      spec.bucket_boundaries.end());
+  o.advisory_bucket_boundaries.assign(spec.bucket_boundaries.begin(), spec.bucket_boundaries.end());
   for (std::string_view k : spec.attribute_keys) o.advisory_attribute_keys.emplace_back(k);
   return o;
 }
@@ -57,7 +56,12 @@ uint64_t NextRandom() noexcept {
 }  // namespace
 
 double HighVolumeSampleRateFromEnvironment() {
-  const char* v = std::getenv("OTEL_HIGH_VOLUME_SAMPLE_RATE");
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing in cryptolake modifies the environment.
+  return HighVolumeSampleRateFromEnvironment([](const char* name) { return std::getenv(name); });
+}
+
+double HighVolumeSampleRateFromEnvironment(const std::function<const char*(const char*)>& env) {
+  const char* v = env("OTEL_HIGH_VOLUME_SAMPLE_RATE");
   if (v == nullptr || *v == '\0') return 1.0;
   char* end = nullptr;
   const double rate = std::strtod(v, &end);
@@ -89,9 +93,9 @@ CryptoMetrics::CryptoMetrics(metrics::MeterProvider& provider, const CryptoMetri
   sample_all_ = sample_rate_ >= 1.0;
   // rate * 2^64, computed in long double so 0.999... does not round up to 2^64.
   sample_threshold_ =
-      sample_rate_ <= 0 ? 0
-                        : static_cast<uint64_t>(static_cast<long double>(sample_rate_) *
-                                                18446744073709551616.0L);
+      sample_rate_ <= 0
+          ? 0
+          : static_cast<uint64_t>(static_cast<long double>(sample_rate_) * 18446744073709551616.0L);
   freshness_->now_micros = options.now_micros != nullptr ? options.now_micros : &WallMicros;
 
   std::shared_ptr<metrics::Meter> meter =
@@ -100,14 +104,16 @@ CryptoMetrics::CryptoMetrics(metrics::MeterProvider& provider, const CryptoMetri
   auto name = [](InstrumentId id) { return SpecOf(id).name; };
   using Id = InstrumentId;
 
-  records_ingested = meter->CreateInt64Counter(name(Id::kRecordsIngested), opts(Id::kRecordsIngested));
+  records_ingested =
+      meter->CreateInt64Counter(name(Id::kRecordsIngested), opts(Id::kRecordsIngested));
   bytes_ingested = meter->CreateInt64Counter(name(Id::kBytesIngested), opts(Id::kBytesIngested));
-  records_rejected = meter->CreateInt64Counter(name(Id::kRecordsRejected), opts(Id::kRecordsRejected));
+  records_rejected =
+      meter->CreateInt64Counter(name(Id::kRecordsRejected), opts(Id::kRecordsRejected));
   files_processed = meter->CreateInt64Counter(name(Id::kFilesProcessed), opts(Id::kFilesProcessed));
   processing_duration =
       meter->CreateDoubleHistogram(name(Id::kProcessingDuration), opts(Id::kProcessingDuration));
-  processing_throughput =
-      meter->CreateDoubleHistogram(name(Id::kProcessingThroughput), opts(Id::kProcessingThroughput));
+  processing_throughput = meter->CreateDoubleHistogram(name(Id::kProcessingThroughput),
+                                                       opts(Id::kProcessingThroughput));
   record_age = meter->CreateDoubleHistogram(name(Id::kRecordAge), opts(Id::kRecordAge));
   data_freshness = meter->CreateDoubleObservableGauge(
       name(Id::kDataFreshness), opts(Id::kDataFreshness),
