@@ -8,6 +8,7 @@
 #  2. a closed port: exit 1, otlp_connectivity says "connection refused";
 #  3. a receiver answering 401 / UNAUTHENTICATED: exit 1, "rejected the credentials", and the
 #     Basic-auth secret in OTEL_EXPORTER_OTLP_HEADERS appears nowhere in the output;
+#  3b. a wrong path: exit 1, the 404 diagnosis;
 #  4. --json is one JSON object with every check; a bad --protocol is a usage error (exit 2).
 # Usage: validate_test.sh <cryptolake binary>   (exit 77 = skipped: no node / peers)
 set -euo pipefail
@@ -85,6 +86,12 @@ for proto in grpc http/protobuf; do
     d.some(r => r.headers['authorization'] === 'Basic $secret')"
 done
 receiver_post /mode '{"mode":"ok"}' >/dev/null
+
+step "3b. a wrong path (404): the path diagnosis"
+run_validate 1 OTEL_EXPORTER_OTLP_METRICS_ENDPOINT="http://127.0.0.1:$RECEIVER_HTTP_PORT/v1/metricz" \
+  OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf --
+grep -qE '^otlp_connectivity +fail .*HTTP 404.*wrong path' "$work/out" ||
+  { cat "$work/out"; fail "no wrong-path diagnosis"; }
 
 step "4. --json, usage errors, no endpoint"
 run_validate 0 -- --json

@@ -320,16 +320,42 @@ CheckResult CheckPrometheusEndpoint(ValidateContext& ctx) {
 
 CheckResult CheckBackwardCompatibility(ValidateContext& /*ctx*/) {
 #ifdef CRYPTOLAKE_VALIDATE_HAS_COLLECTOR
+  // With an SDK installed, as in a run, so the OpenTelemetry side is exercised too.
+  auto reader = std::make_shared<metrics::ManualReader>();
+  metrics::SdkMeterProviderOptions provider_options;
+  provider_options.readers = {reader};
+  auto provider = std::make_shared<metrics::SdkMeterProvider>(std::move(provider_options));
+  metrics::SetMeterProvider(provider);
+  struct Restore {
+    ~Restore() { metrics::SetMeterProvider(nullptr); }
+  } restore;
   telemetry::MetricsCollector collector;
   const double before =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  collector.start_workflow("validate_workflow");
+  const std::string id = collector.start_workflow("validate_workflow");
   collector.record_event("download_started");
   collector.record_error("simulated failure");
-  collector.end_workflow();
+  collector.end_workflow();    // the legacy form: end_time only
+  collector.end_workflow(id);  // the superset: also records the execution
   const double after =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const std::string json = collector.get_metrics_json();
+  metrics::ResourceMetrics data;
+  (void)reader->Collect(&data);
+  std::string unrecorded;
+  for (std::string_view name :
+       {"cryptolake.workflow.executions", "cryptolake.workflow.events", "cryptolake.errors"}) {
+    bool found = false;
+    for (const auto& scope : data.scope_metrics) {
+      for (const auto& m : scope.metrics) found = found || m.name == name;
+    }
+    if (!found) unrecorded += " " + std::string(name);
+  }
+  if (!collector.otel_enabled() || !unrecorded.empty()) {
+    return Fail(std::string("with an SDK installed the collector ") +
+                (collector.otel_enabled() ? "did not record:" + unrecorded
+                                          : "reports otel_enabled = false"));
+  }
   // The legacy shape: {"metrics": {"workflow_name", "start_time", "end_time"}, "events": [{event,
   // timestamp}], "errors": [{error, timestamp}]}, timestamps in float epoch seconds.
   for (std::string_view key : {"\"metrics\"", "\"events\"", "\"errors\"", "\"workflow_name\"",
@@ -358,8 +384,9 @@ CheckResult CheckBackwardCompatibility(ValidateContext& /*ctx*/) {
   return Pass(
       "start_workflow/record_event/record_error/end_workflow -> JSON with metrics, "
       "events, errors and " +
-      std::to_string(stamps) + " epoch-second timestamps; otel " +
-      (collector.otel_enabled() ? "enabled" : "disabled"));
+      std::to_string(stamps) +
+      " epoch-second timestamps; with the SDK: workflow.executions, workflow.events and "
+      "errors recorded");
 #else
   return Fail(
       "telemetry::MetricsCollector (cryptolake/telemetry/metrics_collector.h) is not in "
