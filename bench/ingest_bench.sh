@@ -40,21 +40,9 @@ mkdir -p "$work/mirror/$rel"
 csv="$work/$name.csv"
 
 echo "== building input in $work"
-unzip -p "$src_zip" | awk -F, -v OFS=, -v copies=20 '
-  NR == 1 { header = $0; next }
-  { n++; id[n] = $1; rest[n] = $2 FS $3; fid[n] = $4; lid[n] = $5; t[n] = $6; m[n] = $7
-    if (n == 1 || $1 < minid) minid = $1; if (n == 1 || $1 > maxid) maxid = $1
-    if (n == 1 || $4 < minf) minf = $4; if (n == 1 || $5 > maxl) maxl = $5 }
-  END {
-    print header
-    day = 86400000; d0 = int(t[1] / day) * day
-    idspan = maxid - minid + 1; tspan = maxl - minf + 1
-    for (k = 0; k < copies; k++)
-      for (i = 1; i <= n; i++) {
-        nt = d0 + int((t[i] - d0 + k * day) / copies)
-        printf "%.0f,%s,%.0f,%.0f,%.0f,%s\n", id[i] + k * idspan, rest[i], fid[i] + k * tspan, lid[i] + k * tspan, nt, m[i]
-      }
-  }' > "$csv"
+# shellcheck source=aggtrades_day.sh
+source "$here/aggtrades_day.sh"
+make_aggtrades_day "$src_zip" "$csv"
 rows=$(( $(wc -l < "$csv") - 1 ))
 csv_bytes=$(stat -c %s "$csv")
 (cd "$work" && zip -q -6 "mirror/$rel/$name.zip" "$name.csv")

@@ -203,7 +203,7 @@ echo "gaps + fill on S3: the deleted day came back from REST under its archive k
 checked=$(wc -l < "$S3_PROXY_LOG")
 sort -u "$S3_SIGNATURES" > "$work/signatures.uniq"
 [ "$(wc -l < "$work/signatures.uniq")" -gt 10 ] || fail "the proxy saw too few signatures"
-grep -q "cryptolake.ingest" "$work/ingest_s3.out" || fail "--print-metrics printed no metrics"
+grep -q "cryptolake.data.records.ingested" "$work/ingest_s3.out" || fail "--print-metrics printed no metrics"
 for f in "${outputs[@]}"; do
   if grep -qF "$S3_TEST_SECRET" "$f"; then fail "the secret key appears in $(basename "$f")"; fi
   if grep -qF -f "$work/signatures.uniq" "$f"; then fail "a request signature appears in $(basename "$f")"; fi

@@ -31,13 +31,10 @@
 #include "cryptolake/metrics/sdk/resource.h"
 #include "cryptolake/metrics/sdk/sdk_meter_provider.h"
 #include "cryptolake/telemetry/crypto_metrics.h"
-#include "cryptolake/telemetry/semantic_conventions.h"
-#include "validate_diagnosis.h"
-
-#if __has_include("cryptolake/telemetry/metrics_collector.h")
 #include "cryptolake/telemetry/metrics_collector.h"
-#define CRYPTOLAKE_VALIDATE_HAS_COLLECTOR 1
-#endif
+#include "cryptolake/telemetry/semantic_conventions.h"
+#include "service_resource.h"
+#include "validate_diagnosis.h"
 
 namespace cryptolake::cli {
 
@@ -132,8 +129,9 @@ std::string ValueText(const metrics::AttributeValue& value) {
       value);
 }
 
+// The resource a `cryptolake` run describes itself with (service_resource.h).
 metrics::AttributeSet DefaultResourceAttributes() {
-  return metrics::AttributeSet({{"service.name", std::string("cryptolake")}});
+  return ServiceResourceAttributes(ServiceResourceOptions{});
 }
 
 // One small batch, as the exporter would send it: a catalog instrument from a real SDK
@@ -319,7 +317,6 @@ CheckResult CheckPrometheusEndpoint(ValidateContext& ctx) {
 }
 
 CheckResult CheckBackwardCompatibility(ValidateContext& /*ctx*/) {
-#ifdef CRYPTOLAKE_VALIDATE_HAS_COLLECTOR
   // With an SDK installed, as in a run, so the OpenTelemetry side is exercised too.
   auto reader = std::make_shared<metrics::ManualReader>();
   metrics::SdkMeterProviderOptions provider_options;
@@ -387,11 +384,6 @@ CheckResult CheckBackwardCompatibility(ValidateContext& /*ctx*/) {
       std::to_string(stamps) +
       " epoch-second timestamps; with the SDK: workflow.executions, workflow.events and "
       "errors recorded");
-#else
-  return Fail(
-      "telemetry::MetricsCollector (cryptolake/telemetry/metrics_collector.h) is not in "
-      "this build");
-#endif
 }
 
 CheckResult CheckEnvironment(ValidateContext& /*ctx*/) {

@@ -26,6 +26,7 @@
 #include "cryptolake/telemetry/instrument_catalog.h"
 #include "cryptolake/telemetry/semantic_conventions.h"
 #include "cryptolake/telemetry/trackers.h"
+#include "service_resource.h"
 #include "validate_checks.h"
 
 namespace cryptolake::cli {
@@ -183,6 +184,7 @@ CheckResult CheckInstruments(ValidateContext& /*ctx*/) {
                             60'000'000);
   m->archive_download_duration.Record(0.25, stream);
   m->storage_bytes.Add(10, {{attr::kIoDirection, "read"}});
+  m->storage_requests.Add(1, {{attr::kStorageOperation, "get"}, {attr::kOutcome, "success"}});
   m->layer_bytes_stored.Add(4096, {{attr::kLayer, telemetry::layer::kBronze}});
   m->workflow_events.Add(1, {{attr::kEventName, "validate"}});
   m->gaps_found.Add(1, {{attr::kGapKind, "missing_file"}});
@@ -366,8 +368,7 @@ CheckResult CheckEndToEnd(ValidateContext& ctx) {
   metrics::MetricsSetupOptions options;
   options.env = ctx.Env();
   options.exporters = "otlp";
-  options.default_resource_attributes =
-      metrics::AttributeSet({{"service.name", std::string("cryptolake")}});
+  options.default_resource_attributes = ServiceResourceAttributes(ServiceResourceOptions{});
   auto setup = metrics::MetricsSetup::Create(std::move(options));
   if (!setup.ok()) return Fail("MetricsSetup: " + setup.status().ToString());
   if ((*setup)->otlp_exporter() == nullptr) return Fail("the OTLP exporter did not start");
