@@ -657,7 +657,7 @@ TEST_F(BinanceRestClientTest, RecordsMetrics) {
       SumWhere(data, "cryptolake.api.requests", "url.template", std::string("/api/v3/klines")), 4);
   EXPECT_EQ(SumWhere(data, "cryptolake.api.requests", "server.address", std::string("127.0.0.1")),
             4);
-  EXPECT_EQ(SumWhere(data, "cryptolake.api.rate_limit_hits", "reason", std::string("http_429")), 1);
+  EXPECT_EQ(SumWhere(data, "cryptolake.api.rate_limit.hits", "rate_limit.reason", std::string("http_429")), 1);
   uint64_t durations = 0;
   bool gauge = false;
   for (const auto& scope : data.scope_metrics) {

@@ -6,7 +6,11 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <optional>
 #include <thread>
+
+#include "cryptolake/telemetry/semantic_conventions.h"
+#include "cryptolake/telemetry/trackers.h"
 
 namespace cryptolake::rest {
 
@@ -204,20 +208,28 @@ Result<nlohmann::json> RestTransport::Get(const RestRequest& request, FetchResul
     requests_sent_.fetch_add(1, std::memory_order_relaxed);
     void* handle = TakeHandle();
     if (handle == nullptr) return Status::Internal("curl_easy_init failed");
-    auto started = std::chrono::steady_clock::now();
+    // One tracked API interaction per HTTP attempt, ended (recorded) before any backoff sleep.
+    std::optional<telemetry::TrackApiInteraction> api(std::in_place, telemetry::kExchangeBinance,
+                                                      path);
+    api->SetServerAddress(host->server_address);
     Attempt a = Perform(handle, url, request.microseconds);
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ReturnHandle(handle);
+    const int status = static_cast<int>(a.status);
+    // Records the attempt: its HTTP status (0 = none), outcome and, unless ok, error.type.
+    auto finish = [&](std::string_view outcome, std::string_view error_type) {
+      api->SetHttpStatus(status);
+      api->SetOutcome(outcome);
+      if (!error_type.empty()) api->Fail(error_type);
+      api.reset();
+    };
     if (a.used_weight >= 0) {
       host->budget.ObserveServerUsed(a.used_weight, window, Clock::now());
-      metrics_.RecordUsedWeight(host->server_address, a.used_weight);
+      api->RecordUsedWeight(a.used_weight);
     }
-    const int status = static_cast<int>(a.status);
+    const std::string status_text = std::to_string(status);
     if (a.curl != CURLE_OK) {
       bool timeout = a.curl == CURLE_OPERATION_TIMEDOUT;
-      metrics_.RecordRequest(host->server_address, path, 0, timeout ? "timeout" : "transport_error",
-                             seconds);
+      finish(timeout ? "timeout" : "transport_error", timeout ? "timeout" : "transport_error");
       last_failure =
           timeout ? "timed out after " + std::to_string(options_.request_timeout.count()) + " ms"
                   : std::string("transport error: ") + curl_easy_strerror(a.curl);
@@ -241,19 +253,18 @@ Result<nlohmann::json> RestTransport::Get(const RestRequest& request, FetchResul
         (code != 0 ? ", Binance code " + std::to_string(code) + ": " + msg : std::string());
     if (status == 200) {
       if (body.is_discarded()) {
-        metrics_.RecordRequest(host->server_address, path, status, "corrupt", seconds);
+        finish("corrupt", "corruption");
         return Status::Corruption(what + ": the response is not valid JSON (" +
                                   std::to_string(a.body.size()) +
                                   " bytes; malformed or truncated)");
       }
-      metrics_.RecordRequest(host->server_address, path, status, "ok", seconds);
+      finish("ok", "");
       return body;
     }
     if (status == 429 || status == 418) {
       // Every thread using this host stops until Retry-After has passed.
-      metrics_.RecordRequest(host->server_address, path, status,
-                             status == 429 ? "rate_limited" : "banned", seconds);
-      metrics_.RecordRateLimitHit(host->server_address, status == 429 ? "http_429" : "http_418");
+      api->RecordRateLimitHit(status == 429 ? "http_429" : "http_418");
+      finish(status == 429 ? "rate_limited" : "banned", status_text);
       auto wait =
           a.retry_after >= 0 ? std::chrono::milliseconds(a.retry_after * 1000) : Backoff(attempt);
       host->budget.PauseUntil(Clock::now() + wait);
@@ -261,19 +272,19 @@ Result<nlohmann::json> RestTransport::Get(const RestRequest& request, FetchResul
       continue;  // Reserve() waits for the pause
     }
     if (code == -1003) {
-      metrics_.RecordRequest(host->server_address, path, status, "rate_limited", seconds);
-      metrics_.RecordRateLimitHit(host->server_address, "code_-1003");
+      api->RecordRateLimitHit("code_-1003");
+      finish("rate_limited", status_text);
       last_failure = described;
       if (attempt < attempts) std::this_thread::sleep_for(Backoff(attempt));
       continue;
     }
     if (status >= 500) {
-      metrics_.RecordRequest(host->server_address, path, status, "server_error", seconds);
+      finish("server_error", status_text);
       last_failure = described;
       if (attempt < attempts) std::this_thread::sleep_for(Backoff(attempt));
       continue;
     }
-    metrics_.RecordRequest(host->server_address, path, status, "client_error", seconds);
+    finish("client_error", status_text);
     std::string message = what + ": " + described;
     if (status == 404) return Status::NotFound(message);
     if (status == 400) return Status::InvalidArgument(message);
@@ -283,4 +294,6 @@ Result<nlohmann::json> RestTransport::Get(const RestRequest& request, FetchResul
                              " attempts; last: " + last_failure);
 }
 
-}  // namespace cryptolake::rest
+}  // namespace cryptolake::rest#include "cryptolake/telemetry/semantic_conventions.h"
+#include "cryptolake/telemetry/trackers.h"
+

@@ -23,7 +23,6 @@
 #include "cryptolake/common/status.h"
 #include "cryptolake/rest/binance_rest_client.h"
 #include "endpoint_table.h"
-#include "rest_metrics.h"
 #include "weight_budget.h"
 
 namespace cryptolake::rest {
@@ -64,7 +63,6 @@ class RestTransport {
   const RestClientOptions options_;
   std::vector<std::unique_ptr<Host>> hosts_;
   std::map<archive::Market, Host*> host_of_market_;
-  RestMetrics metrics_;
   std::atomic<int64_t> requests_sent_{0};
   std::mutex pool_mu_;
   std::vector<void*> idle_handles_;  // CURL*, guarded by pool_mu_

@@ -31,6 +31,7 @@
 
 #include "cryptolake/storage/object_store.h"
 #include "cryptolake/storage/s3_object_store.h"
+#include "instrumented_object_store.h"
 
 namespace cryptolake::storage {
 namespace {
@@ -497,7 +498,8 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view url) {
       return Status::InvalidArgument("file:// lake URL needs an absolute path: " +
                                      std::string(url));
     }
-    return NewLocalObjectStore(std::filesystem::path(std::string(path)));
+    return NewInstrumentedObjectStore(NewLocalObjectStore(std::filesystem::path(std::string(path))),
+                                      "local");
   }
   const size_t scheme_end = url.find("://");
   if (scheme_end != std::string_view::npos) {
@@ -506,12 +508,13 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view url) {
       CL_ASSIGN_OR_RETURN(
           std::unique_ptr<S3ObjectStore> s3,
           OpenS3ObjectStore(url, [](const char* name) { return std::getenv(name); }));
-      return std::unique_ptr<ObjectStore>(std::move(s3));
+      return NewInstrumentedObjectStore(std::move(s3), "s3");
     }
     return Status::InvalidArgument("unsupported lake URL scheme \"" + scheme +
                                    "://\" (supported: a directory path, file:// or s3://)");
   }
-  return NewLocalObjectStore(std::filesystem::path(std::string(url)));
+  return NewInstrumentedObjectStore(NewLocalObjectStore(std::filesystem::path(std::string(url))),
+                                    "local");
 }
 
 }  // namespace cryptolake::storage

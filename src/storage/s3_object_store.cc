@@ -15,8 +15,9 @@
 #include <thread>
 
 #include "cryptolake/common/version.h"
-#include "cryptolake/metrics/meter_provider.h"
 #include "cryptolake/storage/s3_xml.h"
+#include "cryptolake/telemetry/crypto_metrics.h"
+#include "cryptolake/telemetry/semantic_conventions.h"
 #include "s3_http.h"
 #include "s3_multipart_writer.h"
 
@@ -89,43 +90,21 @@ Status ValidateBucketName(std::string_view bucket) {
   return Status::OK();
 }
 
-// The store's instruments (metrics API; no-ops without an SDK).
+// The store's request counter: one per HTTP request (retries included), by S3 operation. The
+// object-level storage metrics are recorded by the InstrumentedObjectStore that OpenObjectStore
+// puts around this store.
 class StoreMetrics {
  public:
-  StoreMetrics() {
-    auto meter = metrics::GetMeterProvider()->GetMeter("cryptolake.storage", std::string(kVersion));
-    operations_ = meter->CreateInt64Counter(
-        "cryptolake.storage.operations",
-        Opts("{operation}", "S3 requests by operation and outcome, retries included"));
-    duration_ = meter->CreateDoubleHistogram(
-        "cryptolake.storage.operation.duration",
-        Opts("s", "Duration of one S3 operation, retries included",
-             {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}));
-    bytes_ = meter->CreateInt64Counter("cryptolake.storage.bytes",
-                                       Opts("By", "Object bytes read from / written to S3"));
-  }
-
-  void Record(std::string_view operation, bool ok, double seconds) {
-    operations_.Add(1, {{"operation", operation}, {"outcome", ok ? "ok" : "error"}});
-    duration_.Record(seconds, {{"operation", operation}});
-  }
-  void Bytes(std::string_view direction, uint64_t n) {
-    if (n > 0) bytes_.Add(static_cast<int64_t>(n), {{"direction", direction}});
+  StoreMetrics() : m_(telemetry::CryptoMetrics::Current()) {}
+  void Record(std::string_view operation, bool ok) {
+    m_->storage_requests.Add(
+        1, {{telemetry::attr::kStorageOperation, operation},
+            {telemetry::attr::kOutcome,
+             ok ? telemetry::outcome::kSuccess : telemetry::outcome::kFailure}});
   }
 
  private:
-  static metrics::InstrumentOptions Opts(std::string unit, std::string description,
-                                         std::vector<double> buckets = {}) {
-    metrics::InstrumentOptions o;
-    o.unit = std::move(unit);
-    o.description = std::move(description);
-    o.advisory_bucket_boundaries = std::move(buckets);
-    return o;
-  }
-
-  metrics::Counter<int64_t> operations_;
-  metrics::Histogram<double> duration_;
-  metrics::Counter<int64_t> bytes_;
+  std::shared_ptr<telemetry::CryptoMetrics> m_;
 };
 
 class S3Store final : public S3ObjectStore, public S3MultipartTarget {
@@ -152,7 +131,6 @@ class S3Store final : public S3ObjectStore, public S3MultipartTarget {
     S3Request req{.method = "PUT", .key = Full(key), .body = data};
     CL_ASSIGN_OR_RETURN(S3Response r, Call("put", req));
     if (r.status / 100 != 2) return client_->ErrorStatus(req, r);
-    metrics().Bytes("written", data.size());
     return Status::OK();
   }
 
@@ -169,7 +147,6 @@ class S3Store final : public S3ObjectStore, public S3MultipartTarget {
     S3Request req{.method = "GET", .key = Full(key)};
     CL_ASSIGN_OR_RETURN(S3Response r, Call("get", req));
     if (r.status / 100 != 2) return client_->ErrorStatus(req, r);
-    metrics().Bytes("read", r.body.size());
     return std::move(r.body);
   }
 
@@ -189,11 +166,9 @@ class S3Store final : public S3ObjectStore, public S3MultipartTarget {
     S3Request req{.method = "GET", .key = Full(key), .headers = {{"Range", range}}};
     CL_ASSIGN_OR_RETURN(S3Response r, Call("get", req));
     if (r.status == 206) {
-      metrics().Bytes("read", r.body.size());
       return std::move(r.body);
     }
     if (r.status == 200) {  // A server that ignores Range sends everything.
-      metrics().Bytes("read", r.body.size());
       if (offset > r.body.size()) return PastTheEnd(key, offset, r.body.size());
       return r.body.substr(offset, length);
     }
@@ -322,7 +297,6 @@ class S3Store final : public S3ObjectStore, public S3MultipartTarget {
     if (etag.empty()) {
       return Status::Corruption("UploadPart " + client_->Where(req.key) + " answered no ETag");
     }
-    metrics().Bytes("written", data.size());
     return etag;
   }
 
@@ -396,12 +370,9 @@ class S3Store final : public S3ObjectStore, public S3MultipartTarget {
   // Sends with metrics: outcome "ok" for 2xx and the answers the caller
   // expects as results (404 of a HEAD or DELETE is still a clean answer).
   Result<S3Response> Call(std::string_view operation, const S3Request& req) {
-    auto start = std::chrono::steady_clock::now();
     Result<S3Response> r = client_->Send(req);
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bool ok = r.ok() && (r->status / 100 == 2 || r->status == 404 || r->status == 206);
-    metrics().Record(operation, ok, seconds);
+    metrics().Record(operation, ok);
     return r;
   }
 

@@ -14,6 +14,7 @@
 #include "cryptolake/metrics/meter_provider.h"
 #include "cryptolake/metrics/sdk/metric_reader.h"
 #include "cryptolake/metrics/sdk/sdk_meter_provider.h"
+#include "instrumented_object_store.h"
 #include "s3_http.h"
 #include "s3_test_server.h"
 
@@ -326,32 +327,42 @@ int64_t SumWhere(const metrics::ResourceMetrics& data, const std::string& name,
   return total;
 }
 
-TEST_F(S3ObjectStoreTest, RecordsOperationsAndBytesThroughTheGlobalProvider) {
-  auto store = Open(Options());  // Before the provider, as the CLI does.
+TEST_F(S3ObjectStoreTest, RecordsRequestsAndObjectOperationsThroughTheGlobalProvider) {
+  auto raw = Open(Options());  // Before the provider, as the CLI does.
+  auto store = NewInstrumentedObjectStore(std::move(raw), "s3");
   auto reader = std::make_shared<metrics::ManualReader>();
   metrics::SdkMeterProviderOptions options;
   options.readers = {reader};
   metrics::SetMeterProvider(std::make_shared<metrics::SdkMeterProvider>(std::move(options)));
-  ASSERT_TRUE(store->Put("m/a", "12345").ok());
-  EXPECT_EQ(store->Get("m/a").value(), "12345");
+  ASSERT_TRUE(store->Put("silver/a", "12345").ok());
+  EXPECT_EQ(store->Get("silver/a").value(), "12345");
   EXPECT_TRUE(store->Get("m/missing").status().IsNotFound());
   server_.InjectFaults(S3TestServer::Fault::kSlowDown503, 3, "PUT");
   EXPECT_FALSE(store->Put("m/b", "x").ok());
   metrics::ResourceMetrics data;
   ASSERT_TRUE(reader->Collect(&data).ok());
   metrics::SetMeterProvider(nullptr);
+  // The S3 store: one request count per S3 call (its retries inside).
+  const std::string req = "cryptolake.storage.requests";
+  EXPECT_EQ(SumWhere(data, req, {{"storage.operation", "put"}, {"outcome", "success"}}), 1);
+  EXPECT_EQ(SumWhere(data, req, {{"storage.operation", "put"}, {"outcome", "failure"}}), 1);
+  EXPECT_EQ(SumWhere(data, req, {{"storage.operation", "get"}, {"outcome", "success"}}), 2);
+  // The decorator: object-level operations, bytes and bytes stored per layer.
   const std::string ops = "cryptolake.storage.operations";
-  EXPECT_EQ(SumWhere(data, ops, {{"operation", "put"}, {"outcome", "ok"}}), 1);
-  EXPECT_EQ(SumWhere(data, ops, {{"operation", "put"}, {"outcome", "error"}}), 1);
-  EXPECT_EQ(SumWhere(data, ops, {{"operation", "get"}, {"outcome", "ok"}}), 2);
-  EXPECT_EQ(SumWhere(data, "cryptolake.storage.bytes", {{"direction", "written"}}), 5);
-  EXPECT_EQ(SumWhere(data, "cryptolake.storage.bytes", {{"direction", "read"}}), 5);
+  EXPECT_EQ(SumWhere(data, ops,
+                     {{"storage.operation", "put"}, {"storage.backend", "s3"}, {"outcome", "success"}}),
+            1);
+  EXPECT_EQ(SumWhere(data, ops, {{"storage.operation", "put"}, {"error.type", "unavailable"}}), 1);
+  EXPECT_EQ(SumWhere(data, ops, {{"storage.operation", "get"}, {"outcome", "success"}}), 2);
+  EXPECT_EQ(SumWhere(data, "cryptolake.storage.bytes", {{"io.direction", "write"}}), 5);
+  EXPECT_EQ(SumWhere(data, "cryptolake.storage.bytes", {{"io.direction", "read"}}), 5);
+  EXPECT_EQ(SumWhere(data, "cryptolake.lakehouse.stored.bytes", {{"lakehouse.layer", "silver"}}), 5);
   for (const auto& scope : data.scope_metrics) {
     for (const auto& m : scope.metrics) {
-      if (m.name != ops) continue;
+      if (m.name != req) continue;
       for (const auto& p : std::get<metrics::SumData>(m.data).points) {
         for (const auto& kv : p.attributes.entries()) {
-          EXPECT_TRUE(kv.key == "operation" || kv.key == "outcome") << kv.key;
+          EXPECT_TRUE(kv.key == "storage.operation" || kv.key == "outcome") << kv.key;
         }
       }
     }

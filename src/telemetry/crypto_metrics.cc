@@ -149,6 +149,7 @@ CryptoMetrics::CryptoMetrics(metrics::MeterProvider& provider, const CryptoMetri
   storage_object_size =
       meter->CreateInt64Histogram(name(Id::kStorageObjectSize), opts(Id::kStorageObjectSize));
   storage_bytes = meter->CreateInt64Counter(name(Id::kStorageBytes), opts(Id::kStorageBytes));
+  storage_requests = meter->CreateInt64Counter(name(Id::kStorageRequests), opts(Id::kStorageRequests));
   layer_bytes_stored =
       meter->CreateInt64UpDownCounter(name(Id::kLayerBytesStored), opts(Id::kLayerBytesStored));
   process_memory_usage = meter->CreateInt64ObservableGauge(

@@ -74,6 +74,7 @@ constexpr K kStorageDurationKeys[] = {attr::kStorageOperation, attr::kStorageBac
                                       attr::kOutcome};
 constexpr K kObjectSizeKeys[] = {attr::kStorageOperation, attr::kStorageBackend, attr::kLayer};
 constexpr K kStorageBytesKeys[] = {attr::kStorageBackend, attr::kIoDirection};
+constexpr K kStorageRequestKeys[] = {attr::kStorageOperation, attr::kOutcome};
 constexpr K kLayerKeys[] = {attr::kStorageBackend, attr::kLayer};
 constexpr K kQueueKeys[] = {attr::kQueue};
 constexpr K kWorkflowKeys[] = {attr::kWorkflowName};
@@ -151,6 +152,9 @@ constexpr std::array<InstrumentSpec, kInstrumentCount> kCatalog = {{
          kObjectSizeKeys, kObjectSize),
     Sync(InstrumentId::kStorageBytes, "cryptolake.storage.bytes", InstrumentKind::kCounter, I64,
          "By", "Object bytes read from / written to the store", kStorageBytesKeys),
+    Sync(InstrumentId::kStorageRequests, "cryptolake.storage.requests", InstrumentKind::kCounter,
+         I64, "{request}", "HTTP requests to an S3 store by S3 operation, retries included",
+         kStorageRequestKeys),
     Sync(InstrumentId::kLayerBytesStored, "cryptolake.lakehouse.stored.bytes",
          InstrumentKind::kUpDownCounter, I64, "By",
          "Net bytes this process added to each lakehouse layer (published minus deleted)",

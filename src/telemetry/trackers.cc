@@ -70,7 +70,11 @@ TrackedScope::~TrackedScope() {
 void TrackedScope::Fail(std::string_view error_type) noexcept {
   if (failed_) return;
   failed_ = true;
-  error_type_ = error_type.empty() ? kErrorTypeOther : error_type;
+  try {
+    error_type_ = std::string(error_type.empty() ? kErrorTypeOther : error_type);
+  } catch (...) {
+    // error_type_ stays empty; recorded as failed without an error.type.
+  }
 }
 
 void TrackedScope::SetStatus(const Status& status) noexcept {

@@ -94,6 +94,7 @@ class CryptoMetrics {
   metrics::Histogram<double> storage_operation_duration;
   metrics::Histogram<int64_t> storage_object_size;
   metrics::Counter<int64_t> storage_bytes;
+  metrics::Counter<int64_t> storage_requests;
   metrics::UpDownCounter<int64_t> layer_bytes_stored;
   // System and workflows.
   metrics::ObservableGauge<int64_t> process_memory_usage;

@@ -6,6 +6,7 @@
 //                      already_exists failed_precondition internal cancelled
 //   from an exception: out_of_memory system_error io_error invalid_argument out_of_range
 //                      runtime_error logic_error, or a TrackedError's own kind; else _OTHER
+//   HTTP clients:      the response's status code ("429", "503"), timeout, transport_error
 //
 // Thread-safety: pure functions.
 #ifndef CRYPTOLAKE_TELEMETRY_ERROR_TYPE_H_

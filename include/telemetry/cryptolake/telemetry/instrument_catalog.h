@@ -44,6 +44,7 @@ enum class InstrumentId : uint8_t {
   kStorageOperationDuration,
   kStorageObjectSize,
   kStorageBytes,
+  kStorageRequests,
   kLayerBytesStored,
   // System and workflows.
   kProcessMemoryUsage,

@@ -63,7 +63,8 @@ class TrackedScope {
   TrackedScope(const TrackedScope&) = delete;
   TrackedScope& operator=(const TrackedScope&) = delete;
 
-  // Marks the scope failed with this error.type (the first failure wins).
+  // Marks the scope failed with this error.type (the first failure wins). A bounded value:
+  // error_type.h's kinds, a TrackedError kind, or an HTTP status code ("503").
   void Fail(std::string_view error_type) noexcept;
   // Fails with ErrorTypeOf(status) when status is not OK; does nothing otherwise.
   void SetStatus(const Status& status) noexcept;
@@ -102,7 +103,7 @@ class TrackedScope {
   int uncaught_at_start_ = 0;
   bool failed_ = false;
   bool finished_ = false;
-  std::string_view error_type_;
+  std::string error_type_;  // Copied: callers may pass a formatted HTTP status code.
   TrackedScope* parent_ = nullptr;
   class TrackWorkflowExecution* workflow_ = nullptr;  // innermost workflow, maybe this
 };
