@@ -40,7 +40,7 @@ for i, b in enumerate(blocks):
     open(f"{sys.argv[2]}/{i:03d}.promql", "w").write(b)
 PY
 
-OTEL_SERVICE_NAME=cryptolake-promql "$demo" --port 0 > "$work/demo.out" 2> "$work/demo.err" &
+OTEL_SERVICE_NAME=cryptolake-promql "$demo" --port 0 --start-file "$work/start" > "$work/demo.out" 2> "$work/demo.err" &
 demo_pid=$!
 port=""
 for _ in $(seq 100); do
@@ -66,6 +66,13 @@ YAML
 prom_pid=$!
 api="http://127.0.0.1:$prom_port/api/v1"
 
+# The rounds start after Prometheus has scraped the endpoint twice.
+for _ in $(seq 300); do
+  n="$(curl -sf --get "$api/query" --data-urlencode 'query=count_over_time(up{job="cryptolake"}[1m])' 2>/dev/null | jq -r '.data.result[0].value[1] // 0' || echo 0)"
+  [ "${n:-0}" -ge 2 ] 2>/dev/null && break
+  sleep 0.2
+done
+touch "$work/start"
 # Both ingest rounds done, then 3 more scrapes so the second round is in every rate window.
 for _ in $(seq 600); do
   grep -q '^ingested ' "$work/demo.out" && break

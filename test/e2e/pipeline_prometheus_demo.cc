@@ -10,8 +10,10 @@
 // SIGINT/SIGTERM. The ingests run `--rounds` times (default 2), each into a fresh lake, with
 // `--pause-ms` (default 2500) between rounds, so a scraper sees the counters and histograms
 // grow between scrapes (rate() and histogram_quantile(rate()) have data); it prints
-// "ingested <n> rounds" when done. `cryptolake demo` itself exits when the run ends, before a
-// Prometheus server could scrape it; this program keeps the same instruments alive for the scrape.
+// "ingested <n> rounds" when done. With `--start-file F` the rounds wait until F exists (so a
+// scraper can take its first scrape before any series exists). `cryptolake demo` itself exits when
+// the run ends, before a Prometheus server could scrape it; this program keeps the same instruments
+// alive for the scrape.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -80,15 +82,19 @@ int main(int argc, char** argv) {
   options.port = 0;
   int rounds = 2;
   long pause_ms = 2500;
+  std::string start_file;  // When set: the rounds start once this file exists.
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--port") == 0) {
       options.port = std::atoi(argv[i + 1]);
     } else if (std::strcmp(argv[i], "--rounds") == 0) {
       rounds = std::atoi(argv[i + 1]);
+    } else if (std::strcmp(argv[i], "--start-file") == 0) {
+      start_file = argv[i + 1];
     } else if (std::strcmp(argv[i], "--pause-ms") == 0) {
       pause_ms = std::atol(argv[i + 1]);
     } else {
-      std::fprintf(stderr, "usage: %s [--port N] [--rounds N] [--pause-ms MS]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--port N] [--rounds N] [--pause-ms MS] [--start-file F]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -112,6 +118,8 @@ int main(int argc, char** argv) {
   }
   std::printf("listening on %s:%d\n", options.host.c_str(), exporter->port());
   std::fflush(stdout);
+  const timespec poll{0, 100 * 1000 * 1000};
+  while (!start_file.empty() && !fs::exists(start_file)) nanosleep(&poll, nullptr);
   for (int round = 0; round < rounds; ++round) {
     if (round > 0) {
       const timespec pause{pause_ms / 1000, (pause_ms % 1000) * 1000000L};
