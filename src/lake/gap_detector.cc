@@ -12,8 +12,10 @@
 #include "cryptolake/lake/gap_records.h"
 #include "cryptolake/lake/ingest_pipeline.h"
 #include "cryptolake/lake/partition.h"
-#include "cryptolake/metrics/meter_provider.h"
 #include "cryptolake/parquet/file_reader.h"
+#include "cryptolake/telemetry/crypto_metrics.h"
+#include "cryptolake/telemetry/semantic_conventions.h"
+#include "cryptolake/telemetry/trackers.h"
 
 namespace cryptolake::lake {
 namespace {
@@ -29,34 +31,27 @@ std::string SymbolListPrefix(const archive::DiscoveryQuery& q) {
 
 class GapMetrics {
  public:
-  GapMetrics(const archive::DiscoveryQuery& q)
-      : market_(archive::MarketName(q.market)), data_type_(q.data_type) {
-    auto meter =
-        metrics::GetMeterProvider()->GetMeter("cryptolake.gaps", std::string(kCryptolakeVersion));
-    metrics::InstrumentOptions found;
-    found.unit = "{gap}";
-    found.description = "Gaps found in the lake, by kind and status (open | confirmed_empty)";
-    found_ = meter->CreateInt64Counter("cryptolake.gaps.found", found);
-    metrics::InstrumentOptions duration;
-    duration.unit = "s";
-    duration.description = "Summed length of the time ranges of the gaps found";
-    duration_ = meter->CreateDoubleCounter("cryptolake.gaps.missing_duration", duration);
-  }
+  explicit GapMetrics(const archive::DiscoveryQuery& q)
+      : m_(telemetry::CryptoMetrics::Current()),
+        market_(archive::MarketName(q.market)),
+        data_type_(q.data_type) {}
   void Record(const Gap& g) {
+    namespace attr = telemetry::attr;
     const metrics::AttributeView attrs[] = {
-        {"market", market_},
-        {"data_type", data_type_},
-        {"kind", GapKindName(g.kind)},
-        {"status", g.open() ? std::string_view("open") : std::string_view("confirmed_empty")}};
-    found_.Add(1, attrs);
-    duration_.Add(static_cast<double>(g.end_us - g.start_us) / kMicrosPerSecond, attrs);
+        {attr::kMarket, market_},
+        {attr::kDataType, data_type_},
+        {attr::kGapKind, GapKindName(g.kind)},
+        {attr::kGapStatus,
+         g.open() ? std::string_view("open") : std::string_view("confirmed_empty")}};
+    m_->gaps_found.Add(1, attrs);
+    m_->gaps_missing_duration.Add(static_cast<double>(g.end_us - g.start_us) / kMicrosPerSecond,
+                                  attrs);
   }
 
  private:
+  std::shared_ptr<telemetry::CryptoMetrics> m_;
   std::string market_;
   std::string data_type_;
-  metrics::Counter<int64_t> found_;
-  metrics::Counter<double> duration_;
 };
 
 // Scans one present silver object.
@@ -244,7 +239,9 @@ int GapReport::open_gaps() const {
       std::count_if(gaps.begin(), gaps.end(), [](const Gap& g) { return g.open(); }));
 }
 
-Result<GapReport> DetectGaps(const GapQuery& gq) {
+namespace {
+
+Result<GapReport> ScanForGaps(const GapQuery& gq) {
   if (gq.lake == nullptr) return Status::InvalidArgument("DetectGaps needs a lake");
   storage::ObjectStore& lake = *gq.lake;
   archive::DiscoveryQuery query = gq.query;
@@ -341,6 +338,18 @@ Result<GapReport> DetectGaps(const GapQuery& gq) {
     }
   }
   return report;
+}
+
+}  // namespace
+
+Result<GapReport> DetectGaps(const GapQuery& gq) {
+  telemetry::TrackDataProcessing scan(
+      telemetry::stage::kGapScan,
+      {{telemetry::attr::kMarket, std::string(archive::MarketName(gq.query.market))},
+       {telemetry::attr::kDataType, gq.query.data_type}});
+  Result<GapReport> r = ScanForGaps(gq);
+  scan.SetStatus(r.status());
+  return r;
 }
 
 std::string GapReport::FormatTable() const {

@@ -17,9 +17,11 @@
 #include "cryptolake/lake/ledger.h"
 #include "cryptolake/lake/partition.h"
 #include "cryptolake/lake/silver_converter.h"
-#include "cryptolake/metrics/meter_provider.h"
 #include "cryptolake/parquet/file_reader.h"
 #include "cryptolake/rest/binance_rest_client.h"
+#include "cryptolake/telemetry/crypto_metrics.h"
+#include "cryptolake/telemetry/semantic_conventions.h"
+#include "cryptolake/telemetry/trackers.h"
 
 namespace cryptolake::lake {
 namespace {
@@ -164,33 +166,61 @@ parquet::ColumnBatch MergeByKey(const parquet::ColumnBatch& a, const parquet::Co
   return out;
 }
 
+// The fill's own counters (cryptolake.fill.*), through the crypto instrument suite.
 class FillMetrics {
  public:
-  FillMetrics(const archive::DiscoveryQuery& q)
-      : market_(archive::MarketName(q.market)), data_type_(q.data_type) {
-    auto meter =
-        metrics::GetMeterProvider()->GetMeter("cryptolake.fill", std::string(kCryptolakeVersion));
-    metrics::InstrumentOptions rows;
-    rows.unit = "{record}";
-    rows.description = "Rows REST gap fill added to silver";
-    rows_ = meter->CreateInt64Counter("cryptolake.fill.records", rows);
-    metrics::InstrumentOptions files;
-    files.unit = "{file}";
-    files.description = "Archive files with open gaps, by fill outcome";
-    files_ = meter->CreateInt64Counter("cryptolake.fill.files", files);
-  }
+  explicit FillMetrics(const archive::DiscoveryQuery& q)
+      : m_(telemetry::CryptoMetrics::Current()),
+        market_(archive::MarketName(q.market)),
+        data_type_(q.data_type) {}
   void Record(const FillFileReport& r) {
-    files_.Add(
-        1,
-        {{"market", market_}, {"data_type", data_type_}, {"outcome", FillOutcomeName(r.outcome)}});
-    if (r.rows_added > 0) rows_.Add(r.rows_added, {{"market", market_}, {"data_type", data_type_}});
+    namespace attr = telemetry::attr;
+    m_->fill_files.Add(1, {{attr::kMarket, market_},
+                           {attr::kDataType, data_type_},
+                           {attr::kFillOutcome, FillOutcomeName(r.outcome)}});
+    if (r.rows_added > 0) {
+      m_->fill_records.Add(r.rows_added, {{attr::kMarket, market_}, {attr::kDataType, data_type_}});
+    }
   }
 
  private:
+  std::shared_ptr<telemetry::CryptoMetrics> m_;
   std::string market_, data_type_;
-  metrics::Counter<int64_t> rows_;
-  metrics::Counter<int64_t> files_;
 };
+
+// What fetched REST rows tell the data instruments: each row's age (a per-record histogram,
+// sampled) and the stream's newest event time.
+void RecordRestRows(const ArchiveFile& file, const parquet::ColumnBatch& rows, int time_col) {
+  namespace attr = telemetry::attr;
+  std::shared_ptr<telemetry::CryptoMetrics> m = telemetry::CryptoMetrics::Current();
+  const std::string market(archive::MarketName(file.market));
+  const metrics::AttributeView age_attrs[] = {{attr::kMarket, market},
+                                              {attr::kDataType, file.data_type},
+                                              {attr::kSource, telemetry::source::kRest}};
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  int64_t newest = -1;
+  if (time_col >= 0) {
+    for (int64_t ts : rows.Int64(static_cast<size_t>(time_col))) {
+      m->RecordRecordAge(static_cast<double>(now - ts) / 1e6, age_attrs);
+      newest = std::max(newest, ts);
+    }
+  }
+  if (newest >= 0)
+    m->ObserveNewestEvent({market, file.data_type, file.symbol, file.interval}, newest);
+}
+
+// Rows a fill added to silver: the stream's data-batch counters with lakehouse.source=rest.
+void RecordRestBatch(const ArchiveFile& file, int64_t added) {
+  namespace attr = telemetry::attr;
+  telemetry::RecordDataBatch(added, 0,
+                             {{attr::kExchange, std::string(telemetry::kExchangeBinance)},
+                              {attr::kMarket, std::string(archive::MarketName(file.market))},
+                              {attr::kDataType, file.data_type},
+                              {attr::kSymbol, file.symbol},
+                              {attr::kSource, std::string(telemetry::source::kRest)}});
+}
 
 // One archive file of a symbol's range, with what the fill does to it.
 struct FileWork {
@@ -319,6 +349,9 @@ class SymbolFill {
       if (!conv.ok()) return conv.status();
       rest_rows = std::move(conv->batch);
     }
+    if (rest_rows) {
+      RecordRestRows(file, *rest_rows, schema_.silver_schema.FindColumn(schema_.rules.time_column));
+    }
 
     // What the lake holds for the file now.
     std::optional<parquet::ColumnBatch> existing;
@@ -376,6 +409,7 @@ class SymbolFill {
       }
     }
     w.rows_added = added;
+    if (added > 0) RecordRestBatch(file, added);
 
     // The record of what REST was asked for, merged with earlier fills of the file.
     CL_ASSIGN_OR_RETURN(std::optional<FillRecord> old, LookupFill(lake_, path));
@@ -441,6 +475,7 @@ Result<FillSummary> RunFill(const FillOptions& o) {
   if (o.client == nullptr) return Status::InvalidArgument("RunFill needs a REST client");
   if (o.jobs < 1) return Status::InvalidArgument("jobs must be >= 1");
   FillSummary summary;
+  telemetry::TrackWorkflowExecution workflow("fill");
   CL_ASSIGN_OR_RETURN(summary.before, DetectGaps(o.gaps));
   const archive::DiscoveryQuery& q = o.gaps.query;
   CL_ASSIGN_OR_RETURN(const DataTypeSchema* schema, FindDataTypeSchema(q.data_type, q.market));
@@ -486,6 +521,7 @@ Result<FillSummary> RunFill(const FillOptions& o) {
   FillMetrics fill_metrics(q);
   std::mutex mu;
   auto work = [&] {
+    telemetry::WorkflowContextScope in_workflow(&workflow);
     for (size_t i = next.fetch_add(1); i < symbols.size(); i = next.fetch_add(1)) {
       std::vector<FileWork>& works = by_symbol.at(symbols[i]);
       SymbolFill fill(o, *schema, kind, &works);

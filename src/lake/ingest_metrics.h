@@ -1,109 +1,89 @@
-// IngestMetrics: the ingest pipeline's instruments, created from the global MeterProvider
-// (metrics API only; the CLI installs the SDK). With no SDK installed they are no-ops.
+// IngestMetrics: what the ingest pipeline records, through the crypto instrument suite
+// (cryptolake/telemetry/crypto_metrics.h; metrics API only, a no-op until the CLI installs the
+// SDK). Per archive file:
+//   cryptolake.data.files {crypto.market, crypto.data_type, file.outcome, error.type}
+//   cryptolake.data.records.ingested / .bytes.ingested {crypto.exchange, crypto.market,
+//     crypto.data_type, crypto.symbol, lakehouse.source=archive} (bytes: zip + .CHECKSUM fetched)
+//   cryptolake.data.records.rejected {.., crypto.symbol}
+//   cryptolake.data.freshness: the newest event time of the file's stream
+//   cryptolake.archive.download.duration {crypto.market, crypto.data_type, outcome}
+//   cryptolake.queue.size {queue.name=ingest.files}: files not yet started
+// The scopes (workflow, ingestion per file, conversion) are trackers in ingest_pipeline.cc.
 //
-// Instruments (scope "cryptolake.ingest"):
-//   cryptolake.ingest.records            counter, {record}, rows written to silver
-//   cryptolake.ingest.rejected_records   counter, {record}, rows quarantined
-//   cryptolake.ingest.bytes              counter, By, {direction=downloaded|written}
-//   cryptolake.ingest.files              counter, {file}, {outcome=ingested|skipped|failed}
-//   cryptolake.ingest.download.duration  histogram, s, one observation per fetch {ok}
-//   cryptolake.ingest.active_workflows   updowncounter, {workflow}, files being processed
-// Every series carries market and data_type.
-//
-// Thread-safety: all methods may be called concurrently (instruments are thread-safe).
+// Thread-safety: all methods may be called concurrently.
 #ifndef CRYPTOLAKE_SRC_LAKE_INGEST_METRICS_H_
 #define CRYPTOLAKE_SRC_LAKE_INGEST_METRICS_H_
 
+#include <memory>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "cryptolake/archive/archive_file.h"
 #include "cryptolake/lake/ingest_pipeline.h"
-#include "cryptolake/metrics/meter_provider.h"
+#include "cryptolake/telemetry/crypto_metrics.h"
+#include "cryptolake/telemetry/error_type.h"
+#include "cryptolake/telemetry/semantic_conventions.h"
+#include "cryptolake/telemetry/trackers.h"
 
 namespace cryptolake::lake {
+
+inline constexpr std::string_view kIngestQueue = "ingest.files";
 
 class IngestMetrics {
  public:
   IngestMetrics(archive::Market market, std::string data_type)
-      : market_(archive::MarketName(market)), data_type_(std::move(data_type)) {
-    auto meter =
-        metrics::GetMeterProvider()->GetMeter("cryptolake.ingest", std::string(kCryptolakeVersion));
-    records_ = meter->CreateInt64Counter("cryptolake.ingest.records",
-                                         Opts("{record}", "Rows written to silver"));
-    rejected_ = meter->CreateInt64Counter("cryptolake.ingest.rejected_records",
-                                          Opts("{record}", "Rows quarantined to rejects files"));
-    bytes_ = meter->CreateInt64Counter(
-        "cryptolake.ingest.bytes",
-        Opts("By", "Bytes downloaded from the archive / written to the lake"));
-    files_ = meter->CreateInt64Counter("cryptolake.ingest.files",
-                                       Opts("{file}", "Archive files by outcome"));
-    download_ = meter->CreateDoubleHistogram(
-        "cryptolake.ingest.download.duration",
-        Opts("s", "Duration of one archive fetch (.CHECKSUM or zip), retries included",
-             {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}));
-    active_ = meter->CreateInt64UpDownCounter(
-        "cryptolake.ingest.active_workflows",
-        Opts("{workflow}", "Archive files being processed right now"));
-  }
+      : m_(telemetry::CryptoMetrics::Current()),
+        market_(archive::MarketName(market)),
+        data_type_(std::move(data_type)) {}
 
   void RecordDownload(double seconds, bool ok) {
-    download_.Record(seconds, {{"market", market_}, {"data_type", data_type_}, {"ok", ok}});
+    namespace attr = telemetry::attr;
+    m_->archive_download_duration.Record(
+        seconds,
+        {{attr::kMarket, market_},
+         {attr::kDataType, data_type_},
+         {attr::kOutcome, ok ? telemetry::outcome::kSuccess : telemetry::outcome::kFailure}});
   }
 
-  void RecordFile(const FileReport& r) {
-    files_.Add(
-        1,
-        {{"market", market_}, {"data_type", data_type_}, {"outcome", FileOutcomeName(r.outcome)}});
-    if (r.outcome == FileOutcome::kIngested) {
-      records_.Add(r.rows, {{"market", market_}, {"data_type", data_type_}});
-      if (r.rejected_rows > 0) {
-        rejected_.Add(r.rejected_rows, {{"market", market_}, {"data_type", data_type_}});
-      }
-    }
-    if (r.bytes_downloaded > 0) {
-      bytes_.Add(r.bytes_downloaded,
-                 {{"market", market_}, {"data_type", data_type_}, {"direction", "downloaded"}});
-    }
-    if (r.bytes_written > 0) {
-      bytes_.Add(r.bytes_written,
-                 {{"market", market_}, {"data_type", data_type_}, {"direction", "written"}});
-    }
+  // The attributes of a file's ingestion scope and data-batch counters.
+  telemetry::TrackerAttributes StreamAttributes(const archive::ArchiveFile& f) const {
+    namespace attr = telemetry::attr;
+    return {{attr::kExchange, std::string(telemetry::kExchangeBinance)},
+            {attr::kMarket, market_},
+            {attr::kDataType, data_type_},
+            {attr::kSymbol, f.symbol},
+            {attr::kSource, std::string(telemetry::source::kArchive)}};
   }
 
-  void WorkflowStarted() { active_.Add(1, {{"market", market_}, {"data_type", data_type_}}); }
-  void WorkflowFinished() { active_.Add(-1, {{"market", market_}, {"data_type", data_type_}}); }
+  void RecordFile(const archive::ArchiveFile& f, const FileReport& r) {
+    namespace attr = telemetry::attr;
+    if (r.outcome == FileOutcome::kFailed) {
+      m_->files_processed.Add(1, {{attr::kMarket, market_},
+                                  {attr::kDataType, data_type_},
+                                  {attr::kFileOutcome, FileOutcomeName(r.outcome)},
+                                  {attr::kErrorType, telemetry::ErrorTypeOf(r.error)}});
+    } else {
+      m_->files_processed.Add(1, {{attr::kMarket, market_},
+                                  {attr::kDataType, data_type_},
+                                  {attr::kFileOutcome, FileOutcomeName(r.outcome)}});
+    }
+    const int64_t records = r.outcome == FileOutcome::kIngested ? r.rows : 0;
+    telemetry::RecordDataBatch(records, r.bytes_downloaded, StreamAttributes(f));
+    if (r.outcome == FileOutcome::kIngested && r.rejected_rows > 0) {
+      m_->records_rejected.Add(r.rejected_rows, {{attr::kExchange, telemetry::kExchangeBinance},
+                                                 {attr::kMarket, market_},
+                                                 {attr::kDataType, data_type_},
+                                                 {attr::kSymbol, f.symbol}});
+    }
+    if (r.outcome == FileOutcome::kIngested && r.newest_event_micros >= 0) {
+      m_->ObserveNewestEvent({market_, data_type_, f.symbol, f.interval}, r.newest_event_micros);
+    }
+  }
 
  private:
-  static metrics::InstrumentOptions Opts(std::string unit, std::string description,
-                                         std::vector<double> buckets = {}) {
-    metrics::InstrumentOptions o;
-    o.unit = std::move(unit);
-    o.description = std::move(description);
-    o.advisory_bucket_boundaries = std::move(buckets);
-    return o;
-  }
-
+  std::shared_ptr<telemetry::CryptoMetrics> m_;
   std::string market_;
   std::string data_type_;
-  metrics::Counter<int64_t> records_;
-  metrics::Counter<int64_t> rejected_;
-  metrics::Counter<int64_t> bytes_;
-  metrics::Counter<int64_t> files_;
-  metrics::Histogram<double> download_;
-  metrics::UpDownCounter<int64_t> active_;
-};
-
-// Counts one file as an active workflow for the lifetime of the object.
-class ScopedActiveWorkflow {
- public:
-  explicit ScopedActiveWorkflow(IngestMetrics& m) : m_(m) { m_.WorkflowStarted(); }
-  ~ScopedActiveWorkflow() { m_.WorkflowFinished(); }
-  ScopedActiveWorkflow(const ScopedActiveWorkflow&) = delete;
-  ScopedActiveWorkflow& operator=(const ScopedActiveWorkflow&) = delete;
-
- private:
-  IngestMetrics& m_;
 };
 
 }  // namespace cryptolake::lake

@@ -235,12 +235,19 @@ class FileIngest {
     SilverSinks sinks;
     sinks.parquet = silver_writer_.get();
     sinks.rejects = rejects_writer_.get();
+    telemetry::TrackDataProcessing convert(
+        telemetry::stage::kConvert,
+        {{telemetry::attr::kMarket, std::string(archive::MarketName(file_.market))},
+         {telemetry::attr::kDataType, file_.data_type}});
     Result<ConversionStats> stats =
         ConvertZipToSilver(file_, **member, convert_options, writer_options, threads_, sinks);
+    convert.SetStatus(stats.status());
     if (!stats.ok()) return stats.status().WithContext(ZipPath());
+    convert.SetRecordCount(stats->rows_in);
     r_.csv_bytes = stats->csv_bytes;
     r_.rows = stats->rows_out;
     r_.rejected_rows = stats->rows_rejected;
+    r_.newest_event_micros = stats->last_event_micros;
     return Status::OK();
   }
 
@@ -456,8 +463,8 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
   // expected set is unknown).
   if (o.discovery == DiscoveryMode::kList && !query.all_symbols) {
     CL_ASSIGN_OR_RETURN(std::vector<ArchiveFile> expected, archive::CandidateFiles(query));
-    std::set<std::string> listed, no_checksum(summary.zips_without_checksum.begin(),
-                                              summary.zips_without_checksum.end());
+    std::set<std::string> listed,
+        no_checksum(summary.zips_without_checksum.begin(), summary.zips_without_checksum.end());
     for (const ArchiveFile& f : files) listed.insert(f.ZipPath());
     for (const ArchiveFile& f : expected) {
       if (listed.count(f.ZipPath()) != 0) continue;
@@ -468,6 +475,7 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
   }
 
   IngestMetrics metrics(o.query.market, o.query.data_type);
+  telemetry::TrackWorkflowExecution workflow("ingest");
   RunContext ctx{o, *source, *o.lake, Ledger(*o.lake), metrics};
   summary.files.resize(files.size());
   const int nfiles = static_cast<int>(files.size());
@@ -478,21 +486,26 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
   progress.files_total = nfiles;
 
   auto work = [&](int worker) {
+    telemetry::WorkflowContextScope in_workflow(&workflow);
     // Threads left over when there are fewer files than jobs go to the files themselves.
     int threads = 1;
     if (nfiles > 0 && nfiles < o.jobs)
       threads = o.jobs / nfiles + (worker < o.jobs % nfiles ? 1 : 0);
     for (int i = next.fetch_add(1); i < nfiles; i = next.fetch_add(1)) {
-      ScopedActiveWorkflow active(metrics);
+      telemetry::UpdateQueueSize(kIngestQueue, -1);
+      telemetry::TrackDataIngestion ingestion(telemetry::source::kArchive,
+                                              metrics.StreamAttributes(files[i]));
       FileReport report = FileIngest(ctx, files[i], threads).Run();
       if (report.outcome == FileOutcome::kFailed && report.error.IsNotFound()) {
         // --discover dates: the archive answered 404 for the file.
         if (Status s = RecordAbsence(*o.lake, files[i], AbsenceCause::kHttpNotFound); !s.ok()) {
-          report.error = report.error.WithContext("recording its absence also failed: " +
-                                                  s.ToString());
+          report.error =
+              report.error.WithContext("recording its absence also failed: " + s.ToString());
         }
       }
-      metrics.RecordFile(report);
+      metrics.RecordFile(files[i], report);
+      ingestion.SetStatus(report.error);
+      if (report.outcome == FileOutcome::kIngested) ingestion.SetRecordCount(report.rows);
       std::lock_guard<std::mutex> lock(progress_mu);
       progress.files_done++;
       if (report.outcome == FileOutcome::kIngested) progress.rows += report.rows;
@@ -503,6 +516,7 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
       if (o.on_progress) o.on_progress(progress);
     }
   };
+  telemetry::UpdateQueueSize(kIngestQueue, nfiles);
   std::vector<std::thread> threads;
   for (int w = 1; w < workers; ++w) threads.emplace_back(work, w);
   work(0);
@@ -529,6 +543,12 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
     summary.bytes_written += f.bytes_written;
   }
   summary.seconds = SecondsSince(t0);
+  for (const FileReport& f : summary.files) {
+    if (f.outcome == FileOutcome::kFailed) {
+      workflow.SetStatus(f.error);  // the first failure names the run's error.type
+      break;
+    }
+  }
   return summary;
 }
 

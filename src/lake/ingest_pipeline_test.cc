@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -428,13 +429,36 @@ TEST(IngestPipelineTest, RecordsMetricsThroughTheGlobalProvider) {
   metrics::ResourceMetrics data;
   ASSERT_TRUE(reader->Collect(&data).ok());
   metrics::SetMeterProvider(nullptr);
-  EXPECT_EQ(SumOf(data, "cryptolake.ingest.records"), 30);
-  EXPECT_EQ(SumOf(data, "cryptolake.ingest.files"), 2);  // one ingested, one skipped
-  EXPECT_EQ(SumOf(data, "cryptolake.ingest.bytes"),
-            s->bytes_downloaded + s->bytes_written + again->bytes_downloaded);
-  EXPECT_EQ(SumOf(data, "cryptolake.ingest.active_workflows"), 0);
+  EXPECT_EQ(SumOf(data, "cryptolake.data.records.ingested"), 30);
+  EXPECT_EQ(SumOf(data, "cryptolake.data.files"), 2);  // one ingested, one skipped
+  EXPECT_EQ(SumOf(data, "cryptolake.data.bytes.ingested"),
+            s->bytes_downloaded + again->bytes_downloaded);
+  EXPECT_EQ(SumOf(data, "cryptolake.workflow.active"), 0);
+  EXPECT_EQ(SumOf(data, "cryptolake.workflow.executions"), 2);
+  EXPECT_EQ(SumOf(data, "cryptolake.queue.size"), 0);
   // .CHECKSUM + zip, then .CHECKSUM only.
-  EXPECT_EQ(HistogramCount(data, "cryptolake.ingest.download.duration"), 3u);
+  EXPECT_EQ(HistogramCount(data, "cryptolake.archive.download.duration"), 3u);
+  EXPECT_EQ(HistogramCount(data, "cryptolake.data.processing.duration"),
+            3u);  // 2 files + 1 convert
+  // Freshness: now minus the newest ingested event (the 30th bar's open time), within 1 s.
+  const int64_t newest_us = (int64_t{1709251200000} + 29 * 60000) * 1000;
+  const double expected =
+      static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() -
+                          newest_us) /
+      1e6;
+  bool freshness = false;
+  for (const auto& scope : data.scope_metrics) {
+    for (const auto& m : scope.metrics) {
+      if (m.name != "cryptolake.data.freshness") continue;
+      const auto& points = std::get<metrics::GaugeData>(m.data).points;
+      ASSERT_EQ(points.size(), 1u);
+      EXPECT_NEAR(std::get<double>(points[0].value), expected, 1.0);
+      freshness = true;
+    }
+  }
+  EXPECT_TRUE(freshness);
   fs::remove_all(src);
 }
 

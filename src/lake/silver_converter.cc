@@ -309,6 +309,7 @@ Result<ConversionStats> ConvertStream(const archive::ArchiveFile& file, std::str
   CL_RETURN_IF_ERROR(failed);
   stats.csv_bytes = reader.bytes_read();
   stats.time_unit = file_state.unit_micros ? TimeUnit::kMicroseconds : TimeUnit::kMilliseconds;
+  if (file_state.have_prev) stats.last_event_micros = file_state.prev_ts;
   if (stats.rows_in == 0) {
     return Status::Corruption(stats.csv_name + " has no data rows" +
                               (stats.had_header ? " (only a header)" : " (the file is empty)") +

@@ -3,7 +3,6 @@
 // byte for byte as the archive's CSV line, across page boundaries; the weight budget must hold
 // with several threads; 429/418 must pause every thread; retryable failures are retried and
 // permanent ones reported; and the output must convert with the lake's CSV declarations.
-#include "cryptolake/testing/binance_server.h"
 #include "cryptolake/rest/binance_rest_client.h"
 
 #include <gtest/gtest.h>
@@ -19,6 +18,7 @@
 #include "cryptolake/metrics/meter_provider.h"
 #include "cryptolake/metrics/sdk/metric_reader.h"
 #include "cryptolake/metrics/sdk/sdk_meter_provider.h"
+#include "cryptolake/testing/binance_server.h"
 
 namespace cryptolake::rest {
 namespace {
@@ -657,7 +657,9 @@ TEST_F(BinanceRestClientTest, RecordsMetrics) {
       SumWhere(data, "cryptolake.api.requests", "url.template", std::string("/api/v3/klines")), 4);
   EXPECT_EQ(SumWhere(data, "cryptolake.api.requests", "server.address", std::string("127.0.0.1")),
             4);
-  EXPECT_EQ(SumWhere(data, "cryptolake.api.rate_limit.hits", "rate_limit.reason", std::string("http_429")), 1);
+  EXPECT_EQ(SumWhere(data, "cryptolake.api.rate_limit.hits", "rate_limit.reason",
+                     std::string("http_429")),
+            1);
   uint64_t durations = 0;
   bool gauge = false;
   for (const auto& scope : data.scope_metrics) {

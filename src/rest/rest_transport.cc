@@ -294,6 +294,5 @@ Result<nlohmann::json> RestTransport::Get(const RestRequest& request, FetchResul
                              " attempts; last: " + last_failure);
 }
 
-}  // namespace cryptolake::rest#include "cryptolake/telemetry/semantic_conventions.h"
+}  // namespace cryptolake::rest
 #include "cryptolake/telemetry/trackers.h"
-

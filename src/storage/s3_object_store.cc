@@ -97,10 +97,9 @@ class StoreMetrics {
  public:
   StoreMetrics() : m_(telemetry::CryptoMetrics::Current()) {}
   void Record(std::string_view operation, bool ok) {
-    m_->storage_requests.Add(
-        1, {{telemetry::attr::kStorageOperation, operation},
-            {telemetry::attr::kOutcome,
-             ok ? telemetry::outcome::kSuccess : telemetry::outcome::kFailure}});
+    m_->storage_requests.Add(1, {{telemetry::attr::kStorageOperation, operation},
+                                 {telemetry::attr::kOutcome, ok ? telemetry::outcome::kSuccess
+                                                                : telemetry::outcome::kFailure}});
   }
 
  private:

@@ -349,14 +349,16 @@ TEST_F(S3ObjectStoreTest, RecordsRequestsAndObjectOperationsThroughTheGlobalProv
   EXPECT_EQ(SumWhere(data, req, {{"storage.operation", "get"}, {"outcome", "success"}}), 2);
   // The decorator: object-level operations, bytes and bytes stored per layer.
   const std::string ops = "cryptolake.storage.operations";
-  EXPECT_EQ(SumWhere(data, ops,
-                     {{"storage.operation", "put"}, {"storage.backend", "s3"}, {"outcome", "success"}}),
-            1);
+  EXPECT_EQ(
+      SumWhere(data, ops,
+               {{"storage.operation", "put"}, {"storage.backend", "s3"}, {"outcome", "success"}}),
+      1);
   EXPECT_EQ(SumWhere(data, ops, {{"storage.operation", "put"}, {"error.type", "unavailable"}}), 1);
   EXPECT_EQ(SumWhere(data, ops, {{"storage.operation", "get"}, {"outcome", "success"}}), 2);
   EXPECT_EQ(SumWhere(data, "cryptolake.storage.bytes", {{"io.direction", "write"}}), 5);
   EXPECT_EQ(SumWhere(data, "cryptolake.storage.bytes", {{"io.direction", "read"}}), 5);
-  EXPECT_EQ(SumWhere(data, "cryptolake.lakehouse.stored.bytes", {{"lakehouse.layer", "silver"}}), 5);
+  EXPECT_EQ(SumWhere(data, "cryptolake.lakehouse.stored.bytes", {{"lakehouse.layer", "silver"}}),
+            5);
   for (const auto& scope : data.scope_metrics) {
     for (const auto& m : scope.metrics) {
       if (m.name != req) continue;

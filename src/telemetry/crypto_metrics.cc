@@ -27,8 +27,7 @@ metrics::InstrumentOptions OptionsOf(const InstrumentSpec& spec) {
   metrics::InstrumentOptions o;
   o.unit = std::string(spec.unit);
   o.description = std::string(spec.description);
-  o.advisory_bucket_boundaries.assign(spec.bucket_boundaries.begin(),
-                                      spec.bucket_boundaries.end());
+  o.advisory_bucket_boundaries.assign(spec.bucket_boundaries.begin(), spec.bucket_boundaries.end());
   for (std::string_view k : spec.attribute_keys) o.advisory_attribute_keys.emplace_back(k);
   return o;
 }
@@ -89,9 +88,9 @@ CryptoMetrics::CryptoMetrics(metrics::MeterProvider& provider, const CryptoMetri
   sample_all_ = sample_rate_ >= 1.0;
   // rate * 2^64, computed in long double so 0.999... does not round up to 2^64.
   sample_threshold_ =
-      sample_rate_ <= 0 ? 0
-                        : static_cast<uint64_t>(static_cast<long double>(sample_rate_) *
-                                                18446744073709551616.0L);
+      sample_rate_ <= 0
+          ? 0
+          : static_cast<uint64_t>(static_cast<long double>(sample_rate_) * 18446744073709551616.0L);
   freshness_->now_micros = options.now_micros != nullptr ? options.now_micros : &WallMicros;
 
   std::shared_ptr<metrics::Meter> meter =
@@ -100,14 +99,16 @@ CryptoMetrics::CryptoMetrics(metrics::MeterProvider& provider, const CryptoMetri
   auto name = [](InstrumentId id) { return SpecOf(id).name; };
   using Id = InstrumentId;
 
-  records_ingested = meter->CreateInt64Counter(name(Id::kRecordsIngested), opts(Id::kRecordsIngested));
+  records_ingested =
+      meter->CreateInt64Counter(name(Id::kRecordsIngested), opts(Id::kRecordsIngested));
   bytes_ingested = meter->CreateInt64Counter(name(Id::kBytesIngested), opts(Id::kBytesIngested));
-  records_rejected = meter->CreateInt64Counter(name(Id::kRecordsRejected), opts(Id::kRecordsRejected));
+  records_rejected =
+      meter->CreateInt64Counter(name(Id::kRecordsRejected), opts(Id::kRecordsRejected));
   files_processed = meter->CreateInt64Counter(name(Id::kFilesProcessed), opts(Id::kFilesProcessed));
   processing_duration =
       meter->CreateDoubleHistogram(name(Id::kProcessingDuration), opts(Id::kProcessingDuration));
-  processing_throughput =
-      meter->CreateDoubleHistogram(name(Id::kProcessingThroughput), opts(Id::kProcessingThroughput));
+  processing_throughput = meter->CreateDoubleHistogram(name(Id::kProcessingThroughput),
+                                                       opts(Id::kProcessingThroughput));
   record_age = meter->CreateDoubleHistogram(name(Id::kRecordAge), opts(Id::kRecordAge));
   data_freshness = meter->CreateDoubleObservableGauge(
       name(Id::kDataFreshness), opts(Id::kDataFreshness),
@@ -149,7 +150,8 @@ CryptoMetrics::CryptoMetrics(metrics::MeterProvider& provider, const CryptoMetri
   storage_object_size =
       meter->CreateInt64Histogram(name(Id::kStorageObjectSize), opts(Id::kStorageObjectSize));
   storage_bytes = meter->CreateInt64Counter(name(Id::kStorageBytes), opts(Id::kStorageBytes));
-  storage_requests = meter->CreateInt64Counter(name(Id::kStorageRequests), opts(Id::kStorageRequests));
+  storage_requests =
+      meter->CreateInt64Counter(name(Id::kStorageRequests), opts(Id::kStorageRequests));
   layer_bytes_stored =
       meter->CreateInt64UpDownCounter(name(Id::kLayerBytesStored), opts(Id::kLayerBytesStored));
   process_memory_usage = meter->CreateInt64ObservableGauge(

@@ -74,7 +74,7 @@ TEST(CryptoMetricsTest, FreshnessIsNowMinusTheNewestEventPerStream) {
   StreamKey btc{"spot", "klines", "BTCUSDT", "1m"};
   StreamKey eth{"um", "aggTrades", "ETHUSDT", ""};
   m->ObserveNewestEvent(btc, FixedNow() - 90'000'000);
-  m->ObserveNewestEvent(btc, FixedNow() - 60'000'000);  // newer wins
+  m->ObserveNewestEvent(btc, FixedNow() - 60'000'000);   // newer wins
   m->ObserveNewestEvent(btc, FixedNow() - 120'000'000);  // older ignored
   m->ObserveNewestEvent(eth, FixedNow() - 2'500'000);
   auto data = sdk.Collect();

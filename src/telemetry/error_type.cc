@@ -9,10 +9,10 @@ namespace cryptolake::telemetry {
 namespace {
 
 constexpr std::array<std::string_view, 17> kKnown = {
-    "invalid_argument", "not_found",    "io_error",       "corruption",
-    "unavailable",      "timeout",      "already_exists", "failed_precondition",
-    "internal",         "cancelled",    "out_of_memory",  "system_error",
-    "out_of_range",     "runtime_error", "logic_error",   "transport_error",
+    "invalid_argument", "not_found",     "io_error",       "corruption",
+    "unavailable",      "timeout",       "already_exists", "failed_precondition",
+    "internal",         "cancelled",     "out_of_memory",  "system_error",
+    "out_of_range",     "runtime_error", "logic_error",    "transport_error",
     kErrorTypeOther};
 
 }  // namespace

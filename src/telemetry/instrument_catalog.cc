@@ -32,24 +32,23 @@ namespace {
 using metrics::InstrumentKind;
 using metrics::InstrumentValueType;
 
-constexpr double kApiDuration[] = {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25,
-                                   0.5,   1,    2,     5,    10,    30};
+constexpr double kApiDuration[] = {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15,
+                                   0.25,  0.5,  1,     2,    5,     10,  30};
 constexpr double kDownloadDuration[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                                         1,     2.5,  5,     10,   30,  60,   120};
 constexpr double kStorageDuration[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                        0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
                                        1,      2.5,     5,      10,    30,     60};
-constexpr double kProcessingDuration[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                          0.5,   1,      2.5,   5,    10,    30,   60,  120,
-                                          300,   600};
-constexpr double kThroughput[] = {10,   100,  1e3,   1e4, 5e4, 1e5,   2.5e5, 5e5,
-                                  1e6,  2e6,  3e6,   5e6, 1e7, 2.5e7, 5e7};
-constexpr double kWorkflowDuration[] = {0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600, 1800, 3600,
-                                        7200, 21600, 86400};
-constexpr double kObjectSize[] = {1024,    4096,     16384,     65536,     262144,    1048576,
-                                  4194304, 16777216, 67108864,  268435456, 1073741824};
-constexpr double kRecordAge[] = {1,      10,     60,     300,     900,      3600,     21600,
-                                 86400,  172800, 604800, 2592000, 7776000, 31536000};
+constexpr double kProcessingDuration[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                          1,     2.5,    5,     10,   30,    60,   120, 300,  600};
+constexpr double kThroughput[] = {10,  100, 1e3, 1e4, 5e4, 1e5,   2.5e5, 5e5,
+                                  1e6, 2e6, 3e6, 5e6, 1e7, 2.5e7, 5e7};
+constexpr double kWorkflowDuration[] = {0.1, 0.5, 1,    2.5,  5,    10,    30,   60,
+                                        300, 600, 1800, 3600, 7200, 21600, 86400};
+constexpr double kObjectSize[] = {1024,    4096,     16384,    65536,     262144,    1048576,
+                                  4194304, 16777216, 67108864, 268435456, 1073741824};
+constexpr double kRecordAge[] = {1,     10,     60,     300,     900,     3600,    21600,
+                                 86400, 172800, 604800, 2592000, 7776000, 31536000};
 
 using K = std::string_view;
 constexpr K kStreamKeys[] = {attr::kExchange, attr::kMarket, attr::kDataType, attr::kSymbol,
@@ -63,7 +62,7 @@ constexpr K kRecordAgeKeys[] = {attr::kMarket, attr::kDataType, attr::kSource};
 constexpr K kFreshnessKeys[] = {attr::kExchange, attr::kMarket, attr::kDataType, attr::kSymbol,
                                 attr::kInterval};
 constexpr K kDownloadKeys[] = {attr::kMarket, attr::kDataType, attr::kOutcome};
-constexpr K kApiKeys[] = {attr::kExchange,      attr::kHttpMethod, attr::kHttpStatusCode,
+constexpr K kApiKeys[] = {attr::kExchange,      attr::kHttpMethod,  attr::kHttpStatusCode,
                           attr::kServerAddress, attr::kUrlTemplate, attr::kOutcome,
                           attr::kErrorType};
 constexpr K kRateLimitKeys[] = {attr::kExchange, attr::kServerAddress, attr::kRateLimitReason};
@@ -90,8 +89,7 @@ constexpr std::span<const double> kNoBuckets;
 
 constexpr InstrumentSpec Sync(InstrumentId id, K name, InstrumentKind kind,
                               InstrumentValueType type, K unit, K description,
-                              std::span<const K> keys,
-                              std::span<const double> buckets = kNoBuckets,
+                              std::span<const K> keys, std::span<const double> buckets = kNoBuckets,
                               bool high_volume = false) {
   return InstrumentSpec{id, name, kind, type, unit, description, keys, buckets, high_volume};
 }
@@ -165,8 +163,7 @@ constexpr std::array<InstrumentSpec, kInstrumentCount> kCatalog = {{
     Sync(InstrumentId::kQueueSize, "cryptolake.queue.size", InstrumentKind::kUpDownCounter, I64,
          "{item}", "Work items waiting in a pipeline queue", kQueueKeys),
     Sync(InstrumentId::kWorkflowsActive, "cryptolake.workflow.active",
-         InstrumentKind::kUpDownCounter, I64, "{workflow}", "Workflows running now",
-         kWorkflowKeys),
+         InstrumentKind::kUpDownCounter, I64, "{workflow}", "Workflows running now", kWorkflowKeys),
     Sync(InstrumentId::kOperationsActive, "cryptolake.operations.active",
          InstrumentKind::kUpDownCounter, I64, "{operation}",
          "Tracked operations in flight now, by kind", kOperationKeys),
@@ -174,22 +171,21 @@ constexpr std::array<InstrumentSpec, kInstrumentCount> kCatalog = {{
          InstrumentKind::kCounter, I64, "{execution}", "Finished workflow executions by outcome",
          kExecutionKeys),
     Sync(InstrumentId::kWorkflowDuration, "cryptolake.workflow.duration",
-         InstrumentKind::kHistogram, F64, "s", "Duration of one workflow execution",
-         kExecutionKeys, kWorkflowDuration),
-    Sync(InstrumentId::kWorkflowEvents, "cryptolake.workflow.events", InstrumentKind::kCounter,
-         I64, "{event}", "Named workflow events (the legacy collector's record_event)",
-         kEventKeys),
+         InstrumentKind::kHistogram, F64, "s", "Duration of one workflow execution", kExecutionKeys,
+         kWorkflowDuration),
+    Sync(InstrumentId::kWorkflowEvents, "cryptolake.workflow.events", InstrumentKind::kCounter, I64,
+         "{event}", "Named workflow events (the legacy collector's record_event)", kEventKeys),
     Sync(InstrumentId::kErrors, "cryptolake.errors", InstrumentKind::kCounter, I64, "{error}",
          "Errors by error.type and the kind of operation that failed", kErrorKeys),
-    Sync(InstrumentId::kGapsFound, "cryptolake.gaps.found", InstrumentKind::kCounter, I64,
-         "{gap}", "Gaps found in the lake, by kind and status (open | confirmed_empty)", kGapKeys),
+    Sync(InstrumentId::kGapsFound, "cryptolake.gaps.found", InstrumentKind::kCounter, I64, "{gap}",
+         "Gaps found in the lake, by kind and status (open | confirmed_empty)", kGapKeys),
     Sync(InstrumentId::kGapsMissingDuration, "cryptolake.gaps.missing_duration",
          InstrumentKind::kCounter, F64, "s", "Summed length of the time ranges of the gaps found",
          kGapKeys),
     Sync(InstrumentId::kFillRecords, "cryptolake.fill.records", InstrumentKind::kCounter, I64,
          "{record}", "Records REST gap fill added to silver", kFillRecordKeys),
-    Sync(InstrumentId::kFillFiles, "cryptolake.fill.files", InstrumentKind::kCounter, I64,
-         "{file}", "Archive files with open gaps, by fill outcome", kFillFileKeys),
+    Sync(InstrumentId::kFillFiles, "cryptolake.fill.files", InstrumentKind::kCounter, I64, "{file}",
+         "Archive files with open gaps, by fill outcome", kFillFileKeys),
 }};
 
 constexpr bool CatalogInIdOrder() {

@@ -60,9 +60,9 @@ TEST(InstrumentCatalogTest, IsInIdOrderAndCoversThePlansSet) {
   // gauges all appear.
   std::set<InstrumentKind> kinds;
   for (const InstrumentSpec& s : catalog) kinds.insert(s.kind);
-  for (InstrumentKind k : {InstrumentKind::kCounter, InstrumentKind::kHistogram,
-                           InstrumentKind::kUpDownCounter, InstrumentKind::kGauge,
-                           InstrumentKind::kObservableGauge}) {
+  for (InstrumentKind k :
+       {InstrumentKind::kCounter, InstrumentKind::kHistogram, InstrumentKind::kUpDownCounter,
+        InstrumentKind::kGauge, InstrumentKind::kObservableGauge}) {
     EXPECT_EQ(kinds.count(k), 1u);
   }
   EXPECT_EQ(SpecOf(InstrumentId::kApiRequestDuration).name, "cryptolake.api.request.duration");

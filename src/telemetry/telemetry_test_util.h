@@ -63,8 +63,9 @@ inline double SumOf(const metrics::ResourceMetrics& data, std::string_view name)
   if (m == nullptr) return 0;
   double total = 0;
   auto add = [&](const metrics::NumberDataPoint& p) {
-    total += std::holds_alternative<int64_t>(p.value) ? static_cast<double>(std::get<int64_t>(p.value))
-                                                      : std::get<double>(p.value);
+    total += std::holds_alternative<int64_t>(p.value)
+                 ? static_cast<double>(std::get<int64_t>(p.value))
+                 : std::get<double>(p.value);
   };
   if (const auto* s = std::get_if<metrics::SumData>(&m->data)) {
     for (const auto& p : s->points) add(p);

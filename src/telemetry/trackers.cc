@@ -13,6 +13,7 @@ namespace cryptolake::telemetry {
 namespace {
 
 thread_local TrackedScope* tl_top = nullptr;
+thread_local const TrackWorkflowExecution* tl_adopted = nullptr;
 
 const std::string kNoWorkflowId;
 
@@ -36,7 +37,8 @@ class AttrList {
   static std::array<metrics::AttributeView, kCapacity> Blank(std::index_sequence<I...>) {
     return {{((void)I, metrics::AttributeView{std::string_view(), false})...}};
   }
-  std::array<metrics::AttributeView, kCapacity> list_ = Blank(std::make_index_sequence<kCapacity>());
+  std::array<metrics::AttributeView, kCapacity> list_ =
+      Blank(std::make_index_sequence<kCapacity>());
   size_t n_ = 0;
 };
 
@@ -57,7 +59,7 @@ TrackedScope::TrackedScope(std::string_view operation_kind, TrackerAttributes at
     // Without instruments the tracker still measures; it records nothing.
   }
   parent_ = tl_top;
-  workflow_ = parent_ != nullptr ? parent_->workflow_ : nullptr;
+  workflow_ = parent_ != nullptr ? parent_->workflow_ : tl_adopted;
   tl_top = this;
   if (metrics_) metrics_->operations_active.Add(1, {{attr::kOperationKind, operation_kind_}});
 }
@@ -114,8 +116,7 @@ void TrackedScope::Finish() noexcept {
 
 // --- TrackWorkflowExecution ---------------------------------------------------------------
 
-TrackWorkflowExecution::TrackWorkflowExecution(std::string_view name,
-                                               TrackerAttributes attributes)
+TrackWorkflowExecution::TrackWorkflowExecution(std::string_view name, TrackerAttributes attributes)
     : TrackedScope(operation_kind::kWorkflow, std::move(attributes)) {
   static std::atomic<uint64_t> sequence{0};
   try {
@@ -292,6 +293,15 @@ TrackStorageOperation::~TrackStorageOperation() {
     }
   }
 }
+
+// --- WorkflowContextScope ----------------------------------------------------------------
+
+WorkflowContextScope::WorkflowContextScope(const TrackWorkflowExecution* workflow) noexcept
+    : previous_(tl_adopted) {
+  tl_adopted = workflow;
+}
+
+WorkflowContextScope::~WorkflowContextScope() { tl_adopted = previous_; }
 
 // --- Free functions -----------------------------------------------------------------------
 

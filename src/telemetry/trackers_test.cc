@@ -56,8 +56,8 @@ TEST(TrackersTest, PlansNestedScopesRecordEveryInstrument) {
         p.SetRecordCount(1000);
       }
       {
-        TrackStorageOperation s(storage_op::kPut, {{attr::kStorageBackend, "s3"},
-                                                  {attr::kLayer, "silver"}});
+        TrackStorageOperation s(storage_op::kPut,
+                                {{attr::kStorageBackend, "s3"}, {attr::kLayer, "silver"}});
         s.SetBytes(4096, "write");
       }
       RecordDataBatch(1000, 1 << 20, {{attr::kSymbol, "BTCUSDT"}});
@@ -115,8 +115,7 @@ TEST(TrackersTest, ExceptionsAreRecordedByTypeAndRethrownUnchanged) {
   }
   EXPECT_NE(seen, nullptr);
   auto data = sdk.Collect();
-  EXPECT_EQ(SumWhere(data, "cryptolake.workflow.executions", attr::kErrorType, "runtime_error"),
-            1);
+  EXPECT_EQ(SumWhere(data, "cryptolake.workflow.executions", attr::kErrorType, "runtime_error"), 1);
   EXPECT_EQ(SumWhere(data, "cryptolake.errors", attr::kErrorType, "runtime_error"), 1);
   EXPECT_EQ(SumWhere(data, "cryptolake.errors", attr::kErrorType, "_OTHER"), 1);
   EXPECT_EQ(SumWhere(data, "cryptolake.errors", attr::kErrorType, "checksum_mismatch"), 1);
@@ -172,6 +171,13 @@ TEST(TrackersTest, WorkflowIdsAreUniqueAndThreadsDoNotInherit) {
   });
   t.join();
   EXPECT_EQ(inner_id, "");
+  std::thread adopted([&] {
+    WorkflowContextScope context(&outer);
+    TrackDataProcessing p("convert");
+    inner_id = p.workflow_id();
+  });
+  adopted.join();
+  EXPECT_EQ(inner_id, outer.id());
   std::vector<std::string> ids;
   for (int i = 0; i < 100; ++i) ids.push_back(TrackWorkflowExecution("w").id());
   std::sort(ids.begin(), ids.end());

@@ -12,7 +12,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # 1. demo: exit 0, every file ingested, metrics printed.
 TMPDIR="$work" "$bin" demo --lake "$work/lake" --keep-archive > "$work/demo1.txt" 2>&1 || fail "demo exited $?: $(cat "$work/demo1.txt")"
 grep -q "0 failed" "$work/demo1.txt" || fail "demo summary: $(cat "$work/demo1.txt")"
-grep -q '"cryptolake.ingest.records"' "$work/demo1.txt" || fail "demo printed no metrics"
+grep -q '"cryptolake.data.records.ingested"' "$work/demo1.txt" || fail "demo printed no metrics"
 archive="$(sed -n 's/.*CSV rows in \(.*\)$/\1/p' "$work/demo1.txt")"
 [ -d "$archive/data" ] || fail "--keep-archive did not keep the mirror ($archive)"
 

@@ -18,10 +18,16 @@
 #     afterwards every data point recorded during the outage arrives (delta: sums equal exactly);
 #     while the circuit is open the receiver sees at most one probe per probe interval;
 #  6. with the spool on, the exporting process killed (SIGKILL) mid-outage and started again
-#     after it: every total it had made durable arrives, in order, exactly once.
-# Usage: otlp_export_test.sh <otlp_load binary>   (exit 77 = skipped: no node)
+#     after it: every total it had made durable arrives, in order, exactly once;
+#  7. the `cryptolake` CLI's resource (docs/export.md, "Resource attributes"): service.name
+#     crypto-data-lakehouse, deployment.environment.name from DEPLOYMENT_ENV, crypto.*,
+#     host.name, process.pid as an int; OTEL_RESOURCE_ATTRIBUTES / OTEL_SERVICE_NAME override.
+# Usage: otlp_export_test.sh <otlp_load binary> [<cryptolake binary>]
+#   (exit 77 = skipped: no node; without the cryptolake binary step 7 is skipped)
 set -euo pipefail
 load="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+cli=""
+[ -n "${2:-}" ] && cli="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
 here="$(cd "$(dirname "$0")" && pwd)"
 peers="$here/../peers"
 command -v node >/dev/null || { echo "SKIP: node is not installed"; exit 77; }
@@ -266,5 +272,48 @@ receiver_get /points | check "replayed in order" "
            for (let i = 1; i < p.length; i++) if (BigInt(p[i].timeUnixNano) < BigInt(p[i-1].timeUnixNano)) return false;
            return p.length > 0; })()"
 [ -z "$(ls "$spool" | grep -v '^lock$' || true)" ] || { ls -la "$spool"; fail "spool not emptied after delivery"; }
+
+# ---------------------------------------------------------------------------------------------
+step "7. the cryptolake CLI's resource attributes"
+if [ -n "$cli" ]; then
+  # run_cli ENV...: `cryptolake demo` exporting over OTLP/HTTP, the resource variables of the
+  # calling environment unset and ENV set.
+  run_cli() {
+    receiver_post /reset >/dev/null
+    rm -rf "$work/demo-lake"
+    env -u OTEL_SERVICE_NAME -u OTEL_RESOURCE_ATTRIBUTES -u DEPLOYMENT_ENV -u KUBERNETES_SERVICE_HOST \
+      OTEL_METRICS_EXPORTER=otlp OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
+      OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$RECEIVER_HTTP_PORT" "$@" \
+      "$cli" demo --lake "$work/demo-lake" --no-metrics >"$work/cli-out.txt" 2>"$work/cli-err.txt" ||
+      { cat "$work/cli-err.txt" >&2; fail "cryptolake demo failed"; }
+  }
+  run_cli DEPLOYMENT_ENV=e2e
+  receiver_get /points | check "the CLI's defaults" "
+    d.some(p => p.metric.startsWith('cryptolake.')) && d.every(p => {
+      const r = p.resource;
+      return r['service.name'] === 'crypto-data-lakehouse' && r['service.version'] === r['telemetry.sdk.version'] &&
+        /^[0-9a-f-]{36}\$/.test(r['service.instance.id']) &&
+        r['deployment.environment.name'] === 'e2e' && !('deployment.environment' in r) &&
+        r['crypto.exchange'] === 'binance' && r['crypto.data_types'] === 'klines,aggTrades,fundingRate' &&
+        r['crypto.market_types'] === 'spot,um,cm' && r['lakehouse.layers'] === 'bronze,silver,gold' &&
+        r['lakehouse.storage_backend'] === 'local' && r['lakehouse.format'] === 'parquet' &&
+        typeof r['host.name'] === 'string' && r['host.name'].length > 0 &&
+        /^[1-9][0-9]*\$/.test(String(r['process.pid'])) &&
+        !('k8s.pod.name' in r) && !('k8s.namespace.name' in r); })"
+  receiver_get /requests | check "process.pid is an int attribute" "
+    d.length > 0 && d.every(r => r.accepted && r.request.resourceMetrics.every(rm =>
+      rm.resource.attributes.some(a => a.key === 'process.pid' && 'intValue' in a.value)))"
+  run_cli DEPLOYMENT_ENV=e2e KUBERNETES_SERVICE_HOST=10.0.0.1 K8S_NAMESPACE=lakehouse K8S_POD_NAME=ingest-0 \
+    OTEL_RESOURCE_ATTRIBUTES=deployment.environment.name=prod,crypto.exchange=binance-test \
+    OTEL_SERVICE_NAME=lakehouse-e2e
+  receiver_get /points | check "the environment overrides the CLI's defaults; k8s attributes in a pod" "
+    d.length > 0 && d.every(p => {
+      const r = p.resource;
+      return r['service.name'] === 'lakehouse-e2e' && r['deployment.environment.name'] === 'prod' &&
+        r['crypto.exchange'] === 'binance-test' && r['lakehouse.format'] === 'parquet' &&
+        r['k8s.namespace.name'] === 'lakehouse' && r['k8s.pod.name'] === 'ingest-0'; })"
+else
+  echo "  skipped: no cryptolake binary given"
+fi
 
 echo "otlp_export_test: all checks passed"

@@ -16,6 +16,7 @@
 #include "cryptolake/lake/gap_detector.h"
 #include "cryptolake/lake/ingest_pipeline.h"
 #include "cryptolake/storage/object_store.h"
+#include "service_resource.h"
 
 namespace cryptolake::cli {
 
@@ -42,6 +43,11 @@ void AddQueryFlags(CLI::App* cmd, QueryFlags& flags, const std::string& all_symb
 // Flags -> query: InvalidArgument when neither --symbols nor --all-symbols is given or the market
 // or period is unknown. The rest (dates, names) is checked by archive::ValidateDiscoveryQuery.
 Result<archive::DiscoveryQuery> ToDiscoveryQuery(const QueryFlags& flags);
+
+// What a run over `queries` into the lake at `lake_url` handles, for its resource attributes:
+// the queries' data types and markets (archive names, each once) and the lake's storage backend.
+ServiceResourceOptions RunResource(const std::vector<archive::DiscoveryQuery>& queries,
+                                   std::string_view lake_url);
 
 struct IngestFlags {
   std::string source;

@@ -127,7 +127,7 @@ int RunDemoCommand(const DemoFlags& f) {
     std::cerr << "cryptolake demo: " << metrics_format.status().message() << "\n";
     return kExitUsage;
   }
-  RunMetrics metrics(/*keep_summary=*/!f.no_metrics);
+  RunMetrics metrics(/*keep_summary=*/!f.no_metrics, RunResource(demo->datasets, f.lake));
   int exit_code = kExitOk;
   for (const lake::DemoDataset& d : demo->datasets) {
     lake::IngestOptions o;

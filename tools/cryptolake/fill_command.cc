@@ -43,7 +43,7 @@ int RunFillCommand(const GapFlags& f) {
   Result<GapRun> run = PrepareGapRun(f);
   if (!run.ok()) return usage(run.status());
 
-  RunMetrics metrics(/*keep_summary=*/f.print_metrics);
+  RunMetrics metrics(/*keep_summary=*/f.print_metrics, RunResource({run->query.query}, f.lake));
   rest::BinanceRestClient client(rest::RestClientOptions::FromEnvironment());
   lake::FillOptions o;
   o.gaps = run->query;

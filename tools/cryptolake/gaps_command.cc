@@ -61,7 +61,7 @@ int RunGapsCommand(const GapFlags& f) {
   if (!run.ok()) return usage(run.status());
   const lake::GapQuery& gq = run->query;
 
-  RunMetrics metrics(/*keep_summary=*/f.print_metrics);
+  RunMetrics metrics(/*keep_summary=*/f.print_metrics, RunResource({run->query.query}, f.lake));
   Result<lake::GapReport> report = lake::DetectGaps(gq);
   if (!report.ok()) {
     std::cerr << "cryptolake gaps: " << report.status().ToString() << "\n";

@@ -181,6 +181,21 @@ Result<archive::DiscoveryQuery> ToDiscoveryQuery(const QueryFlags& f) {
   return q;
 }
 
+ServiceResourceOptions RunResource(const std::vector<archive::DiscoveryQuery>& queries,
+                                   std::string_view lake_url) {
+  std::vector<std::string> data_types;
+  std::vector<std::string> markets;
+  for (const archive::DiscoveryQuery& q : queries) {
+    data_types.push_back(q.data_type);
+    markets.emplace_back(archive::MarketName(q.market));
+  }
+  ServiceResourceOptions resource;
+  resource.data_types = CommaList(data_types);
+  resource.market_types = CommaList(markets);
+  resource.storage_backend = StorageBackendOf(lake_url);
+  return resource;
+}
+
 void PrintSummary(const lake::IngestSummary& summary, const std::string& title) {
   if (!title.empty()) std::cout << "== " << title << "\n";
   std::cout << summary.Format();
@@ -263,7 +278,7 @@ int RunIngestCommand(const IngestFlags& f) {
   Result<MetricsFormat> metrics_format = ParseMetricsFormat(f.metrics_format);
   if (!metrics_format.ok()) return usage(metrics_format.status());
   // Always: the OTEL_* environment may configure export even without --print-metrics.
-  RunMetrics metrics(/*keep_summary=*/f.print_metrics);
+  RunMetrics metrics(/*keep_summary=*/f.print_metrics, RunResource({o.query}, f.lake));
   Result<lake::IngestSummary> summary = lake::RunIngest(o);
   if (!summary.ok()) {
     std::cerr << "cryptolake ingest: " << summary.status().ToString() << "\n";

@@ -190,7 +190,7 @@ Result<std::unique_ptr<MetricsSetup>> MetricsSetup::Create(MetricsSetupOptions o
   // program's defaults, which win over the SDK's.
   provider_options.resource = Resource::Default()
                                   .Merge(Resource(options.default_resource_attributes))
-                                  .Merge(Resource::FromEnvironment());
+                                  .Merge(Resource::FromEnvironment(env));
   setup->provider_ = std::make_shared<SdkMeterProvider>(std::move(provider_options));
   // The exporter's self-metrics (otel.sdk.exporter.*) go to the provider it exports, whether or
   // not the program makes it the global one.

@@ -4,11 +4,16 @@
 
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <variant>
 
 #include "cryptolake/metrics/export/delivering_exporter.h"
 #include "cryptolake/metrics/net/prometheus_exporter.h"
 #include "cryptolake/metrics/sdk/diagnostics.h"
+#include "cryptolake/metrics/sdk/metric_data.h"
+#include "cryptolake/metrics/sdk/metric_reader.h"
 #include "net_test_util.h"
 
 namespace cryptolake::metrics {
@@ -92,6 +97,37 @@ TEST(MetricsSetupTest, OpenObserveProfileForcesCumulativeExplicit) {
   EXPECT_EQ(otlp->HistogramAggregation(), DefaultHistogramAggregation::kExplicitBucket);
   EXPECT_EQ(setup->active_exporters()[0],
             "otlp/http/protobuf http://127.0.0.1:5080/api/default/v1/metrics");
+}
+
+// The resource: the SDK's defaults <- the program's <- OTEL_RESOURCE_ATTRIBUTES and
+// OTEL_SERVICE_NAME read through `env` (not the process environment).
+TEST(MetricsSetupTest, EnvironmentResourceWinsOverProgramDefaults) {
+  Env env{{{"OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=prod,extra=1"},
+           {"OTEL_SERVICE_NAME", "from-env"}}};
+  MetricsSetupOptions options;
+  options.env = env.lookup();
+  options.default_resource_attributes =
+      AttributeSet{{"service.name", std::string("program")},
+                   {"deployment.environment.name", std::string("local")},
+                   {"program.only", std::string("kept")}};
+  auto reader = std::make_shared<ManualReader>();
+  options.extra_readers.push_back(reader);
+  Result<std::unique_ptr<MetricsSetup>> setup = MetricsSetup::Create(std::move(options));
+  ASSERT_TRUE(setup.ok());
+  ResourceMetrics data;
+  ASSERT_TRUE(reader->Collect(&data).ok());
+  const AttributeSet& r = data.resource.attributes();
+  auto str = [&r](std::string_view key) -> std::string {
+    const AttributeValue* v = r.Find(key);
+    return v != nullptr && std::holds_alternative<std::string>(*v) ? std::get<std::string>(*v)
+                                                                   : "<missing>";
+  };
+  EXPECT_EQ(str("service.name"), "from-env");
+  EXPECT_EQ(str("deployment.environment.name"), "prod");
+  EXPECT_EQ(str("extra"), "1");
+  EXPECT_EQ(str("program.only"), "kept");
+  EXPECT_EQ(str("telemetry.sdk.name"), "cryptolake");
+  EXPECT_NE(str("service.instance.id"), "<missing>");
 }
 
 TEST(MetricsSetupTest, PrometheusPortInUseIsReportedNotFatal) {

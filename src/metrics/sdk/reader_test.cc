@@ -2,9 +2,11 @@
 // OTEL_SDK_DISABLED, lifecycle errors.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "cryptolake/metrics/sdk/periodic_exporting_reader.h"
@@ -301,6 +303,23 @@ TEST(PeriodicReaderTest, OptionsFromEnvironment) {
   o = PeriodicExportingReaderOptions::FromEnvironment();
   EXPECT_EQ(o.interval, std::chrono::milliseconds(60000));
   EXPECT_EQ(o.timeout, std::chrono::milliseconds(30000));
+}
+
+// OTEL_METRIC_EXPORT_INTERVAL / _TIMEOUT are milliseconds, as the specification says (the
+// predecessor read the interval as seconds).
+TEST(PeriodicReaderTest, IntervalIsMilliseconds) {
+  auto options_with = [](const char* interval) {
+    return PeriodicExportingReaderOptions::FromEnvironment(
+        [interval](const char* name) -> const char* {
+          if (std::string_view(name) == "OTEL_METRIC_EXPORT_INTERVAL") return interval;
+          if (std::string_view(name) == "OTEL_METRIC_EXPORT_TIMEOUT") return "5000";
+          return nullptr;
+        });
+  };
+  EXPECT_EQ(options_with("1000").interval, std::chrono::seconds(1));
+  EXPECT_EQ(options_with("5000").interval, std::chrono::seconds(5));
+  EXPECT_EQ(options_with("60000").interval, std::chrono::minutes(1));
+  EXPECT_EQ(options_with("1000").timeout, std::chrono::seconds(5));
 }
 
 TEST(ManualReaderTest, UnattachedReaderFails) {

@@ -196,9 +196,13 @@ Resource Resource::Default() {
 // getenv (concurrency-mt-unsafe) is safe here: the SDK never modifies the
 // environment.
 Resource Resource::FromEnvironment() {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe)
+  return FromEnvironment([](const char* name) -> const char* { return std::getenv(name); });
+}
+
+Resource Resource::FromEnvironment(const std::function<const char*(const char*)>& env) {
   std::vector<KeyValue> entries;
-  if (const char* list = std::getenv("OTEL_RESOURCE_ATTRIBUTES");  // NOLINT(concurrency-mt-unsafe)
-      list != nullptr) {
+  if (const char* list = env("OTEL_RESOURCE_ATTRIBUTES"); list != nullptr) {
     AttributeSet parsed;
     const Status status = ParseAttributeList(list, &parsed);
     // The resource SDK spec: on any error (e.g. a failed decoding) the
@@ -212,8 +216,7 @@ Resource Resource::FromEnvironment() {
       entries = parsed.entries();
     }
   }
-  if (const char* name = std::getenv("OTEL_SERVICE_NAME");  // NOLINT(concurrency-mt-unsafe)
-      name != nullptr) {
+  if (const char* name = env("OTEL_SERVICE_NAME"); name != nullptr) {
     const std::string_view trimmed = TrimOws(name);
     if (!trimmed.empty()) entries.push_back({std::string(kServiceName), std::string(trimmed)});
   }

@@ -211,6 +211,23 @@ TEST(ResourceEnvironmentTest, AttributesAndServiceNameWins) {
   }
 }
 
+TEST(ResourceEnvironmentTest, InjectedLookupIsTheOnlySource) {
+  ScopedEnv a("OTEL_RESOURCE_ATTRIBUTES", "from.process=1");
+  ScopedEnv n("OTEL_SERVICE_NAME", "process-name");
+  auto env = [](const char* name) -> const char* {
+    if (std::string_view(name) == "OTEL_RESOURCE_ATTRIBUTES") return "k=v,service.name=attrs";
+    if (std::string_view(name) == "OTEL_SERVICE_NAME") return " injected ";
+    return nullptr;
+  };
+  Resource r = Resource::FromEnvironment(env);
+  EXPECT_EQ(GetString(r.attributes(), "service.name"), "injected");
+  EXPECT_EQ(GetString(r.attributes(), "k"), "v");
+  EXPECT_EQ(GetString(r.attributes(), "from.process"), "<missing>");
+  EXPECT_TRUE(Resource::FromEnvironment([](const char*) -> const char* { return nullptr; })
+                  .attributes()
+                  .empty());
+}
+
 // Resource SDK spec: "In case of any error, e.g. failure during the decoding
 // process, the entire environment variable value SHOULD be discarded and an
 // error SHOULD be reported". Regression: the well-formed entries used to be kept.

@@ -118,6 +118,9 @@ struct FileReport {
   int64_t bytes_downloaded = 0;  // .CHECKSUM + zip bytes fetched from the source.
   int64_t csv_bytes = 0;         // Uncompressed CSV bytes converted.
   int64_t bytes_written = 0;     // Bytes put into the lake (bronze + silver + rejects + ledger).
+  // Event time (µs) of the file's last silver row, the newest (archive rows are in time order);
+  // -1 when nothing was converted.
+  int64_t newest_event_micros = -1;
   std::vector<std::string> silver_files;
   std::vector<std::string> reject_files;
 };

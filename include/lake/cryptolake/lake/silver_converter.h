@@ -91,6 +91,7 @@ struct ConversionStats {
   int64_t row_groups = 0;
   bool had_header = false;
   TimeUnit time_unit = TimeUnit::kMilliseconds;  // of the epoch columns, when any
+  int64_t last_event_micros = -1;  // time (µs) of the last row written, -1 when none
 };
 
 // Where a file's silver rows go.

@@ -20,25 +20,25 @@ namespace cryptolake::telemetry {
 
 namespace attr {
 // Domain.
-inline constexpr std::string_view kExchange = "crypto.exchange";    // "binance"
-inline constexpr std::string_view kMarket = "crypto.market";        // spot | um | cm | option
-inline constexpr std::string_view kSymbol = "crypto.symbol";        // "BTCUSDT"
-inline constexpr std::string_view kDataType = "crypto.data_type";   // klines | aggTrades | ...
-inline constexpr std::string_view kInterval = "crypto.interval";    // "1m" (klines family)
-inline constexpr std::string_view kLayer = "lakehouse.layer";       // bronze | silver | gold
-inline constexpr std::string_view kSource = "lakehouse.source";     // archive | rest
+inline constexpr std::string_view kExchange = "crypto.exchange";   // "binance"
+inline constexpr std::string_view kMarket = "crypto.market";       // spot | um | cm | option
+inline constexpr std::string_view kSymbol = "crypto.symbol";       // "BTCUSDT"
+inline constexpr std::string_view kDataType = "crypto.data_type";  // klines | aggTrades | ...
+inline constexpr std::string_view kInterval = "crypto.interval";   // "1m" (klines family)
+inline constexpr std::string_view kLayer = "lakehouse.layer";      // bronze | silver | gold
+inline constexpr std::string_view kSource = "lakehouse.source";    // archive | rest
 // Pipeline.
-inline constexpr std::string_view kStage = "processing.stage";      // see stage:: below
-inline constexpr std::string_view kWorkflowName = "workflow.name";  // "ingest", "fill", ...
+inline constexpr std::string_view kStage = "processing.stage";        // see stage:: below
+inline constexpr std::string_view kWorkflowName = "workflow.name";    // "ingest", "fill", ...
 inline constexpr std::string_view kOperationKind = "operation.kind";  // see operation_kind::
-inline constexpr std::string_view kQueue = "queue.name";            // "ingest.files", ...
-inline constexpr std::string_view kEventName = "event.name";        // legacy collector events
-inline constexpr std::string_view kOutcome = "outcome";             // see outcome:: below
-inline constexpr std::string_view kErrorType = "error.type";        // see error_type.h
-inline constexpr std::string_view kFileOutcome = "file.outcome";    // ingested | skipped | failed
-inline constexpr std::string_view kGapKind = "gap.kind";            // GapKindName()
-inline constexpr std::string_view kGapStatus = "gap.status";        // open | confirmed_empty
-inline constexpr std::string_view kFillOutcome = "fill.outcome";    // FillOutcomeName()
+inline constexpr std::string_view kQueue = "queue.name";              // "ingest.files", ...
+inline constexpr std::string_view kEventName = "event.name";          // legacy collector events
+inline constexpr std::string_view kOutcome = "outcome";               // see outcome:: below
+inline constexpr std::string_view kErrorType = "error.type";          // see error_type.h
+inline constexpr std::string_view kFileOutcome = "file.outcome";      // ingested | skipped | failed
+inline constexpr std::string_view kGapKind = "gap.kind";              // GapKindName()
+inline constexpr std::string_view kGapStatus = "gap.status";          // open | confirmed_empty
+inline constexpr std::string_view kFillOutcome = "fill.outcome";      // FillOutcomeName()
 // Storage.
 inline constexpr std::string_view kStorageOperation = "storage.operation";  // see storage_op::
 inline constexpr std::string_view kStorageBackend = "storage.backend";      // local | s3 | memory
@@ -79,9 +79,9 @@ inline constexpr std::string_view kStorage = "storage";
 namespace stage {
 inline constexpr std::string_view kIngestion = "ingestion";  // TrackDataIngestion scopes
 inline constexpr std::string_view kDownload = "download";    // archive fetch + checksum
-inline constexpr std::string_view kConvert = "convert";    // CSV -> silver Parquet
-inline constexpr std::string_view kGapScan = "gap_scan";   // silver -> gap report
-inline constexpr std::string_view kFill = "fill";          // REST rows merged into silver
+inline constexpr std::string_view kConvert = "convert";      // CSV -> silver Parquet
+inline constexpr std::string_view kGapScan = "gap_scan";     // silver -> gap report
+inline constexpr std::string_view kFill = "fill";            // REST rows merged into silver
 }  // namespace stage
 
 // Storage operations (storage.operation): the ObjectStore verbs.

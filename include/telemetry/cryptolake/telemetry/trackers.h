@@ -25,7 +25,7 @@
 // Nesting: trackers on one thread form a stack. A nested tracker inherits the innermost
 // workflow's name as workflow.name on its error and processing series, and workflow_id() of any
 // tracker returns that workflow's id ("" outside a workflow). Work handed to another thread does
-// not inherit; pass the id explicitly (WorkflowContext).
+// not inherit unless that thread opens a WorkflowContextScope.
 //
 // Attribute keys given to a tracker must be semantic_conventions.h constants (string_views to
 // static storage); values are copied.
@@ -105,7 +105,7 @@ class TrackedScope {
   bool finished_ = false;
   std::string error_type_;  // Copied: callers may pass a formatted HTTP status code.
   TrackedScope* parent_ = nullptr;
-  class TrackWorkflowExecution* workflow_ = nullptr;  // innermost workflow, maybe this
+  const class TrackWorkflowExecution* workflow_ = nullptr;  // innermost workflow, maybe this
 };
 
 class TrackWorkflowExecution : public TrackedScope {
@@ -183,6 +183,19 @@ class TrackStorageOperation : public TrackedScope {
   std::string op_;
   int64_t bytes_ = -1;
   std::string_view direction_;
+};
+
+// Makes trackers created on this thread, while it lives, belong to `workflow` (created on another
+// thread) when no tracker of this thread encloses them. REQUIRES: `workflow` outlives it.
+class WorkflowContextScope {
+ public:
+  explicit WorkflowContextScope(const TrackWorkflowExecution* workflow) noexcept;
+  ~WorkflowContextScope();
+  WorkflowContextScope(const WorkflowContextScope&) = delete;
+  WorkflowContextScope& operator=(const WorkflowContextScope&) = delete;
+
+ private:
+  const TrackWorkflowExecution* previous_;
 };
 
 // Adds `records` and `bytes` to data.records.ingested / data.bytes.ingested with `attributes`

@@ -35,9 +35,9 @@
 //                                     delta and mishandles exponential
 //                                     histograms)
 //
-// Resource: Resource::Create() (OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME)
-// over `default_resource_attributes`, so the environment wins over the
-// program's defaults.
+// Resource: Resource::Default() <- `default_resource_attributes` <-
+// OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME (read through `env`), so the
+// environment wins over the program's defaults, which win over the SDK's.
 //
 // Failures to start an exporter (an endpoint URL that cannot be used, a
 // Prometheus port in use) never fail the program: each is reported once as a

@@ -15,12 +15,16 @@
 //    percent-decoded; a value with any malformed entry is ignored as a
 //    whole, with a diagnostic, as the resource SDK spec asks) then
 //    OTEL_SERVICE_NAME, which wins over a service.name given in the former.
+//    The overload taking `env` reads them through it (a value or nullptr),
+//    for programs that configure from an environment other than the
+//    process's (MetricsSetupOptions::env).
 //  - Create(attrs): Default() merged with FromEnvironment() merged with attrs.
 //
 // Thread-safety: values.
 #ifndef CRYPTOLAKE_METRICS_SDK_RESOURCE_H_
 #define CRYPTOLAKE_METRICS_SDK_RESOURCE_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -45,6 +49,7 @@ class Resource {
   static Resource Default();
   // Attributes from OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME.
   static Resource FromEnvironment();
+  static Resource FromEnvironment(const std::function<const char*(const char*)>& env);
   // Default() <- FromEnvironment() <- attributes (later wins).
   static Resource Create(const AttributeSet& attributes, std::string schema_url = "");
 
