@@ -1,6 +1,6 @@
-// The resource every export carries comes from the environment, as in the CLI:
-//   OTEL_SERVICE_NAME=cryptolake-ingest \
-//   OTEL_RESOURCE_ATTRIBUTES=deployment.environment=prod,service.instance.id=worker-1 ./program
+// The resource every export carries comes from the environment, as in the CLI, e.g. with
+//   OTEL_SERVICE_NAME=cryptolake-ingest
+//   OTEL_RESOURCE_ATTRIBUTES=deployment.environment=prod,service.instance.id=worker-1
 // OTEL_SERVICE_NAME wins over a service.name in OTEL_RESOURCE_ATTRIBUTES; values are
 // percent-decoded. MetricsSetup builds the provider, readers and exporters from OTEL_*.
 #include <cstdio>
