@@ -6,11 +6,15 @@
 # A block whose first line is "# needs: <reason>" is for an instrument the demo cannot produce
 # (a REST fill run, an S3 store): it is listed as skipped, not queried. Lines starting with '#'
 # are comments and are removed before querying.
-# Usage: metrics_promql_test.sh <pipeline_prometheus_demo> <metrics.md>. Exit 77 (skipped)
-# without prometheus/curl/jq/python3.
+# With the catalog printer given, it also cross-checks names: every cryptolake series Prometheus
+# stored is one `telemetry_catalog --json` lists (prometheus_series), and an instrument with any
+# series stored has all of them.
+# Usage: metrics_promql_test.sh <pipeline_prometheus_demo> <metrics.md> [<telemetry_catalog>].
+# Exit 77 (skipped) without prometheus/curl/jq/python3.
 set -euo pipefail
 demo="$1"
 doc="$2"
+catalog="${3:-}"
 for tool in /usr/bin/prometheus curl jq python3; do
   if ! command -v "$tool" >/dev/null; then echo "SKIP: $tool not installed"; exit 77; fi
 done
@@ -104,6 +108,25 @@ for f in "$work"/blocks/*.promql; do
   fi
 done
 echo "checked $checked, skipped $skipped, failed $failed"
+
+if [ -n "$catalog" ]; then
+  "$catalog" --json > "$work/catalog.json" || fail "telemetry_catalog --json failed"
+  curl -sf "$api/label/__name__/values" | jq -r '.data[]' > "$work/names.txt"
+  python3 - "$work/catalog.json" "$work/names.txt" <<'PY' || fail "Prometheus names differ from the catalog's"
+import json, re, sys
+catalog = json.load(open(sys.argv[1]))
+stored = {n for n in open(sys.argv[2]).read().split()
+          if n.startswith(("cryptolake_", "process_memory")) and not n.endswith("_created")}
+series = {s: c["name"] for c in catalog for s in c["prometheus_series"]}
+bad = sorted(stored - set(series))
+for c in catalog:
+    have = [s for s in c["prometheus_series"] if s in stored]
+    if have and len(have) != len(c["prometheus_series"]):
+        bad.append(f'{c["name"]}: stored {have} of {c["prometheus_series"]}')
+print(f"{len(stored)} cryptolake series stored, all named as telemetry_catalog says" if not bad else "\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+fi
 [ "$failed" = 0 ] || fail "$failed PromQL examples returned no data"
 [ "$checked" -ge 10 ] || fail "only $checked examples checked live"
 echo PASS
