@@ -477,6 +477,7 @@ Result<FillSummary> RunFill(const FillOptions& o) {
   FillSummary summary;
   telemetry::TrackWorkflowExecution workflow("fill");
   CL_ASSIGN_OR_RETURN(summary.before, DetectGaps(o.gaps));
+  workflow.RecordEvent("gaps_detected");
   const archive::DiscoveryQuery& q = o.gaps.query;
   CL_ASSIGN_OR_RETURN(const DataTypeSchema* schema, FindDataTypeSchema(q.data_type, q.market));
   const FillKind kind = KindOf(*schema, q.market, q.interval);

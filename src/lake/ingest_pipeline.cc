@@ -476,6 +476,7 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
 
   IngestMetrics metrics(o.query.market, o.query.data_type);
   telemetry::TrackWorkflowExecution workflow("ingest");
+  workflow.RecordEvent("discovery_completed");
   RunContext ctx{o, *source, *o.lake, Ledger(*o.lake), metrics};
   summary.files.resize(files.size());
   const int nfiles = static_cast<int>(files.size());

@@ -56,7 +56,12 @@ uint64_t NextRandom() noexcept {
 }  // namespace
 
 double HighVolumeSampleRateFromEnvironment() {
-  const char* v = std::getenv("OTEL_HIGH_VOLUME_SAMPLE_RATE");
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing in cryptolake modifies the environment.
+  return HighVolumeSampleRateFromEnvironment([](const char* name) { return std::getenv(name); });
+}
+
+double HighVolumeSampleRateFromEnvironment(const std::function<const char*(const char*)>& env) {
+  const char* v = env("OTEL_HIGH_VOLUME_SAMPLE_RATE");
   if (v == nullptr || *v == '\0') return 1.0;
   char* end = nullptr;
   const double rate = std::strtod(v, &end);

@@ -66,6 +66,19 @@ TEST(CryptoMetricsTest, SampleRateBoundsAndEnvironment) {
   EXPECT_EQ(HighVolumeSampleRateFromEnvironment(), 1.0);
 }
 
+TEST(CryptoMetricsTest, SampleRateFromAnInjectedEnvironment) {
+  auto env = [](const char* value) {
+    return [value](const char* name) -> const char* {
+      return std::string_view(name) == "OTEL_HIGH_VOLUME_SAMPLE_RATE" ? value : nullptr;
+    };
+  };
+  EXPECT_EQ(HighVolumeSampleRateFromEnvironment(env("0.1")), 0.1);
+  EXPECT_EQ(HighVolumeSampleRateFromEnvironment(env("7")), 1.0);
+  EXPECT_EQ(HighVolumeSampleRateFromEnvironment(env("-1")), 0.0);
+  EXPECT_EQ(HighVolumeSampleRateFromEnvironment(env("often")), 1.0);
+  EXPECT_EQ(HighVolumeSampleRateFromEnvironment(env(nullptr)), 1.0);
+}
+
 TEST(CryptoMetricsTest, FreshnessIsNowMinusTheNewestEventPerStream) {
   GlobalSdk sdk;
   CryptoMetricsOptions o;

@@ -145,6 +145,12 @@ TrackWorkflowExecution::~TrackWorkflowExecution() {
   metrics_->workflow_duration.Record(seconds, a.view());
 }
 
+void TrackWorkflowExecution::RecordEvent(std::string_view event) const noexcept {
+  if (metrics_) {
+    metrics_->workflow_events.Add(1, {{attr::kWorkflowName, name_}, {attr::kEventName, event}});
+  }
+}
+
 // --- TrackDataIngestion -------------------------------------------------------------------
 
 TrackDataIngestion::TrackDataIngestion(std::string_view source, TrackerAttributes attributes)

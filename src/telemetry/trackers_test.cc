@@ -41,6 +41,7 @@ TEST(TrackersTest, PlansNestedScopesRecordEveryInstrument) {
   {
     TrackWorkflowExecution wf("archive_collection");
     id = wf.id();
+    wf.RecordEvent("discovery_completed");
     {
       TrackDataIngestion ingest("rest");
       EXPECT_EQ(ingest.workflow_id(), id);
@@ -85,6 +86,8 @@ TEST(TrackersTest, PlansNestedScopesRecordEveryInstrument) {
   EXPECT_EQ(SumOf(data, "cryptolake.data.records.ingested"), 1000);
   EXPECT_EQ(SumOf(data, "cryptolake.data.bytes.ingested"), 1 << 20);
   EXPECT_EQ(SumOf(data, "cryptolake.errors"), 0);
+  EXPECT_EQ(SumWhere(data, "cryptolake.workflow.events", attr::kEventName, "discovery_completed"),
+            1);
 }
 
 TEST(TrackersTest, ExceptionsAreRecordedByTypeAndRethrownUnchanged) {

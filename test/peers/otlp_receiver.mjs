@@ -69,7 +69,7 @@
 //        inflated it), decoded_size, status ({http}|{grpc, grpc_name}; http 0
 //        when the client went away before an answer),
 //        outcome (ok|partial|unavailable|throttle|bad_request|fail_rate|
-//        decode_error|unsupported_media_type|not_found|method_not_allowed|
+//        unauthorized|decode_error|unsupported_media_type|not_found|method_not_allowed|
 //        too_large|client_gone|pending|not_handled), accepted (bool), error,
 //        warnings, tls ({authorized, peer_cn} when TLS), point_count,
 //        request (ExportMetricsServiceRequest.toObject with longs: String,
@@ -122,6 +122,8 @@
 //          partial      success with partial_success {rejected_data_points:
 //                       rejected (default 1), error_message}; fail_rate applies
 //          bad_request  HTTP 400 / gRPC INVALID_ARGUMENT
+//          unauthorized HTTP 401 / gRPC UNAUTHENTICATED (a backend rejecting
+//                       the credentials; the headers are still recorded)
 //          refuse       close both OTLP listeners and every open connection
 //                       (new connections are refused); leaving "refuse"
 //                       listens again on the same ports before /mode answers
@@ -256,7 +258,7 @@ function makePrng(seed) {
 let random = makePrng(opts.seed);
 
 // ---- state ------------------------------------------------------------------
-const MODES = ['ok', 'unavailable', 'throttle', 'stall', 'partial', 'bad_request', 'refuse'];
+const MODES = ['ok', 'unavailable', 'throttle', 'stall', 'partial', 'bad_request', 'unauthorized', 'refuse'];
 let mode = { mode: 'ok', fail_rate: 0 };
 let records = [];
 let points = [];
@@ -509,6 +511,8 @@ async function plan() {
         message: 'receiver mode: throttle', retryAfterS: m.retry_after_s };
     case 'bad_request':
       return { outcome: 'bad_request', accepted: false, http: 400, grpc: grpc.status.INVALID_ARGUMENT, message: 'receiver mode: bad_request' };
+    case 'unauthorized':
+      return { outcome: 'unauthorized', accepted: false, http: 401, grpc: grpc.status.UNAUTHENTICATED, message: 'receiver mode: unauthorized' };
     case 'refuse':
       // Only reachable by a request held across a switch to "refuse"; its
       // connection is being destroyed anyway.

@@ -420,9 +420,10 @@ test('gRPC plain and gzip: metadata, grpc-encoding and points recorded', async (
   assert.equal(stats.by_status['grpc:OK'], 2);
 });
 
-test('modes unavailable and bad_request: HTTP 503/400, gRPC UNAVAILABLE/INVALID_ARGUMENT, not counted', async () => {
+test('modes unavailable, bad_request and unauthorized: HTTP 503/400/401, gRPC UNAVAILABLE/INVALID_ARGUMENT/UNAUTHENTICATED, not counted', async () => {
   const client = grpcClient();
-  for (const [m, httpStatus, code] of [['unavailable', 503, grpc.status.UNAVAILABLE], ['bad_request', 400, grpc.status.INVALID_ARGUMENT]]) {
+  for (const [m, httpStatus, code] of [['unavailable', 503, grpc.status.UNAVAILABLE], ['bad_request', 400, grpc.status.INVALID_ARGUMENT],
+    ['unauthorized', 401, grpc.status.UNAUTHENTICATED]]) {
     await setMode({ mode: m });
     const res = await postHttp(sampleBytes());
     assert.equal(res.status, httpStatus);
@@ -438,11 +439,13 @@ test('modes unavailable and bad_request: HTTP 503/400, gRPC UNAVAILABLE/INVALID_
   const recs = await admin('GET', '/requests');
   assert.deepEqual(recs.map((r) => [r.transport, r.outcome, r.accepted]), [
     ['http', 'unavailable', false], ['http', 'unavailable', false], ['grpc', 'unavailable', false],
-    ['http', 'bad_request', false], ['http', 'bad_request', false], ['grpc', 'bad_request', false]]);
+    ['http', 'bad_request', false], ['http', 'bad_request', false], ['grpc', 'bad_request', false],
+    ['http', 'unauthorized', false], ['http', 'unauthorized', false], ['grpc', 'unauthorized', false]]);
   assert.ok(recs.every((r) => r.request !== null && r.point_count === 0));
   const stats = await admin('GET', '/stats');
-  assert.deepEqual([stats.points, stats.rejected], [0, 6]);
-  assert.deepEqual(stats.by_status, { 'http:503': 2, 'grpc:UNAVAILABLE': 1, 'http:400': 2, 'grpc:INVALID_ARGUMENT': 1 });
+  assert.deepEqual([stats.points, stats.rejected], [0, 9]);
+  assert.deepEqual(stats.by_status, { 'http:503': 2, 'grpc:UNAVAILABLE': 1, 'http:400': 2, 'grpc:INVALID_ARGUMENT': 1,
+    'http:401': 2, 'grpc:UNAUTHENTICATED': 1 });
   assert.deepEqual(await admin('GET', '/sums'), {});
 });
 

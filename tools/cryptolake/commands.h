@@ -97,6 +97,17 @@ int RunGapsCommand(const GapFlags& flags);
 CLI::App* AddFillCommand(CLI::App& app, GapFlags& flags, int* exit_code);
 int RunFillCommand(const GapFlags& flags);
 
+// `validate` (validate_command.cc): the observability checklist. Exit 0 when no check failed
+// (skips allowed), 1 when one failed, 2 for a usage error.
+struct ValidateFlags {
+  std::string endpoint;
+  std::string protocol;
+  bool json = false;
+  int timeout_ms = 5000;
+};
+CLI::App* AddValidateCommand(CLI::App& app, ValidateFlags& flags, int* exit_code);
+int RunValidateCommand(const ValidateFlags& flags);
+
 // Registers the flags `gaps` and `fill` share on `cmd`.
 void AddGapQueryFlags(CLI::App* cmd, GapFlags& flags);
 

@@ -1,4 +1,5 @@
-// cryptolake: the command-line entry point (`cryptolake ingest`, `demo`, `gaps`, `fill`).
+// cryptolake: the command-line entry point (`cryptolake ingest`, `demo`, `gaps`, `fill`,
+// `validate`).
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
       "bronze/ keeps each verified zip byte-identical, silver/ holds typed, Hive-partitioned\n"
       "Parquet that DuckDB, Polars or Spark read directly, on local disk or S3 (s3://).\n"
       "`gaps` finds what the lake is missing; `fill` fetches it from Binance's REST API.\n"
+      "`validate` checks the metrics/observability setup.\n"
       "Start with `cryptolake demo`.",
       "cryptolake");
   app.require_subcommand(1);
@@ -24,6 +26,8 @@ int main(int argc, char** argv) {
   cryptolake::cli::AddGapsCommand(app, gaps_flags, &exit_code);
   cryptolake::cli::GapFlags fill_flags;
   cryptolake::cli::AddFillCommand(app, fill_flags, &exit_code);
+  cryptolake::cli::ValidateFlags validate_flags;
+  cryptolake::cli::AddValidateCommand(app, validate_flags, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -21,6 +21,7 @@
 #define CRYPTOLAKE_TELEMETRY_CRYPTO_METRICS_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +42,9 @@ struct CryptoMetricsOptions {
 
 // OTEL_HIGH_VOLUME_SAMPLE_RATE from the environment: 1.0 when unset or unparsable; clamped.
 double HighVolumeSampleRateFromEnvironment();
+// The same, reading the variable through `env` (a value or nullptr), e.g. to check a
+// configuration other than the process's.
+double HighVolumeSampleRateFromEnvironment(const std::function<const char*(const char*)>& env);
 
 // One stream of the freshness gauge.
 struct StreamKey {

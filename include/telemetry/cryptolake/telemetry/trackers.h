@@ -3,7 +3,8 @@
 // C++. A tracker measures one scope of work and records, when it ends:
 //
 //   TrackWorkflowExecution(name)      workflow.executions, workflow.duration {workflow.name,
-//                                     outcome, error.type}; workflow.active while it runs
+//                                     outcome, error.type}; workflow.active while it runs;
+//                                     RecordEvent(e): workflow.events
 //   TrackDataIngestion(source)        data.processing.duration {processing.stage=ingestion}
 //   TrackApiInteraction(exch, tmpl)   api.requests, api.request.duration {http.*, url.template..}
 //   TrackDataProcessing(stage, attrs) data.processing.duration (+ .throughput after
@@ -115,6 +116,9 @@ class TrackWorkflowExecution : public TrackedScope {
   // "<name>_<epoch ms>_<sequence>": unique in the process, sortable by start.
   const std::string& id() const { return id_; }
   const std::string& name() const { return name_; }
+  // Counts a named event of this workflow: workflow.events {workflow.name, event.name}. `event`
+  // is a constant of the program ("discovery_completed"), never data or free text.
+  void RecordEvent(std::string_view event) const noexcept;
 
  private:
   friend class TrackedScope;
