@@ -55,7 +55,7 @@ for proto in grpc http/protobuf; do
   grep -q "10 passed, 0 failed, 0 skipped" "$work/out" || { cat "$work/out"; fail "$proto: not all passed"; }
   receiver_get /points | check "$proto: the test export and the ingest's metrics were decoded" "
     d.some(p => p.metric === 'cryptolake.workflow.executions' && p.attributes['workflow.name'] === 'validate') &&
-    d.some(p => p.resource['service.name'] === 'cryptolake') &&
+    d.some(p => p.resource['service.name'] === 'crypto-data-lakehouse') &&
     new Set(d.map(p => p.request_index)).size >= 2"
   receiver_get /requests | check "$proto: every request accepted over $proto" "
     d.length >= 2 && d.every(r => r.accepted && r.transport === ('$proto' === 'grpc' ? 'grpc' : 'http'))"
