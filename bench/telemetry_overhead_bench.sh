@@ -2,9 +2,11 @@
 # Telemetry overhead benchmark (issue 12): the ~2.1 M-row aggTrades day (bench/aggtrades_day.sh)
 # ingested with full instrumentation exporting over OTLP/gRPC to the test receiver
 # (test/peers/otlp_receiver.mjs) every second, against the same ingest with
-# OTEL_SDK_DISABLED=true, in one run, alternating, $ROUNDS rounds each (default 5). Prints every
+# OTEL_SDK_DISABLED=true, in one run, alternating (the first of each pair swaps every round),
+# $ROUNDS rounds each (default 5). Prints every
 # wall time, the medians and their ratio; the target is a median ratio <= 1.01. Also checks the
-# receiver really got the instrumented runs' metrics (the last cumulative records ingested = rows).
+# receiver really got the instrumented runs' metrics (the last cumulative records ingested = rows),
+# and measures the fixed per-process part of the difference on an ingest with nothing to do.
 #
 # Usage: bench/telemetry_overhead_bench.sh [path/to/cryptolake]
 #   ROUNDS=n (default 5); JOBS=n (default 1); KEEP_WORK=1 keeps the temp dir
@@ -54,11 +56,20 @@ ingest() {
   cat "$work/time.txt"
 }
 on=(); off=()
-for r in $(seq "$rounds"); do
-  t_on=$(env OTEL_SDK_DISABLED= OTEL_METRICS_EXPORTER=otlp OTEL_EXPORTER_OTLP_PROTOCOL=grpc \
+run_on() {
+  (unset OTEL_SDK_DISABLED; export OTEL_METRICS_EXPORTER=otlp OTEL_EXPORTER_OTLP_PROTOCOL=grpc \
     OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$RECEIVER_GRPC_PORT" \
-    OTEL_METRIC_EXPORT_INTERVAL=1000 ingest)
-  t_off=$(env OTEL_SDK_DISABLED=true ingest)
+    OTEL_METRIC_EXPORT_INTERVAL=1000; ingest)
+}
+run_off() { (export OTEL_SDK_DISABLED=true; ingest); }
+# Alternating, and which goes first swaps every round, so neither side always runs right after
+# the other's lake was deleted.
+for r in $(seq "$rounds"); do
+  if [ $((r % 2)) = 1 ]; then
+    t_on=$(run_on); t_off=$(run_off)
+  else
+    t_off=$(run_off); t_on=$(run_on)
+  fi
   on+=("$t_on"); off+=("$t_off")
   echo "round $r: instrumented+OTLP ${t_on} s, OTEL_SDK_DISABLED ${t_off} s"
 done
@@ -72,5 +83,19 @@ got=$(receiver_get /sums | node -e '
     for (const [k, v] of Object.entries(sums)) if (k.startsWith("cryptolake.data.records.ingested ")) n = Math.max(n, Number(v.last));
     console.log(n); });')
 echo "receiver: cryptolake.data.records.ingested = $got (one run: $rows)"
+# The fixed per-process part of the difference: an ingest with nothing to do (a date the mirror
+# does not hold), 10 runs each way, mean wall time.
+empty_ms() {
+  local t0 i; t0=$(date +%s%N)
+  for i in $(seq 10); do
+    "$bin" ingest --source "$work/mirror" --lake "$work/empty" --market cm --data-type aggTrades \
+      --symbols BTCUSD_PERP --start 2026-05-07 --end 2026-05-07 --quiet > /dev/null 2>&1
+  done
+  echo $(( ($(date +%s%N) - t0) / 10000000 ))
+}
+e_on=$(unset OTEL_SDK_DISABLED; export OTEL_METRICS_EXPORTER=otlp OTEL_EXPORTER_OTLP_PROTOCOL=grpc \
+  OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$RECEIVER_GRPC_PORT" OTEL_METRIC_EXPORT_INTERVAL=1000; empty_ms)
+e_off=$(export OTEL_SDK_DISABLED=true; empty_ms)
+echo "empty ingest (fixed cost per process): instrumented+OTLP ${e_on} ms, disabled ${e_off} ms"
 printf 'median instrumented+OTLP %s s, median disabled %s s, ratio %.4f (target <= 1.01), cpu: %s\n' \
   "$m_on" "$m_off" "$ratio" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
