@@ -83,6 +83,35 @@ got=$(receiver_get /sums | node -e '
     for (const [k, v] of Object.entries(sums)) if (k.startsWith("cryptolake.data.records.ingested ")) n = Math.max(n, Number(v.last));
     console.log(n); });')
 echo "receiver: cryptolake.data.records.ingested = $got (one run: $rows)"
+# Where the default (advisory) bucket boundaries put p50 and p99 of the histograms the
+# instrumented runs recorded: "interior" when neither falls in the first bucket (<= the lowest
+# bound) nor in the overflow bucket (> the highest bound). Cumulative points: the last of each
+# series holds the run's whole distribution.
+receiver_get '/points?since=0' | node -e '
+  let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+    const last = new Map();
+    for (const p of JSON.parse(s)) {
+      if (p.type !== "histogram") continue;
+      const key = p.metric + " " + JSON.stringify(p.attributes);
+      const prev = last.get(key);
+      if (!prev || BigInt(p.timeUnixNano) >= BigInt(prev.timeUnixNano)) last.set(key, p);
+    }
+    const byMetric = new Map();
+    for (const p of last.values()) {
+      const m = byMetric.get(p.metric) || { counts: null, bounds: p.explicitBounds };
+      const c = p.bucketCounts.map(Number);
+      m.counts = m.counts ? m.counts.map((x, i) => x + c[i]) : c;
+      byMetric.set(p.metric, m);
+    }
+    for (const [metric, m] of byMetric) {
+      const total = m.counts.reduce((a, b) => a + b, 0);
+      const at = (q) => { let acc = 0; for (let i = 0; i < m.counts.length; i++) { acc += m.counts[i]; if (acc >= q * total) return i; } return m.counts.length - 1; };
+      const desc = (i) => i === 0 ? "<= " + m.bounds[0] : i === m.bounds.length ? "> " + m.bounds[i - 1] : "(" + m.bounds[i - 1] + ", " + m.bounds[i] + "]";
+      const p50 = at(0.5), p99 = at(0.99), inner = (i) => i > 0 && i < m.bounds.length;
+      console.log(`buckets ${metric}: n=${total} p50 in ${desc(p50)}, p99 in ${desc(p99)}: ${inner(p50) && inner(p99) ? "interior" : "NOT interior"}`);
+    }
+  });'
+
 # The fixed per-process part of the difference: an ingest with nothing to do (a date the mirror
 # does not hold), 10 runs each way, mean wall time.
 empty_ms() {

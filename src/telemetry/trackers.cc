@@ -114,6 +114,25 @@ void TrackedScope::Finish() noexcept {
   }
 }
 
+void TrackedScope::RecordProcessing(std::string_view stage, double seconds,
+                                    int64_t records) const noexcept {
+  if (!metrics_) return;
+  AttrList a;
+  a.Add(attr::kStage, stage);
+  a.Add(attr::kOutcome, failed_ ? outcome::kFailure : outcome::kSuccess);
+  if (failed_) a.Add(attr::kErrorType, error_type_);
+  if (!workflow_name().empty()) a.Add(attr::kWorkflowName, workflow_name());
+  a.AddAll(attributes_);
+  metrics_->processing_duration.Record(seconds, a.view());
+  if (records >= 0 && !failed_) {
+    AttrList t;
+    t.Add(attr::kStage, stage);
+    t.AddAll(attributes_);
+    metrics_->processing_throughput.Record(static_cast<double>(records) / std::max(seconds, 1e-6),
+                                           t.view());
+  }
+}
+
 // --- TrackWorkflowExecution ---------------------------------------------------------------
 
 TrackWorkflowExecution::TrackWorkflowExecution(std::string_view name, TrackerAttributes attributes)
@@ -164,21 +183,7 @@ TrackDataIngestion::TrackDataIngestion(std::string_view source, TrackerAttribute
 TrackDataIngestion::~TrackDataIngestion() {
   const double seconds = elapsed_seconds();
   Finish();
-  if (!metrics_) return;
-  AttrList a;
-  a.Add(attr::kStage, stage::kIngestion);
-  a.Add(attr::kOutcome, failed_ ? outcome::kFailure : outcome::kSuccess);
-  if (failed_) a.Add(attr::kErrorType, error_type_);
-  if (!workflow_name().empty()) a.Add(attr::kWorkflowName, workflow_name());
-  a.AddAll(attributes_);
-  metrics_->processing_duration.Record(seconds, a.view());
-  if (records_ >= 0 && !failed_) {
-    AttrList t;
-    t.Add(attr::kStage, stage::kIngestion);
-    t.AddAll(attributes_);
-    metrics_->processing_throughput.Record(static_cast<double>(records_) / std::max(seconds, 1e-6),
-                                           t.view());
-  }
+  RecordProcessing(stage::kIngestion, seconds, records_);
 }
 
 // --- TrackApiInteraction ------------------------------------------------------------------
@@ -242,21 +247,7 @@ TrackDataProcessing::TrackDataProcessing(std::string_view stage, TrackerAttribut
 TrackDataProcessing::~TrackDataProcessing() {
   const double seconds = elapsed_seconds();
   Finish();
-  if (!metrics_) return;
-  AttrList a;
-  a.Add(attr::kStage, stage_);
-  a.Add(attr::kOutcome, failed_ ? outcome::kFailure : outcome::kSuccess);
-  if (failed_) a.Add(attr::kErrorType, error_type_);
-  if (!workflow_name().empty()) a.Add(attr::kWorkflowName, workflow_name());
-  a.AddAll(attributes_);
-  metrics_->processing_duration.Record(seconds, a.view());
-  if (records_ >= 0 && !failed_) {
-    AttrList t;
-    t.Add(attr::kStage, stage_);
-    t.AddAll(attributes_);
-    metrics_->processing_throughput.Record(static_cast<double>(records_) / std::max(seconds, 1e-6),
-                                           t.view());
-  }
+  RecordProcessing(stage_, seconds, records_);
 }
 
 // --- TrackStorageOperation ----------------------------------------------------------------

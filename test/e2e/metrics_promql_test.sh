@@ -55,20 +55,9 @@ for _ in $(seq 100); do
 done
 [ -n "$port" ] || fail "pipeline_prometheus_demo did not start"
 
-prom_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-cat > "$work/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: cryptolake
-    static_configs:
-      - targets: ['127.0.0.1:$port']
-YAML
-/usr/bin/prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
-  --web.listen-address="127.0.0.1:$prom_port" > "$work/prometheus.log" 2>&1 &
-prom_pid=$!
-api="http://127.0.0.1:$prom_port/api/v1"
+# shellcheck source=prometheus_lib.sh
+source "$(dirname "$0")/prometheus_lib.sh"
+prometheus_start "$port" "$work"
 
 # The rounds start after Prometheus has scraped the endpoint twice.
 for _ in $(seq 300); do

@@ -53,25 +53,12 @@ ctype="$(curl -s -o /dev/null -w '%{content_type}' \
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/other")" = 404 ] || fail "not 404 off /metrics"
 
 # 3. A Prometheus server scraping it every second.
-prom_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-cat > "$work/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: cryptolake
-    static_configs:
-      - targets: ['127.0.0.1:$port']
-YAML
-/usr/bin/prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
-  --web.listen-address="127.0.0.1:$prom_port" > "$work/prometheus.log" 2>&1 &
-prom_pid=$!
-api="http://127.0.0.1:$prom_port/api/v1"
+# shellcheck source=prometheus_lib.sh
+source "$(dirname "$0")/prometheus_lib.sh"
+prometheus_start "$port" "$work"
 
 # query <promql>: prints the first result's value ("" when no result).
-query() {
-  curl -sf --get "$api/query" --data-urlencode "query=$1" | jq -r '.data.result[0].value[1] // ""'
-}
+query() { prom_query "$1"; }
 
 # Wait (up to 30 s) until two scrapes of ours have landed.
 ok=""

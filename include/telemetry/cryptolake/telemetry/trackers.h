@@ -95,7 +95,9 @@ class TrackedScope {
   // Called once by the subclass's destructor; records the common series.
   void Finish() noexcept;
   std::string_view workflow_name() const;
-  const CryptoMetrics& m() const { return *metrics_; }
+  // data.processing.duration {processing.stage, outcome, error.type, workflow.name, attributes}
+  // and, for a successful scope with records >= 0, data.processing.throughput.
+  void RecordProcessing(std::string_view stage, double seconds, int64_t records) const noexcept;
 
   std::shared_ptr<CryptoMetrics> metrics_;
   std::string_view operation_kind_;
