@@ -1,23 +1,25 @@
 // The catalog table. Bucket boundaries, and why:
 //
-// - kApiDuration (Binance REST, seconds): a healthy request answers in 20-300 ms from most regions,
-//   a slow or throttled one in 1-10 s, and a client timeout fires at 30 s. Boundaries are dense
-//   from 5 ms to 1 s (where the p50 and p99 of a healthy run fall, so both land in interior
-//   buckets) and sparse above, up to the timeout. The plan's set (10 ms..30 s) is a subset.
-// - kDownloadDuration (one archive .CHECKSUM or zip fetch, seconds): a CHECKSUM takes 10-100 ms, a
-//   daily zip 0.1 s (a kline day) to 30 s (a large aggTrades day over a slow link), retries add
-//   more. 5 ms..120 s.
-// - kStorageDuration (one ObjectStore operation, seconds): local disk puts and gets of
-//   Parquet objects take 0.1-10 ms, S3 requests 10-500 ms, multipart publishes of large silver
-//   objects a few seconds. 100 us..60 s, roughly x2.5 per step, so local and S3 runs both sit
-//   inside the range.
+// - kApiDuration (Binance REST, seconds): a healthy request answers in 20-300 ms from most regions
+//   (1-5 ms from a host next to the exchange, or from the tests' loopback server), a slow or
+//   throttled one in 1-10 s, and a client timeout fires at 30 s. Boundaries are dense from 1 ms
+//   to 1 s (where the p50 and p99 of a healthy run fall, so both land in interior buckets) and
+//   sparse above, up to the timeout. The plan's set (10 ms..30 s) is a subset.
+// - kDownloadDuration (one archive .CHECKSUM or zip fetch, seconds): over HTTP a CHECKSUM takes
+//   10-100 ms, a daily zip 0.1 s (a kline day) to 30 s (a large aggTrades day over a slow link),
+//   retries add more; from a local mirror (a directory source) a fetch takes 0.1-10 ms. 100 us..120 s.
+// - kStorageDuration (one ObjectStore operation, seconds): on local disk a HEAD or a small GET
+//   (ledger entries, checksums) takes 10-100 us and a Parquet put 0.1-10 ms, S3 requests
+//   10-500 ms, multipart publishes of large silver objects a few seconds. 10 us..60 s, roughly
+//   x2.5 per step, so local and S3 runs both sit inside the range.
 // - kProcessingDuration (one file through a stage, seconds): a 1m kline day converts in ~5 ms, a
 //   2-million-row aggTrades day in ~1-2 s, a month file in a minute. 1 ms..600 s.
 // - kThroughput (records per second of one stage): our converter runs at 0.5-5 million rows/s per
 //   core on big files and far lower on tiny ones (a 1d kline file is one row). 10..50 million.
 // - kWorkflowDuration (seconds): a single-day run takes seconds, a backfill hours. 0.1 s..24 h.
-// - kObjectSize (bytes): silver objects range from ~2 KiB (a 1d kline day) to hundreds of MiB
-//   (a month of trades); powers of 4 from 1 KiB to 1 GiB.
+// - kObjectSize (bytes): ledger entries and .CHECKSUM copies are ~100 bytes, silver objects range
+//   from ~2 KiB (a 1d kline day) to hundreds of MiB (a month of trades); powers of 4 from 64 B to
+//   1 GiB.
 // - kRecordAge (seconds between an event and its ingestion): REST fill lands minutes to hours
 //   after the event, archive ingest a day to years after. 1 s..~1 year on a rough log scale.
 #include "cryptolake/telemetry/instrument_catalog.h"
@@ -34,9 +36,11 @@ using metrics::InstrumentValueType;
 
 constexpr double kApiDuration[] = {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15,
                                    0.25,  0.5,  1,     2,    5,     10,  30};
-constexpr double kDownloadDuration[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-                                        1,     2.5,  5,     10,   30,  60,   120};
-constexpr double kStorageDuration[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+constexpr double kDownloadDuration[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                        0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5,
+                                        5,      10,      30,     60,    120};
+constexpr double kStorageDuration[] = {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
+                                       0.001,   0.0025,   0.005,
                                        0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
                                        1,      2.5,     5,      10,    30,     60};
 constexpr double kProcessingDuration[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
@@ -45,7 +49,7 @@ constexpr double kThroughput[] = {10,  100, 1e3, 1e4, 5e4, 1e5,   2.5e5, 5e5,
                                   1e6, 2e6, 3e6, 5e6, 1e7, 2.5e7, 5e7};
 constexpr double kWorkflowDuration[] = {0.1, 0.5, 1,    2.5,  5,    10,    30,   60,
                                         300, 600, 1800, 3600, 7200, 21600, 86400};
-constexpr double kObjectSize[] = {1024,    4096,     16384,    65536,     262144,    1048576,
+constexpr double kObjectSize[] = {64, 256, 1024,    4096,     16384,    65536,     262144,    1048576,
                                   4194304, 16777216, 67108864, 268435456, 1073741824};
 constexpr double kRecordAge[] = {1,     10,     60,     300,     900,     3600,    21600,
                                  86400, 172800, 604800, 2592000, 7776000, 31536000};
