@@ -10,9 +10,8 @@ Measures, per operation (best of 5 timeit repeats):
     (appends the legacy record and adds to cryptolake.workflow.events) and off;
   * the predecessor's own cost: a pure-Python loop appending ``{'event', 'timestamp'}`` to a list.
 
-The SDK starts from the environment; unless OTEL_* is set, the script points an OTLP/HTTP
-exporter at a closed local port with a one-hour interval, so the instruments record for real
-(an SDK with no reader records nothing) and nothing is exported while measuring.
+The SDK runs with no exporter (OTEL_METRICS_EXPORTER=none): recording costs the same whatever
+exports.
 """
 
 import os
@@ -20,11 +19,8 @@ import sys
 import time
 import timeit
 
-if not any(k.startswith("OTEL_") for k in os.environ):
-    os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9"
-    os.environ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf"
-    os.environ["OTEL_METRIC_EXPORT_INTERVAL"] = "3600000"
-    os.environ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "500"
+os.environ.pop("OTEL_SDK_DISABLED", None)
+os.environ["OTEL_METRICS_EXPORTER"] = "none"
 
 from crypto_lakehouse import _telemetry  # noqa: E402
 from crypto_lakehouse.core.metrics import MetricsCollector  # noqa: E402
