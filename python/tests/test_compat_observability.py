@@ -207,16 +207,22 @@ def test_durations_are_seconds(fake_suite):
     assert 50 < rate <= 100 / 0.04
 
 
-def test_unknown_kwargs_are_dropped_and_plan_kwargs_mapped(fake_suite):
+def test_unknown_kwargs_are_dropped_and_plan_kwargs_mapped(fake_suite, monkeypatch):
+    from crypto_lakehouse import _telemetry
+
+    # Catalog keys pass through as given (the native catalog's keys; fixed here).
+    monkeypatch.setattr(_telemetry, "_catalog_keys", frozenset({"server.address"}))
     metrics = get_metrics()
     with metrics.track_data_processing("p", symbol="BTCUSDT", market="um", data_type="klines",
                                        interval="1m", exchange="binance", note="free text",
-                                       rows=[1, 2], **{"crypto.symbol": "ignored-dup"}):
+                                       rows=[1, 2], obj=object(),
+                                       **{"server.address": "h", "not.a.key": "x"}):
         pass
     (_, attrs), = fake_suite.of("processing_duration")
     assert attrs == {"processing.stage": "p", "outcome": "success", "crypto.symbol": "BTCUSDT",
                      "crypto.market": "um", "crypto.data_type": "klines",
-                     "crypto.interval": "1m", "crypto.exchange": "binance"}
+                     "crypto.interval": "1m", "crypto.exchange": "binance",
+                     "server.address": "h"}
 
 
 def test_tracker_keys_win_over_caller_attributes(fake_suite):
