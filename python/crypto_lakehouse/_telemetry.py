@@ -129,6 +129,28 @@ def instruments():
         return None
 
 
+# (suite, {operation.kind: bound operations_active handle}): replaced as a whole when the suite
+# changes (a new provider), so readers on other threads always see a consistent pair.
+_active_handles = (None, {})
+
+
+def operations_active(m, kind):
+    """A handle on m.operations_active {operation.kind: kind} with .add(delta).
+
+    Bound once per suite and kind (a bound add skips converting the attribute dict, the bulk
+    of a scope's cost). A race builds a duplicate handle at worst.
+    """
+    suite, handles = _active_handles
+    if suite is not m:
+        handles = {}
+        globals()["_active_handles"] = (m, handles)
+    handle = handles.get(kind)
+    if handle is None:
+        handle = m.operations_active.bind({"operation.kind": kind})
+        handles[kind] = handle
+    return handle
+
+
 def map_attributes(kwargs, into=None):
     """Maps the plan's keyword arguments to catalog attributes (see the module docstring)."""
     out = {} if into is None else into

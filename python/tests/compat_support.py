@@ -53,6 +53,17 @@ class _Recorder:
     add = _do
     record = _do
 
+    def bind(self, attributes):
+        recorder, attrs = self, dict(attributes)
+
+        class Bound:
+            def add(self, value):
+                recorder._do(value, attrs)
+
+            record = add
+
+        return Bound()
+
 
 class FakeSuite:
     """Any attribute is an instrument whose add/record append (name, value, attrs) to .log."""

@@ -100,6 +100,7 @@ class TrackedScope:
         self._parent = None
         self._workflow = None
         self._metrics = None
+        self._active = None
         self._start = 0.0
 
     # --- caller API ---------------------------------------------------------------------------
@@ -141,7 +142,8 @@ class TrackedScope:
             self._token = _current_scope.set(self)
             self._metrics = _telemetry.instruments()
             if self._metrics is not None:
-                self._metrics.operations_active.add(1, {"operation.kind": self._kind})
+                self._active = _telemetry.operations_active(self._metrics, self._kind)
+                self._active.add(1)
                 self._started()
         except Exception:
             pass
@@ -156,7 +158,7 @@ class TrackedScope:
             self._restore_context()
             m = self._metrics
             if m is not None:
-                m.operations_active.add(-1, {"operation.kind": self._kind})
+                self._active.add(-1)
                 if self._failed:
                     attrs = {"error.type": self._error_type, "operation.kind": self._kind}
                     if self._workflow is not None:
