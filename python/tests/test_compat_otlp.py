@@ -233,3 +233,54 @@ def test_sdk_disabled_exports_nothing_and_legacy_still_works(receiver):
                         extra_env={"OTEL_SDK_DISABLED": "true"})
     assert proc.stderr == ""
     assert receiver.get("/stats")["requests"] == 0
+
+
+CONCURRENT = """
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from crypto_lakehouse.observability.metrics import get_metrics
+
+metrics = get_metrics()
+
+def worker(i):
+    with metrics.track_workflow_execution("threaded"):
+        for _ in range(500):
+            with metrics.track_data_processing("convert", market="spot"):
+                pass
+
+with ThreadPoolExecutor(max_workers=8) as pool:
+    list(pool.map(worker, range(8)))
+
+async def stage():
+    with metrics.track_data_processing("fetch"):
+        await asyncio.sleep(0.01)
+
+async def workflow(name):
+    with metrics.track_workflow_execution(name):
+        await asyncio.gather(stage(), stage())
+        await stage()
+
+async def main():
+    await asyncio.gather(*(workflow(f"async_{i}") for i in range(3)))
+
+asyncio.run(main())
+"""
+
+
+def test_threads_and_asyncio_tasks_lose_nothing_and_keep_their_workflow(receiver):
+    s, _ = export(receiver, CONCURRENT)
+    assert histogram(s, "cryptolake.data.processing.duration",
+                     {"processing.stage": "convert", "crypto.market": "spot",
+                      "outcome": "success", "workflow.name": "threaded"})[0] == 4000
+    assert sum_of(s, "cryptolake.workflow.executions",
+                  {"workflow.name": "threaded", "outcome": "success"}, "{execution}") == 8
+    for i in range(3):
+        count, total = histogram(s, "cryptolake.data.processing.duration",
+                                 {"processing.stage": "fetch", "outcome": "success",
+                                  "workflow.name": f"async_{i}"})
+        assert count == 3 and total >= 0.03
+    assert [p for p in s.of("cryptolake.data.processing.duration")
+            if p["attributes"].get("processing.stage") == "fetch"
+            and "workflow.name" not in p["attributes"]] == []
+    assert sum_of(s, "cryptolake.operations.active", {"operation.kind": "processing"},
+                  "{operation}") == 0
