@@ -26,8 +26,10 @@ runtime_pkgs=(build-essential cmake ninja-build ccache pkg-config git ca-certifi
 # prometheus: the real Prometheus server and promtool the exposition tests use.
 # python3-boto3, awscli: independent S3 clients that read back what the S3 store wrote
 # (test/e2e/s3_lake_test.sh, s3_crash_test.sh call Debian's /usr/bin/python3).
+# python3-dev, pybind11-dev: the Python packages (python/, CRYPTOLAKE_BUILD_PYTHON); python3-pytest
+# runs their tests (ctest python.pytest).
 test_pkgs=(prometheus libgtest-dev libgmock-dev libbenchmark-dev clang llvm libclang-rt-14-dev nodejs npm
-  python3-boto3 awscli)
+  python3-boto3 awscli python3-dev pybind11-dev python3-pytest)
 
 # bench/ingest_bench.sh times runs with /usr/bin/time and computes ratios with bc.
 bench_pkgs=(time bc)

@@ -8,8 +8,8 @@
 #     architecture (docs/architecture.md): the layers each layer may see besides itself.
 #     Library code is src/<layer>/ (src/metrics/ = API, src/metrics/sdk/, src/metrics/export/,
 #     src/metrics/net/)
-#     and include/<layer>/. Tests (*_test.cc, *test_util.h), tools/, test/, bench/ and fuzz/
-#     may see every layer;
+#     and include/<layer>/. Tests (*_test.cc, *test_util.h), tools/, test/, bench/, fuzz/ and
+#     python/ (the extension module, a program-like consumer) may see every layer;
 #  2. a file includes a project header outside its own folder by path ("../x.h", "metrics/x.h"):
 #     internal headers sit beside their .cc and are included by bare name ("epoch.h");
 #  3. a public header is named that no include root holds;
@@ -53,7 +53,7 @@ endmacro()
 # The layer a file's library code belongs to, "any" for tests and programs, "" if none.
 function(file_layer rel out)
   get_filename_component(name "${rel}" NAME)
-  if(rel MATCHES "^(tools|test|bench|fuzz)/" OR name MATCHES "(_test\\.cc|test_util\\.h)$")
+  if(rel MATCHES "^(tools|test|bench|fuzz|python)/" OR name MATCHES "(_test\\.cc|test_util\\.h)$")
     set(layer any)
   elseif(rel MATCHES "^include/([a-z_]+)/")
     set(layer ${CMAKE_MATCH_1})
@@ -87,7 +87,8 @@ file(GLOB_RECURSE sources RELATIVE "${SOURCE_DIR}"
   "${SOURCE_DIR}/tools/*.h" "${SOURCE_DIR}/tools/*.cc"
   "${SOURCE_DIR}/test/*.h" "${SOURCE_DIR}/test/*.cc"
   "${SOURCE_DIR}/bench/*.h" "${SOURCE_DIR}/bench/*.cc"
-  "${SOURCE_DIR}/fuzz/*.h" "${SOURCE_DIR}/fuzz/*.cc")
+  "${SOURCE_DIR}/fuzz/*.h" "${SOURCE_DIR}/fuzz/*.cc"
+  "${SOURCE_DIR}/python/*.h" "${SOURCE_DIR}/python/*.cc")
 list(FILTER sources EXCLUDE REGEX "/node_modules/")
 
 # Every include root is include/<layer>/ of a known layer.
@@ -149,7 +150,7 @@ endforeach()
 file(GLOB_RECURSE lists RELATIVE "${SOURCE_DIR}"
   "${SOURCE_DIR}/src/CMakeLists.txt" "${SOURCE_DIR}/tools/CMakeLists.txt"
   "${SOURCE_DIR}/test/CMakeLists.txt" "${SOURCE_DIR}/bench/CMakeLists.txt"
-  "${SOURCE_DIR}/fuzz/CMakeLists.txt")
+  "${SOURCE_DIR}/fuzz/CMakeLists.txt" "${SOURCE_DIR}/python/CMakeLists.txt")
 list(APPEND lists CMakeLists.txt)
 list(FILTER lists EXCLUDE REGEX "/node_modules/")
 set(named "")

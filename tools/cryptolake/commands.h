@@ -15,8 +15,8 @@
 
 #include "cryptolake/lake/gap_detector.h"
 #include "cryptolake/lake/ingest_pipeline.h"
+#include "cryptolake/metrics/net/service_resource.h"
 #include "cryptolake/storage/object_store.h"
-#include "service_resource.h"
 
 namespace cryptolake::cli {
 
@@ -46,8 +46,8 @@ Result<archive::DiscoveryQuery> ToDiscoveryQuery(const QueryFlags& flags);
 
 // What a run over `queries` into the lake at `lake_url` handles, for its resource attributes:
 // the queries' data types and markets (archive names, each once) and the lake's storage backend.
-ServiceResourceOptions RunResource(const std::vector<archive::DiscoveryQuery>& queries,
-                                   std::string_view lake_url);
+metrics::ServiceResourceOptions RunResource(const std::vector<archive::DiscoveryQuery>& queries,
+                                            std::string_view lake_url);
 
 struct IngestFlags {
   std::string source;

@@ -181,18 +181,18 @@ Result<archive::DiscoveryQuery> ToDiscoveryQuery(const QueryFlags& f) {
   return q;
 }
 
-ServiceResourceOptions RunResource(const std::vector<archive::DiscoveryQuery>& queries,
-                                   std::string_view lake_url) {
+metrics::ServiceResourceOptions RunResource(const std::vector<archive::DiscoveryQuery>& queries,
+                                            std::string_view lake_url) {
   std::vector<std::string> data_types;
   std::vector<std::string> markets;
   for (const archive::DiscoveryQuery& q : queries) {
     data_types.push_back(q.data_type);
     markets.emplace_back(archive::MarketName(q.market));
   }
-  ServiceResourceOptions resource;
-  resource.data_types = CommaList(data_types);
-  resource.market_types = CommaList(markets);
-  resource.storage_backend = StorageBackendOf(lake_url);
+  metrics::ServiceResourceOptions resource;
+  resource.data_types = metrics::CommaList(data_types);
+  resource.market_types = metrics::CommaList(markets);
+  resource.storage_backend = metrics::StorageBackendOf(lake_url);
   return resource;
 }
 

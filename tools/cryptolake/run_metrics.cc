@@ -23,10 +23,10 @@ Result<MetricsFormat> ParseMetricsFormat(const std::string& text) {
   return Status::InvalidArgument("--metrics-format must be table, otlp-json or auto");
 }
 
-RunMetrics::RunMetrics(bool keep_summary, const ServiceResourceOptions& resource) {
+RunMetrics::RunMetrics(bool keep_summary, const metrics::ServiceResourceOptions& resource) {
   metrics::MetricsSetupOptions options;
   // The program's defaults; OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME win over them.
-  options.default_resource_attributes = ServiceResourceAttributes(resource);
+  options.default_resource_attributes = metrics::ServiceResourceAttributes(resource);
   if (keep_summary) {
     summary_reader_ = std::make_shared<metrics::ManualReader>();
     options.extra_readers.push_back(summary_reader_);

@@ -9,9 +9,9 @@
 // reaches the backend (bounded; an unreachable backend costs at most that bound, and with a
 // spool configured nothing is lost).
 //
-// The resource every exported metric carries is ServiceResourceAttributes(resource)
-// (service_resource.h: service.name=crypto-data-lakehouse, what the run handles, where it runs),
-// overridable through OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME.
+// The resource every exported metric carries is metrics::ServiceResourceAttributes(resource)
+// (cryptolake/metrics/net/service_resource.h: service.name=crypto-data-lakehouse, what the run
+// handles, where it runs), overridable through OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME.
 //
 // Thread-safety: construct and destroy on the main thread; Collect*() may run anywhere.
 #ifndef CRYPTOLAKE_TOOLS_CRYPTOLAKE_RUN_METRICS_H_
@@ -21,7 +21,7 @@
 #include <string>
 
 #include "cryptolake/common/status.h"
-#include "service_resource.h"
+#include "cryptolake/metrics/net/service_resource.h"
 
 namespace cryptolake::metrics {
 class ManualReader;
@@ -43,7 +43,7 @@ class RunMetrics {
  public:
   // `keep_summary`: also collect into a reader the summary reads. `resource`: what this run
   // handles (data types, markets, storage backend), for the resource attributes.
-  RunMetrics(bool keep_summary, const ServiceResourceOptions& resource);
+  RunMetrics(bool keep_summary, const metrics::ServiceResourceOptions& resource);
   ~RunMetrics();
   RunMetrics(const RunMetrics&) = delete;
   RunMetrics& operator=(const RunMetrics&) = delete;

@@ -26,6 +26,7 @@
 #include "cryptolake/metrics/net/otlp_grpc_transport.h"
 #include "cryptolake/metrics/net/otlp_http_transport.h"
 #include "cryptolake/metrics/net/prometheus_exporter.h"
+#include "cryptolake/metrics/net/service_resource.h"
 #include "cryptolake/metrics/sdk/metric_reader.h"
 #include "cryptolake/metrics/sdk/periodic_exporting_reader.h"
 #include "cryptolake/metrics/sdk/resource.h"
@@ -33,7 +34,6 @@
 #include "cryptolake/telemetry/crypto_metrics.h"
 #include "cryptolake/telemetry/metrics_collector.h"
 #include "cryptolake/telemetry/semantic_conventions.h"
-#include "service_resource.h"
 #include "validate_diagnosis.h"
 
 namespace cryptolake::cli {
@@ -131,7 +131,7 @@ std::string ValueText(const metrics::AttributeValue& value) {
 
 // The resource a `cryptolake` run describes itself with (service_resource.h).
 metrics::AttributeSet DefaultResourceAttributes() {
-  return ServiceResourceAttributes(ServiceResourceOptions{});
+  return metrics::ServiceResourceAttributes(metrics::ServiceResourceOptions{});
 }
 
 // One small batch, as the exporter would send it: a catalog instrument from a real SDK

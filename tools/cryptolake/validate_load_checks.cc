@@ -19,6 +19,7 @@
 #include "cryptolake/metrics/export/delivering_exporter.h"
 #include "cryptolake/metrics/meter_provider.h"
 #include "cryptolake/metrics/net/metrics_setup.h"
+#include "cryptolake/metrics/net/service_resource.h"
 #include "cryptolake/metrics/sdk/metric_reader.h"
 #include "cryptolake/metrics/sdk/sdk_meter_provider.h"
 #include "cryptolake/storage/object_store.h"
@@ -26,7 +27,6 @@
 #include "cryptolake/telemetry/instrument_catalog.h"
 #include "cryptolake/telemetry/semantic_conventions.h"
 #include "cryptolake/telemetry/trackers.h"
-#include "service_resource.h"
 #include "validate_checks.h"
 
 namespace cryptolake::cli {
@@ -368,7 +368,8 @@ CheckResult CheckEndToEnd(ValidateContext& ctx) {
   metrics::MetricsSetupOptions options;
   options.env = ctx.Env();
   options.exporters = "otlp";
-  options.default_resource_attributes = ServiceResourceAttributes(ServiceResourceOptions{});
+  options.default_resource_attributes =
+      metrics::ServiceResourceAttributes(metrics::ServiceResourceOptions{});
   auto setup = metrics::MetricsSetup::Create(std::move(options));
   if (!setup.ok()) return Fail("MetricsSetup: " + setup.status().ToString());
   if ((*setup)->otlp_exporter() == nullptr) return Fail("the OTLP exporter did not start");

@@ -1,6 +1,7 @@
-// ServiceResourceAttributes: the resource attributes a `cryptolake` run describes itself with in
-// every metric it exports (docs/export.md, "Resource attributes"). They are the program's
-// defaults: RunMetrics hands them to MetricsSetup as `default_resource_attributes`, so
+// ServiceResourceAttributes: the resource attributes a cryptolake program (the `cryptolake` CLI,
+// the Python module cryptolake._native) describes itself with in every metric it exports
+// (docs/export.md, "Resource attributes"). They are the program's defaults: the program hands
+// them to MetricsSetup as `default_resource_attributes`, so
 // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME override any of them, and the SDK's own
 // (telemetry.sdk.*, service.instance.id, a UUID per process) sit underneath.
 //
@@ -26,8 +27,8 @@
 //
 // Thread-safety: a pure function of its options (and of what the hostname function and the
 // namespace file return).
-#ifndef CRYPTOLAKE_TOOLS_CRYPTOLAKE_SERVICE_RESOURCE_H_
-#define CRYPTOLAKE_TOOLS_CRYPTOLAKE_SERVICE_RESOURCE_H_
+#ifndef CRYPTOLAKE_METRICS_NET_SERVICE_RESOURCE_H_
+#define CRYPTOLAKE_METRICS_NET_SERVICE_RESOURCE_H_
 
 #include <cstdint>
 #include <functional>
@@ -39,9 +40,9 @@
 #include "cryptolake/metrics/attribute_set.h"
 #include "cryptolake/metrics/net/otlp_exporter_options.h"
 
-namespace cryptolake::cli {
+namespace cryptolake::metrics {
 
-inline constexpr std::string_view kServiceName = "crypto-data-lakehouse";
+inline constexpr std::string_view kDefaultServiceName = "crypto-data-lakehouse";
 // crypto.data_types / crypto.market_types of a run that does not say what it handles.
 inline constexpr std::string_view kAllDataTypes = "klines,trades,aggTrades,fundingRate";
 inline constexpr std::string_view kAllMarketTypes = "spot,um,cm,option";
@@ -78,6 +79,6 @@ std::string StorageBackendOf(std::string_view lake_url);
 // `items` joined with ',', each once, in first-seen order; empty items are skipped.
 std::string CommaList(const std::vector<std::string>& items);
 
-}  // namespace cryptolake::cli
+}  // namespace cryptolake::metrics
 
-#endif  // CRYPTOLAKE_TOOLS_CRYPTOLAKE_SERVICE_RESOURCE_H_
+#endif  // CRYPTOLAKE_METRICS_NET_SERVICE_RESOURCE_H_

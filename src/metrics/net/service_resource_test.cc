@@ -1,4 +1,4 @@
-#include "service_resource.h"
+#include "cryptolake/metrics/net/service_resource.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,7 +18,7 @@
 #include "cryptolake/metrics/sdk/metric_data.h"
 #include "cryptolake/metrics/sdk/metric_reader.h"
 
-namespace cryptolake::cli {
+namespace cryptolake::metrics {
 namespace {
 
 using metrics::AttributeSet;
@@ -215,4 +215,4 @@ TEST(ServiceResourceTest, ExportedResourceAndEnvironmentOverrides) {
 }
 
 }  // namespace
-}  // namespace cryptolake::cli
+}  // namespace cryptolake::metrics

@@ -1,4 +1,4 @@
-#include "service_resource.h"
+#include "cryptolake/metrics/net/service_resource.h"
 
 #include <unistd.h>
 
@@ -10,7 +10,7 @@
 
 #include "cryptolake/common/version.h"
 
-namespace cryptolake::cli {
+namespace cryptolake::metrics {
 namespace {
 
 std::string_view TrimSpace(std::string_view s) {
@@ -81,7 +81,7 @@ metrics::AttributeSet ServiceResourceAttributes(const ServiceResourceOptions& op
     return value.empty() ? std::string(fallback) : value;
   };
   std::vector<metrics::KeyValue> attrs = {
-      {"service.name", std::string(kServiceName)},
+      {"service.name", std::string(kDefaultServiceName)},
       {"service.version", std::string(kVersion)},
       {"crypto.exchange", std::string("binance")},
       {"crypto.data_types", or_default(options.data_types, kAllDataTypes)},
@@ -107,4 +107,4 @@ metrics::AttributeSet ServiceResourceAttributes(const ServiceResourceOptions& op
   return metrics::AttributeSet(std::move(attrs));
 }
 
-}  // namespace cryptolake::cli
+}  // namespace cryptolake::metrics
