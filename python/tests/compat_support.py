@@ -101,6 +101,19 @@ def failing_suite(monkeypatch):
     return suite
 
 
+@pytest.fixture(autouse=True, scope="module")
+def native_sdk_per_module():
+    """Shuts down an SDK a module's in-process tests started, so the next module (and the native
+    tests, which expect the no-op provider) start from a process without one."""
+    yield
+    from crypto_lakehouse import _telemetry
+
+    if _telemetry._native is not None and _telemetry._started:
+        _telemetry._native.shutdown(5000)
+    _telemetry._started = False
+    _telemetry._sdk_running = False
+
+
 # --- the predecessor's collector as section 1.2 describes it (the reference) --------------------
 
 

@@ -22,7 +22,12 @@ from crypto_lakehouse.core.metrics import (
     get_metrics_collector,
 )
 
-from compat_support import FakeSuite, failing_suite, fake_suite  # noqa: F401 (fixtures)
+from compat_support import (  # noqa: F401 (fixtures)
+    FakeSuite,
+    failing_suite,
+    fake_suite,
+    native_sdk_per_module,
+)
 
 FIELDS = [
     "workflow_name",

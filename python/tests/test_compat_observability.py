@@ -18,7 +18,7 @@ from crypto_lakehouse.observability.metrics import (
     get_metrics,
 )
 
-from compat_support import failing_suite, fake_suite  # noqa: F401 (fixtures)
+from compat_support import failing_suite, fake_suite, native_sdk_per_module  # noqa: F401 (fixtures)
 
 
 class Custom(Exception):

@@ -14,6 +14,7 @@ from compat_support import (  # noqa: F401 (fixture)
     ReferenceCollector,
     WorkflowError,
     fake_suite,
+    native_sdk_per_module,
     run_workflow_pool,
 )
 
