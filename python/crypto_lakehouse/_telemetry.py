@@ -119,10 +119,10 @@ def instruments():
     Take it when a unit of work starts (as C++ takes CryptoMetrics::Current()); the native
     suite() follows provider changes.
     """
-    if not start():
+    if not (_sdk_running if _started else start()):
         return None
     try:
-        if not _native.sdk_enabled():
+        if not _native.sdk_enabled():  # shut down since (cryptolake.metrics.shutdown())
             return None
         return _native.suite()
     except Exception:

@@ -68,6 +68,11 @@ _current_scope: contextvars.ContextVar = contextvars.ContextVar(
     "crypto_lakehouse_scope", default=None
 )
 _workflow_sequence = itertools.count(1)
+_monotonic = time.monotonic
+
+
+def _attrs(kwargs):
+    return _telemetry.map_attributes(kwargs) if kwargs else {}
 
 
 def _add_missing(attrs, extra):
@@ -129,12 +134,12 @@ class TrackedScope:
         return self._workflow.name if self._workflow is not None else None
 
     def elapsed_seconds(self) -> float:
-        return time.monotonic() - self._start
+        return _monotonic() - self._start
 
     # --- context manager protocol -----------------------------------------------------------
 
     def __enter__(self):
-        self._start = time.monotonic()
+        self._start = _monotonic()
         try:
             self._parent = _current_scope.get()
             self._workflow = self._parent._workflow if self._parent is not None else None
@@ -150,7 +155,7 @@ class TrackedScope:
         return self._value()
 
     def __exit__(self, exc_type, exc, tb):
-        seconds = time.monotonic() - self._start
+        seconds = _monotonic() - self._start
         try:
             if exc_type is not None and not self._failed:
                 self._failed = True
@@ -391,10 +396,10 @@ class CryptoLakehouseMetrics:
         return _telemetry.instruments() is not None
 
     def track_workflow_execution(self, workflow_name: str, **attributes: Any):
-        return _WorkflowScope(workflow_name, _telemetry.map_attributes(attributes))
+        return _WorkflowScope(workflow_name, _attrs(attributes))
 
     def track_data_ingestion(self, source: str, **attributes: Any):
-        return _IngestionScope(source, _telemetry.map_attributes(attributes))
+        return _IngestionScope(source, _attrs(attributes))
 
     def track_api_interaction(self, exchange_or_endpoint: str, endpoint: Optional[str] = None,
                               **attributes: Any):
@@ -406,13 +411,13 @@ class CryptoLakehouseMetrics:
         else:
             exchange = exchange_or_endpoint
             attributes.pop("exchange", None)
-        return _ApiScope(exchange, endpoint, _telemetry.map_attributes(attributes))
+        return _ApiScope(exchange, endpoint, _attrs(attributes))
 
     def track_data_processing(self, stage: str, **attributes: Any):
-        return _ProcessingScope(stage, _telemetry.map_attributes(attributes))
+        return _ProcessingScope(stage, _attrs(attributes))
 
     def track_storage_operation(self, operation: str, **attributes: Any):
-        return _StorageScope(operation, _telemetry.map_attributes(attributes))
+        return _StorageScope(operation, _attrs(attributes))
 
     def record_data_batch(self, records: int, bytes: int = 0, **attributes: Any) -> None:
         """Adds records/bytes to cryptolake.data.records.ingested / .bytes.ingested."""
