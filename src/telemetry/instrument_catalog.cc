@@ -7,7 +7,8 @@
 //   sparse above, up to the timeout. The plan's set (10 ms..30 s) is a subset.
 // - kDownloadDuration (one archive .CHECKSUM or zip fetch, seconds): over HTTP a CHECKSUM takes
 //   10-100 ms, a daily zip 0.1 s (a kline day) to 30 s (a large aggTrades day over a slow link),
-//   retries add more; from a local mirror (a directory source) a fetch takes 0.1-10 ms. 100 us..120 s.
+//   retries add more; from a local mirror (a directory source) a fetch takes 0.1-10 ms. 100 us..120
+//   s.
 // - kStorageDuration (one ObjectStore operation, seconds): on local disk a HEAD or a small GET
 //   (ledger entries, checksums) takes 10-100 us and a Parquet put 0.1-10 ms, S3 requests
 //   10-500 ms, multipart publishes of large silver objects a few seconds. 10 us..60 s, roughly
@@ -34,23 +35,23 @@ namespace {
 using metrics::InstrumentKind;
 using metrics::InstrumentValueType;
 
-constexpr double kApiDuration[] = {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15,
-                                   0.25,  0.5,  1,     2,    5,     10,  30};
+constexpr double kApiDuration[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1,
+                                   0.15,  0.25,   0.5,   1,    2,     5,    10,    30};
 constexpr double kDownloadDuration[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                         0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5,
                                         5,      10,      30,     60,    120};
-constexpr double kStorageDuration[] = {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
-                                       0.001,   0.0025,   0.005,
-                                       0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
-                                       1,      2.5,     5,      10,    30,     60};
+constexpr double kStorageDuration[] = {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+                                       0.0025,  0.005,    0.01,    0.025,  0.05,    0.1,    0.25,
+                                       0.5,     1,        2.5,     5,      10,      30,     60};
 constexpr double kProcessingDuration[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                                           1,     2.5,    5,     10,   30,    60,   120, 300,  600};
 constexpr double kThroughput[] = {10,  100, 1e3, 1e4, 5e4, 1e5,   2.5e5, 5e5,
                                   1e6, 2e6, 3e6, 5e6, 1e7, 2.5e7, 5e7};
 constexpr double kWorkflowDuration[] = {0.1, 0.5, 1,    2.5,  5,    10,    30,   60,
                                         300, 600, 1800, 3600, 7200, 21600, 86400};
-constexpr double kObjectSize[] = {64, 256, 1024,    4096,     16384,    65536,     262144,    1048576,
-                                  4194304, 16777216, 67108864, 268435456, 1073741824};
+constexpr double kObjectSize[] = {64,       256,       1024,      4096,    16384,
+                                  65536,    262144,    1048576,   4194304, 16777216,
+                                  67108864, 268435456, 1073741824};
 constexpr double kRecordAge[] = {1,     10,     60,     300,     900,     3600,    21600,
                                  86400, 172800, 604800, 2592000, 7776000, 31536000};
 
