@@ -110,11 +110,6 @@ struct OtlpGrpcTransport::Impl {
   void Connect() {
     channel = grpc::CreateCustomChannel(target, credentials, args);
     stub = std::make_unique<grpc::GenericStub>(channel);
-    // Starts connecting now, in grpc's own threads: a short job's first (often only) export,
-    // at shutdown, then finds the TCP connection and the HTTP/2 handshake done instead of
-    // paying for them at the end of the run. Nothing waits for it; a failed attempt is
-    // retried by grpc when the first RPC is sent, as without it.
-    channel->GetState(/*try_to_connect=*/true);
   }
   std::vector<std::pair<std::string, std::string>> metadata;  // Lower-case keys.
 
@@ -165,6 +160,12 @@ Result<std::unique_ptr<OtlpGrpcTransport>> OtlpGrpcTransport::Create(
   impl->credentials = std::move(credentials);
   impl->args = args;
   impl->Connect();
+  // The first channel starts connecting now, in grpc's own threads: a short job's first (often
+  // only) export, at shutdown, then finds the TCP connection and the HTTP/2 handshake done
+  // instead of paying for them at the end of the run. Nothing waits for it, and a failed attempt
+  // changes nothing (the first Send connects as it would have). Channels made after a connection
+  // failure do not do this: they connect only when the circuit breaker sends (see Connect()).
+  impl->channel->GetState(/*try_to_connect=*/true);
   for (const auto& [key, value] : options.headers) {
     impl->metadata.emplace_back(Lower(key), value);
   }
