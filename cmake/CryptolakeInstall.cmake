@@ -5,11 +5,12 @@
 #   target_link_libraries(app PRIVATE cryptolake::metrics_sdk cryptolake::metrics_export)
 # Exported targets (namespace cryptolake::): common, metrics (API), metrics_sdk, metrics_export,
 # metrics_net (OTLP gRPC/HTTP, Prometheus endpoint, MetricsSetup; needs grpc++, libcurl, zlib,
-# cpp-httplib and nlohmann-json, which the package config finds again).
+# cpp-httplib and nlohmann-json, which the package config finds again), telemetry (the crypto
+# instrument suite, trackers and the compatible MetricsCollector, on the metrics API).
 include(CMakePackageConfigHelpers)
 
 set(CRYPTOLAKE_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/cryptolake)
-set(cryptolake_installed_layers common metrics metrics_sdk metrics_export metrics_net)
+set(cryptolake_installed_layers common metrics metrics_sdk metrics_export metrics_net telemetry)
 
 foreach(layer ${cryptolake_installed_layers})
   install(TARGETS cryptolake_${layer} EXPORT cryptolakeTargets

@@ -1,4 +1,4 @@
-// Records through the metrics API, collects with the SDK, exports to the in-memory exporter and
+// Records through the metrics API (and one telemetry tracker), collects with the SDK, exports to the in-memory exporter and
 // checks what arrived; then builds a provider from an environment with MetricsSetup (metrics_net:
 // its OTLP exporter is constructed, nothing is sent). Exit 0 when the counter's value, the SDK
 // version and the exporter list are as expected.
@@ -15,6 +15,7 @@
 #include "cryptolake/metrics/net/metrics_setup.h"
 #include "cryptolake/metrics/sdk/periodic_exporting_reader.h"
 #include "cryptolake/metrics/sdk/sdk_meter_provider.h"
+#include "cryptolake/telemetry/trackers.h"
 
 namespace metrics = cryptolake::metrics;
 
@@ -29,6 +30,9 @@ int main() {
   auto counter = metrics::GetMeterProvider()->GetMeter("consumer")->CreateInt64Counter("rows");
   counter.Add(40, {{"symbol", "BTCUSDT"}});
   counter.Add(2, {{"symbol", "BTCUSDT"}});
+  {
+    cryptolake::telemetry::TrackWorkflowExecution workflow("consumer");
+  }
 
   if (!provider->ForceFlush().ok()) {
     std::fprintf(stderr, "consumer: ForceFlush failed\n");
@@ -36,6 +40,7 @@ int main() {
   }
   const metrics::ResourceMetrics data = exporter->Last();
   int64_t value = -1;
+  int64_t executions = -1;
   std::string sdk_version;
   if (const auto* v = data.resource.attributes().Find("telemetry.sdk.version")) {
     sdk_version = std::get<std::string>(*v);
@@ -45,6 +50,10 @@ int main() {
       const auto* sum = std::get_if<metrics::SumData>(&metric.data);
       if (metric.name == "rows" && sum != nullptr && sum->points.size() == 1) {
         value = std::get<int64_t>(sum->points[0].value);
+      }
+      if (metric.name == "cryptolake.workflow.executions" && sum != nullptr &&
+          sum->points.size() == 1) {
+        executions = std::get<int64_t>(sum->points[0].value);
       }
     }
   }
@@ -60,9 +69,12 @@ int main() {
     for (const std::string& e : (*setup)->active_exporters()) exporters += e;
     (void)(*setup)->Shutdown(std::chrono::milliseconds(100));  // Nothing was recorded.
   }
-  std::printf("consumer: rows = %lld, telemetry.sdk.version = %s, exporters = %s\n",
-              static_cast<long long>(value), sdk_version.c_str(), exporters.c_str());
-  return value == 42 && sdk_version == cryptolake::kVersion &&
+  std::printf(
+      "consumer: rows = %lld, workflow executions = %lld, telemetry.sdk.version = %s, exporters = "
+      "%s\n",
+      static_cast<long long>(value), static_cast<long long>(executions), sdk_version.c_str(),
+      exporters.c_str());
+  return value == 42 && executions == 1 && sdk_version == cryptolake::kVersion &&
                  exporters == "otlp/grpc http://127.0.0.1:4317"
              ? 0
              : 1;
