@@ -61,7 +61,7 @@ class PyCallback {
  private:
   template <typename T>
   static void Observe(py::handle item, metrics::ObserverResult<T>& result) {
-    py::handle value;
+    py::object value;  // owned: an attribute accessor's result dies with its statement
     py::object attributes = py::none();
     if (PyTuple_Check(item.ptr()) || PyList_Check(item.ptr())) {
       py::sequence pair = py::reinterpret_borrow<py::sequence>(item);

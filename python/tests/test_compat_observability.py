@@ -381,3 +381,23 @@ def test_many_threads_lose_nothing(fake_suite):
     assert len(fake_suite.of("workflow_executions")) == 40
     assert len(fake_suite.of("processing_duration")) == 2000
     assert sum(v for v, _ in fake_suite.of("operations_active")) == 0
+
+
+def test_a_scope_ended_out_of_order_leaves_the_current_one_alone():
+    from crypto_lakehouse.observability.metrics import current_workflow_id, get_metrics
+
+    metrics = get_metrics()
+
+    def generator():
+        with metrics.track_workflow_execution("in_generator"):
+            yield 1
+
+    g = generator()
+    next(g)  # its workflow is open and current
+    with metrics.track_workflow_execution("outer") as outer_id:
+        g.close()  # the generator's scope ends while "outer" is current
+        assert current_workflow_id() == outer_id
+    # The generator's scope is closed: nothing stays current.
+    assert current_workflow_id() is None
+    with metrics.track_workflow_execution("after") as after_id:
+        assert current_workflow_id() == after_id

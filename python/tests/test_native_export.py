@@ -153,6 +153,27 @@ def test_raising_callback_is_reported_and_collection_goes_on(otlp_receiver):
     assert otlp_receiver.points("py.cb.broken") == []
 
 
+def test_observation_objects_with_computed_values(otlp_receiver):
+    # An observation object whose `value` is a property returning a fresh float: the module must
+    # own the value while converting it (a borrowed handle to the temporary crashed).
+    ok(run_python("""
+        from cryptolake import _native
+        _native.init_from_environment()
+        class Obs:
+            attributes = {"k": "v"}
+            @property
+            def value(self):
+                return 1.5 * len("abcdefgh") + 0.25
+        m = _native.get_meter("py.obs")
+        m.create_observable_gauge("py.obs.computed", [lambda: [Obs() for _ in range(3)]],
+                                  value_type="double")
+        for _ in range(3):
+            assert _native.force_flush()
+    """, otlp_receiver.env()))
+    points = otlp_receiver.points("py.obs.computed")
+    assert len(points) >= 3 and all(p["value"] == 12.25 for p in points)
+
+
 def test_force_flush_and_shutdown_are_idempotent(otlp_receiver):
     ok(run_python("""
         from cryptolake import _native

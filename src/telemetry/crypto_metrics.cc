@@ -42,9 +42,18 @@ double ClampRate(double rate) {
 // Per-thread xorshift64* state, seeded once per thread from random_device; no lock, no
 // allocation on the recording path.
 uint64_t NextRandom() noexcept {
-  thread_local uint64_t state = [] {
-    std::random_device rd;
-    uint64_t s = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  thread_local uint64_t state = []() noexcept {
+    uint64_t s = 0;
+    try {
+      std::random_device rd;
+      s = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+    } catch (...) {
+      // No entropy source (a sandbox): the clock and this thread's stack address differ per
+      // thread and run, which is all a sampling decision needs.
+      int here = 0;
+      s = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+          (reinterpret_cast<uintptr_t>(&here) << 16);
+    }
     return s == 0 ? 0x9E3779B97F4A7C15ULL : s;
   }();
   state ^= state >> 12;

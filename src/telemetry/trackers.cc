@@ -15,8 +15,6 @@ namespace {
 thread_local TrackedScope* tl_top = nullptr;
 thread_local const TrackWorkflowExecution* tl_adopted = nullptr;
 
-const std::string kNoWorkflowId;
-
 // A fixed-capacity attribute list; extra entries beyond capacity are dropped (the catalog's
 // instruments carry at most 8 keys).
 class AttrList {
@@ -59,14 +57,36 @@ TrackedScope::TrackedScope(std::string_view operation_kind, TrackerAttributes at
     // Without instruments the tracker still measures; it records nothing.
   }
   parent_ = tl_top;
-  workflow_ = parent_ != nullptr ? parent_->workflow_ : tl_adopted;
+  try {
+    if (parent_ != nullptr) {
+      workflow_name_ = parent_->workflow_name_;
+      workflow_id_ = parent_->workflow_id_;
+    } else if (tl_adopted != nullptr) {
+      workflow_name_ = tl_adopted->name();
+      workflow_id_ = tl_adopted->id();
+    }
+  } catch (...) {
+    // Recorded without workflow.name.
+  }
   tl_top = this;
   if (metrics_) metrics_->operations_active.Add(1, {{attr::kOperationKind, operation_kind_}});
 }
 
+// Scopes usually end innermost first. One that ends while scopes it encloses are still open
+// (held in an optional or on the heap) is unlinked from the middle of the thread's chain, so
+// no scope keeps a pointer to it.
 TrackedScope::~TrackedScope() {
   Finish();
-  if (tl_top == this) tl_top = parent_;
+  if (tl_top == this) {
+    tl_top = parent_;
+    return;
+  }
+  for (TrackedScope* s = tl_top; s != nullptr; s = s->parent_) {
+    if (s->parent_ == this) {
+      s->parent_ = parent_;
+      return;
+    }
+  }
 }
 
 void TrackedScope::Fail(std::string_view error_type) noexcept {
@@ -91,13 +111,9 @@ double TrackedScope::elapsed_seconds() const {
   return Seconds(std::chrono::steady_clock::now() - start_);
 }
 
-const std::string& TrackedScope::workflow_id() const {
-  return workflow_ != nullptr ? workflow_->id() : kNoWorkflowId;
-}
+const std::string& TrackedScope::workflow_id() const { return workflow_id_; }
 
-std::string_view TrackedScope::workflow_name() const {
-  return workflow_ != nullptr ? std::string_view(workflow_->name()) : std::string_view();
-}
+std::string_view TrackedScope::workflow_name() const { return workflow_name_; }
 
 void TrackedScope::Finish() noexcept {
   if (finished_) return;
@@ -146,7 +162,11 @@ TrackWorkflowExecution::TrackWorkflowExecution(std::string_view name, TrackerAtt
     id_ = name_ + "_" + std::to_string(ms) + "_" + std::to_string(sequence.fetch_add(1) + 1);
   } catch (...) {
   }
-  workflow_ = this;
+  try {
+    workflow_name_ = name_;
+    workflow_id_ = id_;
+  } catch (...) {
+  }
   if (metrics_) metrics_->workflows_active.Add(1, {{attr::kWorkflowName, name_}});
 }
 

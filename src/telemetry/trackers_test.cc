@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -194,6 +195,26 @@ TEST(TrackersTest, WorkWithoutAnSdk) {
   RecordDataBatch(1, 1, {});
   UpdateQueueSize("q", 1);
   EXPECT_TRUE(p.failed());
+}
+
+TEST(TrackersTest, ScopesEndingOutOfOrderLeaveNoDanglingLinks) {
+  GlobalSdk sdk;
+  auto outer = std::make_unique<TrackWorkflowExecution>("outer");
+  const std::string id = outer->id();
+  auto middle = std::make_unique<TrackDataProcessing>("convert");
+  auto inner = std::make_unique<TrackStorageOperation>(storage_op::kPut);
+  outer.reset();   // the workflow ends first
+  middle.reset();  // then a scope from the middle of the chain
+  {
+    TrackDataProcessing later("later");  // its parent is `inner`, still open
+    EXPECT_EQ(later.workflow_id(), id);
+  }
+  EXPECT_EQ(inner->workflow_id(), id);
+  inner.reset();
+  TrackDataProcessing fresh("fresh");
+  EXPECT_EQ(fresh.workflow_id(), "");
+  auto data = sdk.Collect();
+  EXPECT_EQ(SumWhere(data, "cryptolake.data.processing.duration", attr::kWorkflowName, "outer"), 2);
 }
 
 TEST(TrackersTest, QueueSizeFollowsUpdates) {

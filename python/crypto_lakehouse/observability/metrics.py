@@ -82,9 +82,21 @@ def _add_missing(attrs, extra):
             attrs[key] = value
 
 
+def _open_scope():
+    """The innermost scope of this context that is still open.
+
+    A scope that ended out of order (its ``with`` left while an inner one was current) stays
+    linked where it was; skip it and any other closed one.
+    """
+    scope = _current_scope.get()
+    while scope is not None and scope._closed:
+        scope = scope._parent
+    return scope
+
+
 def current_workflow_id() -> Optional[str]:
     """The id of the innermost open workflow scope in this context, or None."""
-    scope = _current_scope.get()
+    scope = _open_scope()
     workflow = scope._workflow if scope is not None else None
     return workflow.id if workflow is not None else None
 
@@ -102,6 +114,7 @@ class TrackedScope:
         self._failed = False
         self._error_type = None
         self._token = None
+        self._closed = False
         self._parent = None
         self._workflow = None
         self._metrics = None
@@ -141,7 +154,7 @@ class TrackedScope:
     def __enter__(self):
         self._start = _monotonic()
         try:
-            self._parent = _current_scope.get()
+            self._parent = _open_scope()
             self._workflow = self._parent._workflow if self._parent is not None else None
             self._on_enter()
             self._token = _current_scope.set(self)
@@ -200,11 +213,17 @@ class TrackedScope:
         if self._token is None:
             return
         token, self._token = self._token, None
+        self._closed = True
+        # Only the scope that is current may restore its parent: a scope exited out of order
+        # (an abandoned generator closed later) or in another task must not clobber the scope
+        # that is current there now.
+        if _current_scope.get() is not self:
+            return
         try:
             _current_scope.reset(token)
         except ValueError:
             # Exited in another context than the one that entered (a scope handed between
-            # tasks): put back what this scope had replaced.
+            # tasks) while current there: put back what this scope had replaced.
             _current_scope.set(self._parent)
 
     def _outcome_attributes(self, attrs):
@@ -448,7 +467,7 @@ class CryptoLakehouseMetrics:
 
     def record_workflow_event(self, event: str) -> None:
         """Counts a named event of the innermost open workflow (nothing outside one)."""
-        scope = _current_scope.get()
+        scope = _open_scope()
         workflow = scope._workflow if scope is not None else None
         if workflow is not None:
             workflow.record_event(event)

@@ -31,8 +31,8 @@
 // Attribute keys given to a tracker must be semantic_conventions.h constants (string_views to
 // static storage); values are copied.
 //
-// Thread-safety: a tracker belongs to the thread that created it; different trackers may run on
-// any threads at once.
+// Thread-safety: a tracker belongs to the thread that created it and must be destroyed on it (in
+// any order); different trackers may run on any threads at once.
 #ifndef CRYPTOLAKE_TELEMETRY_TRACKERS_H_
 #define CRYPTOLAKE_TELEMETRY_TRACKERS_H_
 
@@ -108,7 +108,10 @@ class TrackedScope {
   bool finished_ = false;
   std::string error_type_;  // Copied: callers may pass a formatted HTTP status code.
   TrackedScope* parent_ = nullptr;
-  const class TrackWorkflowExecution* workflow_ = nullptr;  // innermost workflow, maybe this
+  // The innermost workflow's name and id (copies: a scope may outlive the workflow it was opened
+  // in, e.g. when destroyed out of order).
+  std::string workflow_name_;
+  std::string workflow_id_;
 };
 
 class TrackWorkflowExecution : public TrackedScope {
