@@ -113,6 +113,10 @@ void RegisterObservableFactories(py::module_& m, MeterClass& meter);
 // the GIL of an interpreter that is going away.
 bool PythonAlive();
 
+// True on a thread that is running a Python observable callback right now (a collection is in
+// progress on it): force_flush() and shutdown() refuse to run there.
+bool InsideObservableCallback();
+
 }  // namespace cryptolake::python
 
 #endif  // CRYPTOLAKE_PYTHON_NATIVE_NATIVE_H_

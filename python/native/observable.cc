@@ -22,6 +22,20 @@
 namespace cryptolake::python {
 namespace {
 
+thread_local bool tl_in_callback = false;
+
+// Marks this thread as running an observable callback for the life of the object.
+class InCallback {
+ public:
+  InCallback() : previous_(tl_in_callback) { tl_in_callback = true; }
+  ~InCallback() { tl_in_callback = previous_; }
+  InCallback(const InCallback&) = delete;
+  InCallback& operator=(const InCallback&) = delete;
+
+ private:
+  bool previous_;
+};
+
 // A Python callable owned from C++. Dropping the last reference takes the GIL; once the
 // interpreter is going away the reference is leaked instead (the process is ending).
 class PyCallback {
@@ -43,6 +57,7 @@ class PyCallback {
   void Run(metrics::ObserverResult<T>& result) const {
     if (!PythonAlive()) return;
     py::gil_scoped_acquire gil;
+    InCallback marker;
     try {
       py::object observations = callable_();
       if (observations.is_none()) return;
@@ -212,5 +227,7 @@ void RegisterObservableFactories(py::module_& m, MeterClass& meter) {
       py::arg("name"), py::arg("callbacks") = py::none(), py::arg("unit") = "",
       py::arg("description") = "", py::arg("value_type") = "int", kDoc);
 }
+
+bool InsideObservableCallback() { return tl_in_callback; }
 
 }  // namespace cryptolake::python

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,6 +96,11 @@ std::vector<std::string> ActiveExporters() {
 }
 
 bool ForceFlush(int64_t timeout_ms) {
+  if (InsideObservableCallback()) {
+    throw std::runtime_error(
+        "cryptolake: force_flush() and shutdown() cannot run inside an observable callback "
+        "(the callback runs inside a collection)");
+  }
   py::gil_scoped_release release;
   std::shared_ptr<metrics::MetricsSetup> setup;
   {
@@ -106,6 +112,11 @@ bool ForceFlush(int64_t timeout_ms) {
 }
 
 bool Shutdown(int64_t timeout_ms) {
+  if (InsideObservableCallback()) {
+    throw std::runtime_error(
+        "cryptolake: force_flush() and shutdown() cannot run inside an observable callback "
+        "(the callback runs inside a collection)");
+  }
   py::gil_scoped_release release;
   std::shared_ptr<metrics::MetricsSetup> setup;
   {

@@ -174,6 +174,29 @@ def test_observation_objects_with_computed_values(otlp_receiver):
     assert len(points) >= 3 and all(p["value"] == 12.25 for p in points)
 
 
+def test_flush_or_shutdown_inside_a_callback_is_refused(otlp_receiver):
+    proc = ok(run_python("""
+        from cryptolake import _native
+        _native.init_from_environment()
+        m = _native.get_meter("py.reentrant")
+        def flushing():
+            _native.force_flush()
+            return [(1, {})]
+        def stopping():
+            _native.shutdown()
+            return [(2, {})]
+        m.create_observable_gauge("py.reentrant.flush", [flushing])
+        m.create_observable_gauge("py.reentrant.stop", [stopping])
+        m.create_observable_gauge("py.reentrant.good", [lambda: [(3, {})]])
+        assert _native.force_flush(2000)
+        assert _native.sdk_enabled()
+        print("still running")
+    """, otlp_receiver.env()))
+    assert "still running" in proc.stdout
+    assert "cannot run inside an observable callback" in proc.stderr
+    assert otlp_receiver.points("py.reentrant.good")
+
+
 def test_force_flush_and_shutdown_are_idempotent(otlp_receiver):
     ok(run_python("""
         from cryptolake import _native
