@@ -95,12 +95,18 @@ std::vector<std::string> ActiveExporters() {
   return s.setup->active_exporters();
 }
 
-bool ForceFlush(int64_t timeout_ms) {
+// force_flush() and shutdown() collect: run from an observable callback they would start a
+// collection inside the one that called the callback.
+void RefuseInsideCallback() {
   if (InsideObservableCallback()) {
     throw std::runtime_error(
         "cryptolake: force_flush() and shutdown() cannot run inside an observable callback "
         "(the callback runs inside a collection)");
   }
+}
+
+bool ForceFlush(int64_t timeout_ms) {
+  RefuseInsideCallback();
   py::gil_scoped_release release;
   std::shared_ptr<metrics::MetricsSetup> setup;
   {
@@ -112,11 +118,7 @@ bool ForceFlush(int64_t timeout_ms) {
 }
 
 bool Shutdown(int64_t timeout_ms) {
-  if (InsideObservableCallback()) {
-    throw std::runtime_error(
-        "cryptolake: force_flush() and shutdown() cannot run inside an observable callback "
-        "(the callback runs inside a collection)");
-  }
+  RefuseInsideCallback();
   py::gil_scoped_release release;
   std::shared_ptr<metrics::MetricsSetup> setup;
   {

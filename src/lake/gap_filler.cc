@@ -22,6 +22,7 @@
 #include "cryptolake/telemetry/crypto_metrics.h"
 #include "cryptolake/telemetry/semantic_conventions.h"
 #include "cryptolake/telemetry/trackers.h"
+#include "ingest_metrics.h"
 
 namespace cryptolake::lake {
 namespace {
@@ -211,17 +212,6 @@ void RecordRestRows(const ArchiveFile& file, const parquet::ColumnBatch& rows, i
     m->ObserveNewestEvent({market, file.data_type, file.symbol, file.interval}, newest);
 }
 
-// Rows a fill added to silver: the stream's data-batch counters with lakehouse.source=rest.
-void RecordRestBatch(const ArchiveFile& file, int64_t added) {
-  namespace attr = telemetry::attr;
-  telemetry::RecordDataBatch(added, 0,
-                             {{attr::kExchange, std::string(telemetry::kExchangeBinance)},
-                              {attr::kMarket, std::string(archive::MarketName(file.market))},
-                              {attr::kDataType, file.data_type},
-                              {attr::kSymbol, file.symbol},
-                              {attr::kSource, std::string(telemetry::source::kRest)}});
-}
-
 // One archive file of a symbol's range, with what the fill does to it.
 struct FileWork {
   ArchiveFile file;
@@ -409,7 +399,8 @@ class SymbolFill {
       }
     }
     w.rows_added = added;
-    if (added > 0) RecordRestBatch(file, added);
+    if (added > 0)
+      telemetry::RecordDataBatch(added, 0, StreamAttributes(file, telemetry::source::kRest));
 
     // The record of what REST was asked for, merged with earlier fills of the file.
     CL_ASSIGN_OR_RETURN(std::optional<FillRecord> old, LookupFill(lake_, path));

@@ -29,6 +29,19 @@ namespace cryptolake::lake {
 
 inline constexpr std::string_view kIngestQueue = "ingest.files";
 
+// A stream's attributes on its ingestion scopes and data-batch counters: exchange, market, data
+// type and symbol of `f`, and where the rows came from (`source`: telemetry::source::kArchive or
+// kRest).
+inline telemetry::TrackerAttributes StreamAttributes(const archive::ArchiveFile& f,
+                                                     std::string_view source) {
+  namespace attr = telemetry::attr;
+  return {{attr::kExchange, std::string(telemetry::kExchangeBinance)},
+          {attr::kMarket, std::string(archive::MarketName(f.market))},
+          {attr::kDataType, f.data_type},
+          {attr::kSymbol, f.symbol},
+          {attr::kSource, std::string(source)}};
+}
+
 class IngestMetrics {
  public:
   IngestMetrics(archive::Market market, std::string data_type)
@@ -45,16 +58,6 @@ class IngestMetrics {
          {attr::kOutcome, ok ? telemetry::outcome::kSuccess : telemetry::outcome::kFailure}});
   }
 
-  // The attributes of a file's ingestion scope and data-batch counters.
-  telemetry::TrackerAttributes StreamAttributes(const archive::ArchiveFile& f) const {
-    namespace attr = telemetry::attr;
-    return {{attr::kExchange, std::string(telemetry::kExchangeBinance)},
-            {attr::kMarket, market_},
-            {attr::kDataType, data_type_},
-            {attr::kSymbol, f.symbol},
-            {attr::kSource, std::string(telemetry::source::kArchive)}};
-  }
-
   void RecordFile(const archive::ArchiveFile& f, const FileReport& r) {
     namespace attr = telemetry::attr;
     if (r.outcome == FileOutcome::kFailed) {
@@ -68,7 +71,8 @@ class IngestMetrics {
                                   {attr::kFileOutcome, FileOutcomeName(r.outcome)}});
     }
     const int64_t records = r.outcome == FileOutcome::kIngested ? r.rows : 0;
-    telemetry::RecordDataBatch(records, r.bytes_downloaded, StreamAttributes(f));
+    telemetry::RecordDataBatch(records, r.bytes_downloaded,
+                               StreamAttributes(f, telemetry::source::kArchive));
     if (r.outcome == FileOutcome::kIngested && r.rejected_rows > 0) {
       m_->records_rejected.Add(r.rejected_rows, {{attr::kExchange, telemetry::kExchangeBinance},
                                                  {attr::kMarket, market_},

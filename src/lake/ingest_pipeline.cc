@@ -494,8 +494,8 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
       threads = o.jobs / nfiles + (worker < o.jobs % nfiles ? 1 : 0);
     for (int i = next.fetch_add(1); i < nfiles; i = next.fetch_add(1)) {
       telemetry::UpdateQueueSize(kIngestQueue, -1);
-      telemetry::TrackDataIngestion ingestion(telemetry::source::kArchive,
-                                              metrics.StreamAttributes(files[i]));
+      telemetry::TrackDataIngestion ingestion(
+          telemetry::source::kArchive, StreamAttributes(files[i], telemetry::source::kArchive));
       FileReport report = FileIngest(ctx, files[i], threads).Run();
       if (report.outcome == FileOutcome::kFailed && report.error.IsNotFound()) {
         // --discover dates: the archive answered 404 for the file.
