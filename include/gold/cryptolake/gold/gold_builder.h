@@ -1,0 +1,138 @@
+// GoldBuilder: silver -> gold, one gold partition at a time.
+//
+// Gold holds derived tables, built only from silver, in the same Hive layout (docs/gold.md):
+//   gold/klines/market=<m>/symbol=<S>/interval=<5m|15m|1h|4h|1d>/date=<D>/<S>-<i>-<D>.parquet
+//       resampled from the day's 1m silver klines (epoch-aligned UTC buckets)
+//   gold/trade_bars/market=<m>/symbol=<S>/interval=1m/date=<D>/<S>-trade_bars-1m-<D>.parquet
+//       1m bars built from the day's aggTrades (or trades) silver
+//   gold/daily_summary/market=<m>/symbol=<S>/date=<D>/<S>-daily_summary-<D>.parquet
+//       one row per day from the day's 1m silver klines
+//   gold/funding/market=<m>/symbol=<S>/month=<YYYY-MM>/<S>-funding-<YYYY-MM>.parquet
+//       daily funding aggregates of the month from fundingRate silver (trailing windows also read
+//       the previous month's silver)
+// Every gold partition depends only on the silver objects named in its gold ledger entry
+// (_gold/<partition dir>.json), which records each input's key and source SHA-256 (from the
+// silver ledger). A partition is rebuilt only when that input set changed; the entry is written
+// last (the commit point), so a run killed at any point leaves either the old complete partition
+// or the new one, and the next run redoes what is missing. Buckets built from fewer input bars
+// than they span carry complete = false and their bar_count: never silently treated as whole.
+//
+// Thread-safety: BuildGoldPartition() may run concurrently for different partitions, and from
+// several processes on one lake (different shards own different partitions); two concurrent
+// builds of the same partition write the same bytes under the same keys.
+#ifndef CRYPTOLAKE_GOLD_GOLD_BUILDER_H_
+#define CRYPTOLAKE_GOLD_GOLD_BUILDER_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cryptolake/common/status.h"
+#include "cryptolake/parquet/file_writer.h"
+#include "cryptolake/storage/object_store.h"
+
+namespace cryptolake::gold {
+
+enum class GoldProduct {
+  kKlines,        // 1m klines -> 5m, 15m, 1h, 4h, 1d
+  kTradeBars,     // aggTrades / trades -> 1m bars
+  kDailySummary,  // 1m klines -> one row per day
+  kFunding,       // fundingRate -> daily funding aggregates (per month partition)
+};
+
+// "klines", "trade_bars", "daily_summary", "funding".
+std::string_view GoldProductName(GoldProduct product);
+
+// The silver data type a product reads for a given source: kKlines/kDailySummary read "klines"
+// (interval 1m); kTradeBars reads "aggTrades" or "trades"; kFunding reads "fundingRate".
+// One gold partition: a product for one (market, symbol) and one day ("YYYY-MM-DD"), or one month
+// ("YYYY-MM") for kFunding.
+struct GoldPartition {
+  GoldProduct product = GoldProduct::kKlines;
+  std::string market;       // "spot", "um", "cm"
+  std::string symbol;       // "BTCUSDT"
+  std::string source_type;  // silver data type read: "klines", "aggTrades", "trades", "fundingRate"
+  std::string period;       // "YYYY-MM-DD", or "YYYY-MM" for kFunding
+
+  friend bool operator==(const GoldPartition&, const GoldPartition&) = default;
+};
+
+struct GoldOptions {
+  // REQUIRES: non-null, outlives the call.
+  storage::ObjectStore* lake = nullptr;
+  parquet::WriterOptions parquet;  // key-value metadata is filled per object by the builder
+  // kKlines target intervals; each must be a whole multiple of 1m that divides a day.
+  std::vector<std::string> intervals = {"5m", "15m", "1h", "4h", "1d"};
+  // Rebuild even when the ledger says the partition is up to date.
+  bool force = false;
+};
+
+enum class GoldOutcome {
+  kBuilt,     // written (first time, or an input changed)
+  kUpToDate,  // the gold ledger entry matches the current inputs: nothing written
+  kNoInput,   // the partition's silver input does not exist (nothing written; stale gold of a
+              // partition whose input vanished is removed)
+};
+
+// "built", "up_to_date", "no_input".
+std::string_view GoldOutcomeName(GoldOutcome outcome);
+
+struct GoldPartitionReport {
+  GoldPartition partition;
+  GoldOutcome outcome = GoldOutcome::kNoInput;
+  std::vector<std::string> gold_files;  // keys written (kBuilt) or held (kUpToDate)
+  int64_t input_rows = 0;
+  int64_t output_rows = 0;
+  int64_t bytes_written = 0;
+  int64_t incomplete_buckets = 0;  // output rows with complete = false
+};
+
+// Builds (or confirms up to date) one partition. Errors: InvalidArgument for a malformed
+// partition; Corruption naming the object when a silver file or ledger entry does not parse;
+// store errors as they come. On error nothing visible changed (the previous gold stays).
+Result<GoldPartitionReport> BuildGoldPartition(const GoldPartition& partition,
+                                               const GoldOptions& options);
+
+// Which gold partitions the lake's silver supports for `market`, `source_type` and the symbols
+// (empty = every symbol silver holds), with period within [start, end] ("YYYY-MM-DD", inclusive;
+// a month is included when any of its days is). For "klines" both kKlines and kDailySummary
+// partitions are listed. Read from the silver ledger.
+struct GoldQuery {
+  storage::ObjectStore* lake = nullptr;  // REQUIRES: non-null
+  std::string market;
+  std::string source_type;
+  std::vector<std::string> symbols;
+  std::string start;
+  std::string end;
+};
+Result<std::vector<GoldPartition>> PlanGold(const GoldQuery& query);
+
+struct GoldRunOptions {
+  GoldOptions gold;
+  GoldQuery query;
+  int jobs = 1;  // REQUIRES: >= 1
+  // Called (serialised) after each partition.
+  std::function<void(const GoldPartitionReport&)> on_partition;
+};
+
+struct GoldSummary {
+  std::vector<GoldPartitionReport> partitions;  // in plan order
+  std::vector<std::pair<GoldPartition, Status>> failures;
+  int built = 0, up_to_date = 0, no_input = 0;
+  int64_t output_rows = 0;
+  int64_t bytes_written = 0;
+  double seconds = 0;
+
+  bool ok() const { return failures.empty(); }
+  std::string Format() const;
+};
+
+// PlanGold + BuildGoldPartition over `jobs` threads; a failed partition never stops the others.
+// Records through the crypto instrument suite (workflow "gold", processing scopes).
+Result<GoldSummary> RunGold(const GoldRunOptions& options);
+
+}  // namespace cryptolake::gold
+
+#endif  // CRYPTOLAKE_GOLD_GOLD_BUILDER_H_
