@@ -23,8 +23,9 @@ h1{font-size:22px;margin:0 0 4px}
 h2{font-size:17px;margin:28px 0 8px}
 .meta{color:#59636e;margin:0 0 16px}
 table{border-collapse:collapse;margin:8px 0}
-th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left;white-space:nowrap}
-th{background:#eef1f4}
+th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left}
+th{background:#eef1f4;white-space:nowrap}
+table.summary{font-size:13px}
 td.n{text-align:right}
 .legend span.item{margin-right:18px;display:inline-flex;align-items:center;gap:6px}
 .d{display:inline-block;width:14px;height:14px;border-radius:2px}
@@ -40,6 +41,7 @@ td.n{text-align:right}
 .mlabel{width:64px;font-family:"DejaVu Sans Mono",monospace;font-size:12px;color:#59636e}
 .days{display:grid;grid-template-columns:repeat(31,16px);gap:2px}
 .days .d{width:16px;height:16px}
+.dom{font-size:9px;color:#8c959f;text-align:center}
 .chart text{font:11px "DejaVu Sans",Arial,sans-serif;fill:#3b434b}
 .problems li{color:#a40e26}
 )";
@@ -100,7 +102,11 @@ void SummaryTable(const LakeInventory& inv, std::string& out) {
 }
 
 void Calendar(const DatasetInventory& d, std::string& out) {
-  out += "<div class=\"cal\">\n";
+  out +=
+      "<div class=\"cal\">\n<div class=\"month\"><span class=\"mlabel\"></span><div "
+      "class=\"days\">";
+  for (int dom = 1; dom <= 31; ++dom) out += "<span class=\"dom\">" + Num(dom) + "</span>";
+  out += "</div></div>\n";
   std::string month;
   for (const CalendarDay& c : d.calendar) {
     const std::string date = lake::FormatDate(c.day);

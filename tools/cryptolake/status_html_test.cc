@@ -56,7 +56,7 @@ TEST(StatusHtmlTest, OneCellPerDayWithItsState) {
   EXPECT_NE(html.find("data-date=\"2024-02-01\" data-state=\"rest_filled\""), std::string::npos);
   EXPECT_NE(html.find("data-date=\"2024-02-02\" data-state=\"missing\""), std::string::npos);
   EXPECT_NE(html.find("2024-02-02: missing (http_404)"), std::string::npos);
-  EXPECT_EQ(Count(html, "class=\"month\""), 2);
+  EXPECT_EQ(Count(html, "class=\"month\""), 3);  // the day-of-month header and two months
   EXPECT_NE(html.find("grid-column:02"), std::string::npos);
   EXPECT_EQ(Count(html, "<rect "), 2);  // one bar per run
   EXPECT_NE(html.find("data-days=\"4\""), std::string::npos);
@@ -70,8 +70,7 @@ TEST(StatusHtmlTest, EscapesLakeStringsAndLinksNothing) {
   EXPECT_NE(html.find("EVIL&lt;script&gt;&quot;&amp;&#39;"), std::string::npos);
   EXPECT_NE(html.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
   // No element has a src or href attribute; no URL of a network scheme anywhere.
-  EXPECT_FALSE(
-      std::regex_search(html, std::regex("<[^>]*\\s(src|href)\\s*=", std::regex::icase)));
+  EXPECT_FALSE(std::regex_search(html, std::regex("<[^>]*\\s(src|href)\\s*=", std::regex::icase)));
   EXPECT_FALSE(std::regex_search(html, std::regex("https?:", std::regex::icase)));
   EXPECT_EQ(html.find("url("), std::string::npos);
 }
