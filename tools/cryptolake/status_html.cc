@@ -26,7 +26,8 @@ table{border-collapse:collapse;margin:8px 0}
 th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left}
 th{background:#eef1f4;white-space:nowrap}
 table.summary{font-size:13px}
-td.n{text-align:right}
+td.n{text-align:right;white-space:nowrap}
+td.r{white-space:nowrap}
 .legend span.item{margin-right:18px;display:inline-flex;align-items:center;gap:6px}
 .d{display:inline-block;width:14px;height:14px;border-radius:2px}
 .s-complete{background:#2da44e}
@@ -89,8 +90,8 @@ void SummaryTable(const LakeInventory& inv, std::string& out) {
     }
     std::string run = "-";
     if (d.last_run) run = d.last_run->run_id + " " + d.last_run->outcome;
-    out += "<tr><td>" + HtmlEscape(d.key.Name()) + "</td><td>" + Range(d.bronze) + "</td><td>" +
-           Range(d.silver) + "</td><td class=\"n\">" +
+    out += "<tr><td>" + HtmlEscape(d.key.Name()) + "</td><td class=\"r\">" + Range(d.bronze) +
+           "</td><td class=\"r\">" + Range(d.silver) + "</td><td class=\"n\">" +
            (d.silver.rows < 0 ? "-" : Num(d.silver.rows)) + "</td><td class=\"n\">" +
            lake::FormatBytes(bytes) + "</td><td>" + HtmlEscape(gold.empty() ? "-" : gold) +
            "</td><td class=\"n\">" + Num(d.CountDays(DayState::kComplete)) +
