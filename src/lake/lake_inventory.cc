@@ -1,9 +1,12 @@
 #include "cryptolake/lake/lake_inventory.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
 #include <utility>
 
 #include "cryptolake/archive/archive_file.h"
@@ -183,28 +186,47 @@ Status ScanSilver(storage::ObjectStore& lake, Datasets& ds, std::vector<std::str
   return Status::OK();
 }
 
-// Calls `fn(key, text)` for every object under `prefix` ending in ".json"; a Get error is a
-// problem, a listing error is returned.
+// Calls `fn(key, text)`, in key order, for every object under `prefix` ending in ".json"; a Get
+// error is a problem, a listing error is returned. The objects are fetched by `jobs` threads
+// (small objects: on S3 each Get is a round trip), in batches so memory stays bounded.
 template <typename Fn>
-Status ForEachJson(storage::ObjectStore& lake, std::string_view prefix,
+Status ForEachJson(storage::ObjectStore& lake, std::string_view prefix, int jobs,
                    std::vector<std::string>& problems, Fn fn) {
-  CL_ASSIGN_OR_RETURN(auto objects, lake.List(prefix));
-  for (const storage::ObjectInfo& o : objects) {
-    if (!EndsWith(o.key, ".json")) continue;
-    Result<std::string> text = lake.Get(o.key);
-    if (!text.ok()) {
-      // Deleted between List and Get (an ingest removing a record) is not a problem.
-      if (!text.status().IsNotFound()) problems.push_back(text.status().ToString());
-      continue;
+  CL_ASSIGN_OR_RETURN(auto listed, lake.List(prefix));
+  std::vector<std::string> keys;
+  for (storage::ObjectInfo& o : listed) {
+    if (EndsWith(o.key, ".json")) keys.push_back(std::move(o.key));
+  }
+  constexpr size_t kBatch = 4096;
+  for (size_t begin = 0; begin < keys.size(); begin += kBatch) {
+    const size_t end = std::min(keys.size(), begin + kBatch);
+    std::vector<std::optional<Result<std::string>>> texts(end - begin);
+    std::atomic<size_t> next{begin};
+    auto work = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < end;) texts[i - begin].emplace(lake.Get(keys[i]));
+    };
+    std::vector<std::thread> threads;
+    const size_t n = std::min<size_t>(std::max(1, jobs), end - begin);
+    for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
+    work();
+    for (std::thread& t : threads) t.join();
+    for (size_t i = begin; i < end; ++i) {
+      Result<std::string>& text = *texts[i - begin];
+      if (!text.ok()) {
+        // Deleted between List and Get (an ingest removing a record) is not a problem.
+        if (!text.status().IsNotFound()) problems.push_back(text.status().ToString());
+        continue;
+      }
+      fn(keys[i], *text);
     }
-    fn(o.key, *text);
   }
   return Status::OK();
 }
 
-Status ScanRecords(storage::ObjectStore& lake, Datasets& ds, std::vector<std::string>& problems) {
+Status ScanRecords(storage::ObjectStore& lake, int jobs, Datasets& ds,
+                   std::vector<std::string>& problems) {
   CL_RETURN_IF_ERROR(ForEachJson(
-      lake, kLedgerPrefix, problems, [&](const std::string& key, const std::string& text) {
+      lake, kLedgerPrefix, jobs, problems, [&](const std::string& key, const std::string& text) {
         Result<LedgerEntry> e = ParseLedgerEntry(text, key);
         Result<archive::ArchiveFile> f =
             e.ok() ? archive::ArchiveFile::Parse(e->archive_path) : e.status();
@@ -219,7 +241,7 @@ Status ScanRecords(storage::ObjectStore& lake, Datasets& ds, std::vector<std::st
         p.rejected_rows += e->rejected_rows;
       }));
   CL_RETURN_IF_ERROR(ForEachJson(
-      lake, kAbsentPrefix, problems, [&](const std::string& key, const std::string& text) {
+      lake, kAbsentPrefix, jobs, problems, [&](const std::string& key, const std::string& text) {
         Result<AbsenceRecord> r = ParseAbsenceRecord(text, key);
         Result<archive::ArchiveFile> f =
             r.ok() ? archive::ArchiveFile::Parse(r->archive_path) : r.status();
@@ -229,7 +251,7 @@ Status ScanRecords(storage::ObjectStore& lake, Datasets& ds, std::vector<std::st
         w.periods[f->date].absent_cause = std::string(AbsenceCauseName(r->cause));
       }));
   CL_RETURN_IF_ERROR(ForEachJson(
-      lake, kFillsPrefix, problems, [&](const std::string& key, const std::string& text) {
+      lake, kFillsPrefix, jobs, problems, [&](const std::string& key, const std::string& text) {
         Result<FillRecord> r = ParseFillRecord(text, key);
         Result<archive::ArchiveFile> f =
             r.ok() ? archive::ArchiveFile::Parse(r->archive_path) : r.status();
@@ -259,7 +281,8 @@ DatasetKey GoldSource(const Datasets& ds, std::string_view product, const std::s
   return {market, std::string(product), interval, symbol};
 }
 
-Status ScanGold(storage::ObjectStore& lake, Datasets& ds, std::vector<std::string>& problems) {
+Status ScanGold(storage::ObjectStore& lake, int jobs, Datasets& ds,
+                std::vector<std::string>& problems) {
   CL_ASSIGN_OR_RETURN(auto objects, lake.List("gold/"));
   for (const storage::ObjectInfo& o : objects) {
     HiveKey h;
@@ -275,7 +298,8 @@ Status ScanGold(storage::ObjectStore& lake, Datasets& ds, std::vector<std::strin
   }
   // Gold ledger entries: rows of the partition's outputs (the contract's "outputs":[{"rows"}]).
   return ForEachJson(
-      lake, kGoldLedgerPrefix, problems, [&](const std::string& key, const std::string& text) {
+      lake, kGoldLedgerPrefix, jobs, problems,
+      [&](const std::string& key, const std::string& text) {
         nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
         HiveKey h;
         std::string pseudo = "gold/" + key.substr(kGoldLedgerPrefix.size());
@@ -322,10 +346,11 @@ bool Newer(const std::string& started_a, const std::string& id_a, const std::str
   return std::tie(started_a, id_a) > std::tie(started_b, id_b);
 }
 
-Status ScanRuns(storage::ObjectStore& lake, Datasets& ds, LakeInventory& inv, int max_runs) {
+Status ScanRuns(storage::ObjectStore& lake, int jobs, Datasets& ds, LakeInventory& inv,
+                int max_runs) {
   std::vector<RunSummary> runs;
   Status st = ForEachJson(
-      lake, kRunsPrefix, inv.problems, [&](const std::string& key, const std::string& text) {
+      lake, kRunsPrefix, jobs, inv.problems, [&](const std::string& key, const std::string& text) {
         nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
         if (j.is_discarded() || !j.is_object() || !j.contains("run_id") ||
             !j["run_id"].is_string()) {
@@ -499,9 +524,9 @@ Result<LakeInventory> ScanLake(storage::ObjectStore& lake, const InventoryOption
   Datasets ds;
   CL_RETURN_IF_ERROR(ScanBronze(lake, ds, inv.problems));
   CL_RETURN_IF_ERROR(ScanSilver(lake, ds, inv.problems));
-  CL_RETURN_IF_ERROR(ScanRecords(lake, ds, inv.problems));
-  CL_RETURN_IF_ERROR(ScanGold(lake, ds, inv.problems));
-  CL_RETURN_IF_ERROR(ScanRuns(lake, ds, inv, options.max_runs));
+  CL_RETURN_IF_ERROR(ScanRecords(lake, options.jobs, ds, inv.problems));
+  CL_RETURN_IF_ERROR(ScanGold(lake, options.jobs, ds, inv.problems));
+  CL_RETURN_IF_ERROR(ScanRuns(lake, options.jobs, ds, inv, options.max_runs));
   for (auto& [key, w] : ds) {
     std::set<int64_t> days = KnownDays(w);
     if (!days.empty()) {

@@ -116,6 +116,7 @@ struct StatusFlags {
   std::string html;
   bool check_gaps = false;
   int runs = 10;
+  int jobs = 8;
 };
 CLI::App* AddStatusCommand(CLI::App& app, StatusFlags& flags, int* exit_code);
 int RunStatusCommand(const StatusFlags& flags);

@@ -32,6 +32,9 @@ CLI::App* AddStatusCommand(CLI::App& app, StatusFlags& f, int* exit_code) {
   cmd->add_option("--runs", f.runs, "How many of the newest runs to show")
       ->check(CLI::Range(0, 100000))
       ->default_val(10);
+  cmd->add_option("--jobs", f.jobs, "Threads reading the lake's JSON records at once")
+      ->check(CLI::Range(1, 256))
+      ->default_val(8);
   cmd->footer(
       "Example:\n"
       "  cryptolake status --lake ./lake --html status.html");
@@ -48,6 +51,7 @@ int RunStatusCommand(const StatusFlags& f) {
   lake::InventoryOptions options;
   options.check_gaps = f.check_gaps;
   options.max_runs = f.runs;
+  options.jobs = f.jobs;
   Result<lake::LakeInventory> inv = lake::ScanLake(**store, options);
   if (!inv.ok()) {
     std::cerr << "cryptolake status: " << inv.status().ToString() << "\n";

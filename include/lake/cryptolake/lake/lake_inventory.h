@@ -26,7 +26,8 @@
 //
 // A record that does not parse does not stop the scan: it is listed in `problems` and left out.
 //
-// Thread-safety: ScanLake reads the store only and is reentrant; the results are plain values.
+// Thread-safety: ScanLake reads the store only (from InventoryOptions::jobs threads) and is
+// reentrant; the results are plain values.
 #ifndef CRYPTOLAKE_LAKE_LAKE_INVENTORY_H_
 #define CRYPTOLAKE_LAKE_LAKE_INVENTORY_H_
 
@@ -139,6 +140,8 @@ struct InventoryOptions {
   bool check_gaps = false;
   // How many of the newest run records `LakeInventory::runs` keeps.
   int max_runs = 10;
+  // Threads fetching the JSON records (ledger, gap, gold and run records) at once.
+  int jobs = 8;
 };
 
 struct LakeInventory {
