@@ -108,6 +108,19 @@ struct ValidateFlags {
 CLI::App* AddValidateCommand(CLI::App& app, ValidateFlags& flags, int* exit_code);
 int RunValidateCommand(const ValidateFlags& flags);
 
+// `status` (status_command.cc): what the lake holds. Exit 0 scanned, 1 some records unreadable,
+// 2 usage error, 3 the lake could not be read or the --html file not written.
+struct StatusFlags {
+  std::string lake;
+  bool json = false;
+  std::string html;
+  bool check_gaps = false;
+  int runs = 10;
+  int jobs = 8;
+};
+CLI::App* AddStatusCommand(CLI::App& app, StatusFlags& flags, int* exit_code);
+int RunStatusCommand(const StatusFlags& flags);
+
 // Registers the flags `gaps` and `fill` share on `cmd`.
 void AddGapQueryFlags(CLI::App* cmd, GapFlags& flags);
 
