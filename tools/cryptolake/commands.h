@@ -120,6 +120,23 @@ struct StatusFlags {
 };
 CLI::App* AddStatusCommand(CLI::App& app, StatusFlags& flags, int* exit_code);
 int RunStatusCommand(const StatusFlags& flags);
+// `gold` (gold_command.cc): build gold from silver. Exit 0 every partition built or up to date,
+// 1 some partition failed, 2 usage error.
+struct GoldFlags {
+  std::string lake;
+  std::string market;
+  std::string data_type = "klines";
+  std::vector<std::string> symbols;
+  bool all_symbols = false;
+  std::string start, end;
+  std::vector<std::string> intervals = {"5m", "15m", "1h", "4h", "1d"};
+  int jobs = 1;
+  bool force = false;
+  bool json = false;
+  std::string compression = "zstd";
+};
+CLI::App* AddGoldCommand(CLI::App& app, GoldFlags& flags, int* exit_code);
+int RunGoldCommand(const GoldFlags& flags);
 
 // Registers the flags `gaps` and `fill` share on `cmd`.
 void AddGapQueryFlags(CLI::App* cmd, GapFlags& flags);

@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
       "bronze/ keeps each verified zip byte-identical, silver/ holds typed, Hive-partitioned\n"
       "Parquet that DuckDB, Polars or Spark read directly, on local disk or S3 (s3://).\n"
       "`gaps` finds what the lake is missing; `fill` fetches it from Binance's REST API.\n"
-      "`validate` checks the metrics/observability setup. `status` shows what the lake holds.\n"
+      "`gold` derives gold tables from silver. `status` shows what the lake holds.\n"
+      "`validate` checks the metrics/observability setup.\n"
       "Start with `cryptolake demo`.",
       "cryptolake");
   app.require_subcommand(1);
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
   cryptolake::cli::AddValidateCommand(app, validate_flags, &exit_code);
   cryptolake::cli::StatusFlags status_flags;
   cryptolake::cli::AddStatusCommand(app, status_flags, &exit_code);
+  cryptolake::cli::GoldFlags gold_flags;
+  cryptolake::cli::AddGoldCommand(app, gold_flags, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

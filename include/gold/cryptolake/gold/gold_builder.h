@@ -59,6 +59,14 @@ struct GoldPartition {
   friend bool operator==(const GoldPartition&, const GoldPartition&) = default;
 };
 
+// The partition's gold ledger key: "_gold/" + its gold directory without "gold/" and without the
+// trailing '/', + ".json", e.g. "_gold/klines/market=um/symbol=BTCUSDT/date=2024-03-01.json"
+// (kKlines: above the interval= level, one entry for every interval of the day),
+// "_gold/trade_bars/market=um/symbol=BTCUSDT/interval=1m/date=2024-03-01.json",
+// "_gold/funding/market=um/symbol=BTCUSDT/month=2024-03.json".
+// REQUIRES: market, symbol and period are safe path components.
+std::string GoldLedgerKey(const GoldPartition& partition);
+
 struct GoldOptions {
   // REQUIRES: non-null, outlives the call.
   storage::ObjectStore* lake = nullptr;
@@ -91,7 +99,10 @@ struct GoldPartitionReport {
 
 // Builds (or confirms up to date) one partition. Errors: InvalidArgument for a malformed
 // partition; Corruption naming the object when a silver file or ledger entry does not parse;
-// store errors as they come. On error nothing visible changed (the previous gold stays).
+// store errors as they come. On error the partition's gold ledger entry is unchanged (it still
+// names the previous inputs, so the next run rebuilds the partition), and every gold object is
+// complete: the previous version, or, when the failure came after its own Put, the new one (a
+// bad input or encoder error comes before the first Put and changes nothing).
 Result<GoldPartitionReport> BuildGoldPartition(const GoldPartition& partition,
                                                const GoldOptions& options);
 
