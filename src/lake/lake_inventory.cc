@@ -261,7 +261,9 @@ Status ScanRecords(storage::ObjectStore& lake, int jobs, Datasets& ds,
         ++w.inv.rest_periods;
         w.inv.rest_rows += r->rows;
         w.inv.rest_requests += r->requests;
-        w.periods[f->date].fill = true;
+        // A fill that added no row (REST confirmed the range empty, or every row was already
+        // there) leaves the day as it was: only added rows make it "rest_filled".
+        if (r->rows > 0) w.periods[f->date].fill = true;
       }));
   return Status::OK();
 }
@@ -334,7 +336,8 @@ std::string JStr(const nlohmann::json& j, const char* name) {
 }
 int64_t JInt(const nlohmann::json& j, const char* name) {
   auto it = j.find(name);
-  return it != j.end() && it->is_number() ? it->get<int64_t>() : 0;
+  // Integers only: a float such as 1e20 would not fit, and converting it would be undefined.
+  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
 }
 double JNum(const nlohmann::json& j, const char* name) {
   auto it = j.find(name);

@@ -145,6 +145,28 @@ TEST(LakeInventoryTest, CalendarHasOneStatePerDayFromFirstToLast) {
   EXPECT_FALSE(d.last_run.has_value());
 }
 
+TEST(LakeInventoryTest, AFillThatAddedNoRowLeavesTheDayComplete) {
+  // REST confirmed the range empty (an exchange outage): the filler still writes its record.
+  auto lake = storage::NewMemoryObjectStore();
+  Ingested(*lake, KlineDay("2024-03-01"), KlinesCsv("2024-03-01", {}));
+  FillRecord fill;
+  fill.archive_path = KlineDay("2024-03-01").ZipPath();
+  fill.silver_file = SilverKey(KlineDay("2024-03-01"));
+  fill.filled.push_back({0, 60'000'000, -1, -1, 0});
+  fill.rows = 0;
+  fill.requests = 1;
+  fill.endpoint = "/api/v3/klines";
+  fill.filled_at = "2024-03-09T00:00:00Z";
+  fill.tool_version = "test";
+  ASSERT_TRUE(lake->Put(FillKey(fill.archive_path), SerializeFillRecord(fill)).ok());
+  auto inv = ScanLake(*lake);
+  ASSERT_TRUE(inv.ok()) << inv.status().ToString();
+  ASSERT_EQ(inv->datasets.size(), 1u);
+  EXPECT_EQ(States(inv->datasets[0]), (std::vector<std::string>{"2024-03-01 complete"}));
+  EXPECT_EQ(inv->datasets[0].rest_periods, 1);
+  EXPECT_EQ(inv->datasets[0].rest_rows, 0);
+}
+
 TEST(LakeInventoryTest, GapCheckMarksDaysWithMissingBars) {
   auto lake = CalendarLake();
   InventoryOptions options;
