@@ -1,4 +1,4 @@
-// `cryptolake demo`: synthetic archive -> ingest -> summary -> a few rows read back.
+// `cryptolake demo`: synthetic archive -> ingest -> summary -> a few rows read back -> gold.
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "cryptolake/gold/gold_builder.h"
 #include "cryptolake/lake/demo_archive.h"
 #include "cryptolake/parquet/file_reader.h"
 #include "cryptolake/storage/object_store.h"
@@ -155,11 +156,43 @@ int RunDemoCommand(const DemoFlags& f) {
     }
     std::cout << "\n";
   }
-  std::cout << "Lake written to " << lake_store->Describe() << " (bronze/, silver/, _ledger/).\n"
-            << "Query it, e.g. with DuckDB:\n"
-            << "  SELECT symbol, count(*), min(ts_event), max(close) FROM read_parquet('" << f.lake
-            << "/silver/klines/**/*.parquet', hive_partitioning=true) GROUP BY ALL;\n"
-            << "Run the demo again: nothing is re-ingested (the ledger has every file).\n";
+  // Gold from every demo dataset gold has a product for (1m klines, aggTrades, fundingRate).
+  for (const lake::DemoDataset& d : demo->datasets) {
+    const bool klines_1m = d.data_type == "klines" && d.interval == "1m";
+    if (!klines_1m && d.data_type != "aggTrades" && d.data_type != "trades" &&
+        d.data_type != "fundingRate") {
+      continue;
+    }
+    gold::GoldRunOptions g;
+    g.gold.lake = lake_store.get();
+    g.query.lake = lake_store.get();
+    g.query.market = std::string(archive::MarketName(d.market));
+    g.query.source_type = d.data_type;
+    g.query.symbols = d.symbols;
+    g.query.start = d.start_date;
+    g.query.end = d.end_date;
+    g.jobs = f.jobs;
+    Result<gold::GoldSummary> gold_summary = gold::RunGold(g);
+    std::cout << "cryptolake gold --market " << g.query.market << " --data-type " << d.data_type
+              << "\n";
+    if (!gold_summary.ok()) {
+      std::cerr << "cryptolake demo: gold: " << gold_summary.status().ToString() << "\n";
+      exit_code = kExitFailed;
+      continue;
+    }
+    std::cout << "  " << gold_summary->Format();
+    if (!gold_summary->ok()) exit_code = kExitFailed;
+  }
+  std::cout
+      << "\nLake written to " << lake_store->Describe()
+      << " (bronze/, silver/, gold/, _ledger/, _gold/).\n"
+      << "Query it, e.g. with DuckDB:\n"
+      << "  SELECT symbol, count(*), min(ts_event), max(close) FROM read_parquet('" << f.lake
+      << "/silver/klines/**/*.parquet', hive_partitioning=true) GROUP BY ALL;\n"
+      << "  SELECT symbol, interval, count(*), count(*) FILTER (NOT complete) FROM read_parquet('"
+      << f.lake << "/gold/klines/**/*.parquet', hive_partitioning=true) GROUP BY ALL;\n"
+      << "See what it holds: cryptolake status --lake " << f.lake << "\n"
+      << "Run the demo again: nothing is re-ingested (the ledger has every file).\n";
   if (!f.no_metrics) PrintMetrics(metrics, *metrics_format);
   return exit_code;
 }
