@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cryptolake/gold/gold_ledger.h"
+#include "cryptolake/lake/gap_records.h"
 #include "cryptolake/parquet/file_reader.h"
 #include "cryptolake/storage/fault_injecting_object_store.h"
 #include "gold_test_util.h"
@@ -167,6 +168,60 @@ TEST(GoldBuilderTest, ChangedInputRebuildsOnlyItsPartitions) {
       EXPECT_NE(after.at(key), bytes) << key;
     }
   }
+}
+
+// `cryptolake fill` rewrites the silver object and writes only _fills/<archive path>.json; the
+// silver ledger entry (digest, rows) stays as it was. Gold must still notice, and notice the fill
+// record's removal (a re-ingest) too.
+TEST(GoldBuilderTest, RestFillRebuildsTheDay) {
+  auto lake = storage::NewMemoryObjectStore();
+  const archive::ArchiveFile file =
+      testing::DailyFile(archive::Market::kUsdM, "klines", "BTCUSDT", "2024-03-01", "1m");
+  PutKlines(*lake, "2024-03-01", kMar1, 100, 'a', {5});
+  ASSERT_EQ(RunGold(Options(lake.get(), "2024-03-01", "2024-03-01"))->built, 2);
+  const std::string day_key =
+      "gold/klines/market=um/symbol=BTCUSDT/interval=1d/date=2024-03-01/"
+      "BTCUSDT-1d-2024-03-01.parquet";
+  auto day_bar = [&](const char* column) {
+    parquet::ColumnBatch b = *parquet::FileReader::Open(*lake->Get(day_key))->ReadAll();
+    return b.Int64(static_cast<size_t>(b.schema().FindColumn(column)))[0];
+  };
+  ASSERT_EQ(day_bar("bar_count"), 1439);
+
+  // The fill, as the gap filler publishes it: the merged silver object, then the record.
+  std::vector<Row> filled = KlineDay(kMar1, 100);
+  filled[5]["source"] = std::string("rest");
+  const std::string silver_key = testing::PutSilverObject(*lake, file, filled);
+  lake::FillRecord rec;
+  rec.archive_path = file.ZipPath();
+  rec.silver_file = silver_key;
+  rec.filled.push_back(
+      lake::FillRange{(kMar1 * 1440 + 5) * kMinute, (kMar1 * 1440 + 6) * kMinute, -1, -1, 1});
+  rec.rows = 1;
+  rec.requests = 1;
+  rec.endpoint = "/fapi/v1/klines";
+  rec.filled_at = "2026-12-06T17:00:00Z";
+  rec.tool_version = "test";
+  ASSERT_TRUE(lake->Put(lake::FillKey(file.ZipPath()), lake::SerializeFillRecord(rec)).ok());
+
+  Result<GoldSummary> s = RunGold(Options(lake.get(), "2024-03-01", "2024-03-01"));
+  ASSERT_TRUE(s.ok() && s->ok());
+  EXPECT_EQ(s->built, 2);
+  EXPECT_EQ(day_bar("bar_count"), 1440);
+  EXPECT_EQ(day_bar("rest_bar_count"), 1);
+  GoldLedgerEntry e = *ParseGoldLedgerEntry(
+      *lake->Get("_gold/klines/market=um/symbol=BTCUSDT/date=2024-03-01.json"), "k");
+  EXPECT_EQ(e.inputs[0].fill, "1@2026-12-06T17:00:00Z");
+  EXPECT_EQ(RunGold(Options(lake.get(), "2024-03-01", "2024-03-01"))->up_to_date, 2);
+
+  // Re-ingesting the archive file deletes the fill record and restores the archive rows.
+  PutKlines(*lake, "2024-03-01", kMar1, 100, 'a', {5});
+  ASSERT_TRUE(lake->Delete(lake::FillKey(file.ZipPath())).ok());
+  s = RunGold(Options(lake.get(), "2024-03-01", "2024-03-01"));
+  ASSERT_TRUE(s.ok() && s->ok());
+  EXPECT_EQ(s->built, 2);
+  EXPECT_EQ(day_bar("bar_count"), 1439);
+  EXPECT_EQ(day_bar("rest_bar_count"), 0);
 }
 
 TEST(GoldBuilderTest, DroppedIntervalIsDeletedAfterTheEntry) {

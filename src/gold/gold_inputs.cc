@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "cryptolake/lake/gap_records.h"
 #include "cryptolake/lake/ledger.h"
 #include "cryptolake/lake/partition.h"
 
@@ -99,8 +100,14 @@ Result<std::vector<GoldInput>> CurrentInputs(storage::ObjectStore& lake, const G
       if (i == 0) return std::vector<GoldInput>();  // the main input is missing
       continue;
     }
+    // A fill rewrites the silver object without touching its ledger entry: its record is part
+    // of the input's identity.
+    CL_ASSIGN_OR_RETURN(std::optional<lake::FillRecord> fill,
+                        lake::LookupFill(lake, file.ZipPath()));
+    const std::string fingerprint =
+        fill ? std::to_string(fill->rows) + "@" + fill->filled_at : std::string();
     for (const std::string& key : entry->silver_files) {
-      inputs.push_back(GoldInput{key, entry->sha256, entry->rows});
+      inputs.push_back(GoldInput{key, entry->sha256, entry->rows, fingerprint});
     }
   }
   std::sort(inputs.begin(), inputs.end(),

@@ -36,7 +36,8 @@ std::string PreviousMonth(const std::string& month);
 
 // The partition's current inputs from the silver ledger, in key order; empty when its main input
 // (the day's file, or the month's fundingRate file) was never ingested. Funding partitions also
-// list the previous month's file when the lake holds it.
+// list the previous month's file when the lake holds it. Each input carries the fill fingerprint
+// of its archive file's _fills record (GoldInput::fill).
 Result<std::vector<GoldInput>> CurrentInputs(storage::ObjectStore& lake, const GoldPartition& p);
 
 // The gold object keys a partition writes (klines: one per interval, in the given order).
