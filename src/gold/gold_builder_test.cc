@@ -405,5 +405,44 @@ TEST(GoldBuilderTest, TradeBarsAndFundingPartitions) {
   EXPECT_EQ(ParseGoldLedgerEntry(*lake->Get(entry_key), "k")->inputs.size(), 2u);
 }
 
+// The 30-day window ending on 1 March 2023 (not a leap year) starts on 31 January: March's
+// funding partition reads January's file as well as February's.
+TEST(GoldBuilderTest, FundingWindowOfMarchFirstReachesJanuary) {
+  auto lake = storage::NewMemoryObjectStore();
+  for (const char* month : {"2023-01", "2023-02", "2023-03"}) {
+    archive::ArchiveFile f =
+        testing::DailyFile(archive::Market::kUsdM, "fundingRate", "BTCUSDT", month);
+    f.period = archive::Period::kMonthly;
+    const int y = std::stoi(std::string(month).substr(0, 4));
+    const int m = std::stoi(std::string(month).substr(5, 2));
+    std::vector<Row> rows;
+    for (int d = 1; d <= lake::DaysInMonth(y, m); ++d) {
+      const int64_t day = lake::DaysFromCivil(y, m, d);
+      for (int h = 0; h < 24; h += 8) {
+        rows.push_back(Row{{"ts_event", (day * 1440 + h * 60) * kMinute + 1000},
+                           {"funding_rate", 0.0001 * d},
+                           {"funding_interval_hours", int64_t{8}}});
+      }
+    }
+    testing::PutSilver(*lake, f, rows, testing::Sha('a' + static_cast<char>(m)));
+  }
+  GoldRunOptions o = Options(lake.get(), "2023-03-01", "2023-03-31");
+  o.query.source_type = "fundingRate";
+  Result<GoldSummary> s = RunGold(o);
+  ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+  ASSERT_EQ(s->built, 1);
+  EXPECT_EQ(s->partitions[0].incomplete_buckets, 0);
+  parquet::ColumnBatch b =
+      *parquet::FileReader::Open(*lake->Get("gold/funding/market=um/symbol=BTCUSDT/month=2023-03/"
+                                            "BTCUSDT-funding-2023-03.parquet"))
+           ->ReadAll();
+  ASSERT_EQ(b.num_rows(), 31u);
+  EXPECT_EQ(b.Int64(static_cast<size_t>(b.schema().FindColumn("days_30d")))[0], 30);
+  EXPECT_EQ(b.Bool(static_cast<size_t>(b.schema().FindColumn("window_complete")))[0], 1);
+  const GoldLedgerEntry e = *ParseGoldLedgerEntry(
+      *lake->Get("_gold/funding/market=um/symbol=BTCUSDT/month=2023-03.json"), "k");
+  EXPECT_EQ(e.inputs.size(), 3u);
+}
+
 }  // namespace
 }  // namespace cryptolake::gold

@@ -480,6 +480,7 @@ Result<ColumnBatch> BuildFunding(const std::vector<const ColumnBatch*>& silver,
                                  int64_t month_first_day, int days, const GoldConstants& c,
                                  std::string_view where, int64_t* incomplete) {
   constexpr int kLookback = 29;  // the 30d window of the month's first day starts here
+                                 // (gold_inputs.h kFundingLookbackDays: the months it reads)
   struct Day {
     int64_t count = 0, hours = 0;
     double sum = 0, min = 0, max = 0;

@@ -80,8 +80,8 @@ Result<parquet::ColumnBatch> BuildTradeBars(const parquet::ColumnBatch& silver, 
 
 // Daily funding aggregates for the days [month_first_day, month_first_day + days) (day numbers
 // since the epoch) from fundingRate silver batches (the month's and, for trailing windows, the
-// previous month's; rows outside the windows are ignored). Days without funding rows have no
-// row. *incomplete += rows whose 7d or 30d window lacked a day.
+// earlier months' the windows reach; rows outside the windows are ignored). Days without funding
+// rows have no row. *incomplete += rows whose 7d or 30d window lacked a day.
 Result<parquet::ColumnBatch> BuildFunding(const std::vector<const parquet::ColumnBatch*>& silver,
                                           int64_t month_first_day, int days, const GoldConstants& c,
                                           std::string_view where, int64_t* incomplete);

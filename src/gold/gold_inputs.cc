@@ -88,10 +88,31 @@ std::string PreviousMonth(const std::string& month) {
   return buf;
 }
 
+std::string NextMonth(const std::string& month) {
+  int y = std::stoi(month.substr(0, 4));
+  int m = std::stoi(month.substr(5, 2)) + 1;
+  if (m == 13) {
+    m = 1;
+    ++y;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d", y, m);
+  return buf;
+}
+
+std::vector<std::string> FundingInputMonths(const std::string& month) {
+  std::vector<std::string> months = {month};
+  const int64_t first =
+      lake::DaysFromCivil(std::stoi(month.substr(0, 4)), std::stoi(month.substr(5, 2)), 1);
+  const std::string reach = lake::FormatDate(first - kFundingLookbackDays).substr(0, 7);
+  for (std::string m = PreviousMonth(month); m >= reach; m = PreviousMonth(m)) months.push_back(m);
+  return months;
+}
+
 Result<std::vector<GoldInput>> CurrentInputs(storage::ObjectStore& lake, const GoldPartition& p) {
   lake::Ledger ledger(lake);
   std::vector<std::string> periods = {p.period};
-  if (p.product == GoldProduct::kFunding) periods.push_back(PreviousMonth(p.period));
+  if (p.product == GoldProduct::kFunding) periods = FundingInputMonths(p.period);
   std::vector<GoldInput> inputs;
   for (size_t i = 0; i < periods.size(); ++i) {
     CL_ASSIGN_OR_RETURN(archive::ArchiveFile file, SourceArchiveFile(p, periods[i]));

@@ -9,7 +9,7 @@
 //       one row per day from the day's 1m silver klines
 //   gold/funding/market=<m>/symbol=<S>/month=<YYYY-MM>/<S>-funding-<YYYY-MM>.parquet
 //       daily funding aggregates of the month from fundingRate silver (trailing windows also read
-//       the previous month's silver)
+//       the earlier months' silver the 30-day windows reach)
 // Every gold partition depends only on the silver objects named in its gold ledger entry
 // (_gold/<partition dir>.json), which records each input's key and source SHA-256 (from the
 // silver ledger). A partition is rebuilt only when that input set changed; the entry is written
