@@ -444,5 +444,35 @@ TEST(GoldBuilderTest, FundingWindowOfMarchFirstReachesJanuary) {
   EXPECT_EQ(e.inputs.size(), 3u);
 }
 
+// An archive file whose rows went into two silver objects (part files): the partition reads both
+// and counts the file's rows once.
+TEST(GoldBuilderTest, InputRowsOfASplitFileAreCountedOnce) {
+  auto lake = storage::NewMemoryObjectStore();
+  archive::ArchiveFile file =
+      testing::DailyFile(archive::Market::kUsdM, "klines", "BTCUSDT", "2024-03-01", "1m");
+  const std::vector<Row> day = KlineDay(kMar1, 100);
+  testing::PutSilver(*lake, file, std::vector<Row>(day.begin(), day.begin() + 1000),
+                     testing::Sha('a'));
+  archive::ArchiveFile part = file;
+  part.symbol = "PART2";  // only to get a second object key
+  const std::string key2 =
+      testing::PutSilverObject(*lake, part, std::vector<Row>(day.begin() + 1000, day.end()));
+  lake::Ledger ledger(*lake);
+  lake::LedgerEntry e = **ledger.Lookup(file.ZipPath());
+  e.silver_files.push_back(key2);
+  e.rows = 1440;
+  ASSERT_TRUE(ledger.Record(e).ok());
+  Result<GoldSummary> s = RunGold(Options(lake.get(), "2024-03-01", "2024-03-01"));
+  ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+  ASSERT_EQ(s->built, 2);
+  EXPECT_EQ(s->partitions[0].input_rows, 1440);
+  EXPECT_EQ(s->partitions[1].input_rows, 1440);
+  EXPECT_EQ(s->partitions[1].output_rows, 1);
+  const GoldLedgerEntry g = *ParseGoldLedgerEntry(
+      *lake->Get("_gold/klines/market=um/symbol=BTCUSDT/date=2024-03-01.json"), "k");
+  ASSERT_EQ(g.inputs.size(), 2u);
+  EXPECT_EQ(g.inputs[0].rows + g.inputs[1].rows, 1440);
+}
+
 }  // namespace
 }  // namespace cryptolake::gold

@@ -127,8 +127,11 @@ Result<std::vector<GoldInput>> CurrentInputs(storage::ObjectStore& lake, const G
                         lake::LookupFill(lake, file.ZipPath()));
     const std::string fingerprint =
         fill ? std::to_string(fill->rows) + "@" + fill->filled_at : std::string();
-    for (const std::string& key : entry->silver_files) {
-      inputs.push_back(GoldInput{key, entry->sha256, entry->rows, fingerprint});
+    // The ledger counts the archive file's rows, not each object's: count them once, on the
+    // file's first object, so input rows add up to what silver holds.
+    for (size_t k = 0; k < entry->silver_files.size(); ++k) {
+      inputs.push_back(
+          GoldInput{entry->silver_files[k], entry->sha256, k == 0 ? entry->rows : 0, fingerprint});
     }
   }
   std::sort(inputs.begin(), inputs.end(),

@@ -28,7 +28,9 @@ inline constexpr std::string_view kGoldLedgerPrefix = "_gold/";
 struct GoldInput {
   std::string key;     // silver object key
   std::string sha256;  // SHA-256 of the archive file it came from (silver ledger), 64 hex
-  int64_t rows = 0;    // rows of the silver object (silver ledger)
+  // Rows of the archive file (silver ledger), counted once: on the first of the file's silver
+  // objects, 0 on the others (an older layout's part files).
+  int64_t rows = 0;
   // What `cryptolake fill` last did to the archive file's silver object ("<rows>@<filled_at>" of
   // its _fills record, lake/gap_records.h), "" when there is no fill record. A fill rewrites the
   // silver object in place and leaves the silver ledger entry (digest, rows) unchanged, so this
