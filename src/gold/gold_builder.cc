@@ -151,8 +151,9 @@ Result<std::vector<ColumnBatch>> Compute(const Member& m, const Decoded& d, cons
 
 // Removes a partition whose input vanished: outputs first, the entry last (a crash in between
 // leaves an entry the next run removes again).
+// An entry built from the other trade source (trades vs aggTrades) is not this source's to remove.
 Status RemoveStale(storage::ObjectStore& lake, const Member& m) {
-  if (!m.old) return Status::OK();
+  if (!m.old || m.old->source_type != m.p.source_type) return Status::OK();
   for (const GoldOutput& o : m.old->outputs) CL_RETURN_IF_ERROR(lake.Delete(o.key));
   return lake.Delete(GoldLedgerKey(m.p));
 }

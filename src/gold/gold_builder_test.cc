@@ -474,5 +474,67 @@ TEST(GoldBuilderTest, InputRowsOfASplitFileAreCountedOnce) {
   EXPECT_EQ(g.inputs[0].rows + g.inputs[1].rows, 1440);
 }
 
+// RunGold (not only BuildGoldPartition) removes gold whose silver vanished: the plan lists the
+// gold ledger's partitions in range too.
+TEST(GoldBuilderTest, RunGoldRemovesGoldWhoseInputVanished) {
+  auto lake = storage::NewMemoryObjectStore();
+  PutKlines(*lake, "2024-03-01", kMar1, 100, 'a');
+  PutKlines(*lake, "2024-03-02", kMar1 + 1, 200, 'b');
+  ASSERT_EQ(RunGold(Options(lake.get()))->built, 4);
+  ASSERT_TRUE(lake->Delete("_ledger/data/futures/um/daily/klines/BTCUSDT/1m/"
+                           "BTCUSDT-1m-2024-03-02.zip.json")
+                  .ok());
+  GoldRunOptions other = Options(lake.get());
+  other.query.symbols = {"ETHUSDT"};  // another symbol's run leaves BTCUSDT alone
+  ASSERT_TRUE(RunGold(other)->partitions.empty());
+  Result<GoldSummary> s = RunGold(Options(lake.get()));
+  ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+  EXPECT_EQ(s->up_to_date, 2);
+  EXPECT_EQ(s->no_input, 2);
+  for (const auto& [key, bytes] : GoldObjects(*lake)) {
+    EXPECT_EQ(key.find("2024-03-02"), std::string::npos) << key;
+  }
+  EXPECT_EQ(GoldObjects(*lake).size(), 5u + 1 + 2);
+  // Nothing left to remove: the plan no longer lists the day.
+  EXPECT_EQ(RunGold(Options(lake.get()))->partitions.size(), 2u);
+}
+
+// A republished funding month reaches the next month's gold even when the run's range holds
+// only the republished month.
+TEST(GoldBuilderTest, RepublishedFundingMonthRebuildsTheNextMonth) {
+  auto lake = storage::NewMemoryObjectStore();
+  auto put_month = [&](const std::string& month, double rate, char sha) {
+    archive::ArchiveFile f =
+        testing::DailyFile(archive::Market::kUsdM, "fundingRate", "BTCUSDT", month);
+    f.period = archive::Period::kMonthly;
+    const int64_t first = *lake::ParseDate(month + "-01");
+    std::vector<Row> rows;
+    for (int d = 0; d < 28; ++d) {
+      rows.push_back(Row{{"ts_event", (first + d) * 1440 * kMinute + 1000},
+                         {"funding_rate", rate},
+                         {"funding_interval_hours", int64_t{8}}});
+    }
+    testing::PutSilver(*lake, f, rows, testing::Sha(sha));
+  };
+  put_month("2024-02", 0.001, 'a');
+  put_month("2024-03", 0.002, 'b');
+  GoldRunOptions o = Options(lake.get(), "2024-02-01", "2024-03-31");
+  o.query.source_type = "fundingRate";
+  ASSERT_EQ(RunGold(o)->built, 2);
+  const std::string march = "_gold/funding/market=um/symbol=BTCUSDT/month=2024-03.json";
+  put_month("2024-02", 0.003, 'c');  // February republished
+  o.query.end = "2024-02-29";
+  Result<GoldSummary> s = RunGold(o);
+  ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+  EXPECT_EQ(s->built, 2);
+  const GoldLedgerEntry e = *ParseGoldLedgerEntry(*lake->Get(march), "k");
+  ASSERT_EQ(e.inputs.size(), 2u);
+  EXPECT_TRUE(e.inputs[0].sha256 == testing::Sha('c') || e.inputs[1].sha256 == testing::Sha('c'));
+  // Unchanged: both up to date, and a range that misses February plans no extra month.
+  EXPECT_EQ(RunGold(o)->up_to_date, 2);
+  o.query.start = o.query.end = "2024-03-15";
+  EXPECT_EQ(RunGold(o)->partitions.size(), 1u);
+}
+
 }  // namespace
 }  // namespace cryptolake::gold

@@ -109,7 +109,9 @@ Result<GoldPartitionReport> BuildGoldPartition(const GoldPartition& partition,
 // Which gold partitions the lake's silver supports for `market`, `source_type` and the symbols
 // (empty = every symbol silver holds), with period within [start, end] ("YYYY-MM-DD", inclusive;
 // a month is included when any of its days is). For "klines" both kKlines and kDailySummary
-// partitions are listed. Read from the silver ledger.
+// partitions are listed. Read from the silver ledger, plus the gold ledger: partitions in range
+// that only hold gold (their silver vanished: built as no_input, which removes them) and, for
+// funding, the later months with a gold entry whose trailing windows read a planned month.
 struct GoldQuery {
   storage::ObjectStore* lake = nullptr;  // REQUIRES: non-null
   std::string market;
