@@ -4,8 +4,11 @@
 //  - each object is one atomic Put under a name that depends only on the partition (so a
 //    rebuild replaces it in place, like silver), and the gold ledger entry is put last: until
 //    it names the new inputs, the partition counts as stale and the next run rebuilds it;
-//  - objects the new entry no longer lists (an interval dropped from --intervals) are deleted
-//    only after the entry, so a crash never deletes what the committed entry still names.
+//  - objects the new entry does not list (an interval dropped from --intervals, an object a
+//    killed build put before its entry, one a failed cleanup left) are deleted only after the
+//    entry, so a crash never deletes what the committed entry still names; they are found by
+//    listing the partition's directories, and while any exists the partition is not up to date,
+//    so a failed cleanup is retried by the next run.
 #include "cryptolake/gold/gold_builder.h"
 
 #include <algorithm>
@@ -36,19 +39,34 @@ struct Member {
   Status error;
 };
 
-// True when `old` lists exactly `inputs` and `out_keys`, and every output exists.
-Result<bool> UpToDate(storage::ObjectStore& lake, const GoldLedgerEntry& old,
-                      const std::vector<GoldInput>& inputs,
+// True when `old` lists exactly `inputs` and `out_keys`, and the partition's directories hold
+// exactly those outputs: a missing one, or one no entry names (left by a killed build or a failed
+// cleanup), makes the partition stale, and its rebuild deletes the extra.
+Result<bool> UpToDate(storage::ObjectStore& lake, const GoldPartition& p,
+                      const GoldLedgerEntry& old, const std::vector<GoldInput>& inputs,
                       const std::vector<std::string>& out_keys) {
   if (old.inputs != inputs) return false;
   std::set<std::string> listed, wanted(out_keys.begin(), out_keys.end());
   for (const GoldOutput& o : old.outputs) listed.insert(o.key);
   if (listed != wanted) return false;
-  for (const std::string& key : out_keys) {
-    CL_ASSIGN_OR_RETURN(bool exists, lake.Exists(key));
-    if (!exists) return false;
+  CL_ASSIGN_OR_RETURN(std::vector<std::string> held, PartitionObjects(lake, p));
+  return std::set<std::string>(held.begin(), held.end()) == wanted;
+}
+
+// Deletes every object of the partition's directories that is not in `keep`, and the old entry's
+// outputs not in `keep`.
+Status DeleteOthers(storage::ObjectStore& lake, const GoldPartition& p,
+                    const std::optional<GoldLedgerEntry>& old, const std::set<std::string>& keep) {
+  CL_ASSIGN_OR_RETURN(std::vector<std::string> held, PartitionObjects(lake, p));
+  std::set<std::string> doomed;
+  for (const std::string& key : held)
+    if (keep.count(key) == 0) doomed.insert(key);
+  if (old) {
+    for (const GoldOutput& o : old->outputs)
+      if (keep.count(o.key) == 0) doomed.insert(o.key);
   }
-  return true;
+  for (const std::string& key : doomed) CL_RETURN_IF_ERROR(lake.Delete(key));
+  return Status::OK();
 }
 
 // The processing series' allowed keys (instrument catalog): market and the silver type read; the
@@ -154,7 +172,7 @@ Result<std::vector<ColumnBatch>> Compute(const Member& m, const Decoded& d, cons
 // An entry built from the other trade source (trades vs aggTrades) is not this source's to remove.
 Status RemoveStale(storage::ObjectStore& lake, const Member& m) {
   if (!m.old || m.old->source_type != m.p.source_type) return Status::OK();
-  for (const GoldOutput& o : m.old->outputs) CL_RETURN_IF_ERROR(lake.Delete(o.key));
+  CL_RETURN_IF_ERROR(DeleteOthers(lake, m.p, m.old, {}));
   return lake.Delete(GoldLedgerKey(m.p));
 }
 
@@ -217,7 +235,7 @@ std::vector<Result<GoldPartitionReport>> BuildGoldGroup(const std::vector<GoldPa
     m.old = std::move(*old);
     if (inputs->empty()) continue;
     if (m.old && !o.force) {
-      Result<bool> fresh = UpToDate(lake, *m.old, *inputs, m.out_keys);
+      Result<bool> fresh = UpToDate(lake, m.p, *m.old, *inputs, m.out_keys);
       if (!fresh.ok()) {
         m.error = fresh.status();
         continue;
@@ -323,11 +341,9 @@ std::vector<Result<GoldPartitionReport>> BuildGoldGroup(const std::vector<GoldPa
       s = lake.Put(GoldLedgerKey(m.p), text);
       report.bytes_written += static_cast<int64_t>(text.size());
     }
-    if (s.ok() && m.old) {
-      const std::set<std::string> kept(m.out_keys.begin(), m.out_keys.end());
-      for (const GoldOutput& out : m.old->outputs) {
-        if (kept.count(out.key) == 0 && s.ok()) s = lake.Delete(out.key);
-      }
+    if (s.ok()) {
+      s = DeleteOthers(lake, m.p, m.old,
+                       std::set<std::string>(m.out_keys.begin(), m.out_keys.end()));
     }
     if (!s.ok()) {
       fail(s);

@@ -536,5 +536,57 @@ TEST(GoldBuilderTest, RepublishedFundingMonthRebuildsTheNextMonth) {
   EXPECT_EQ(RunGold(o)->partitions.size(), 1u);
 }
 
+// Objects no entry names are found by listing and deleted by the next build: (a) an interval's
+// object put by a build that died before its entry, then a run with fewer --intervals; (b) the
+// entry committed but the cleanup's Delete failed.
+TEST(GoldBuilderTest, OrphanedObjectsAreDeletedByTheNextRun) {
+  const std::string entry = "_gold/klines/market=um/symbol=BTCUSDT/date=2024-03-01.json";
+  const std::string h4 =
+      "gold/klines/market=um/symbol=BTCUSDT/interval=4h/date=2024-03-01/"
+      "BTCUSDT-4h-2024-03-01.parquet";
+  const std::vector<std::string> fewer = {"5m", "1h"};
+  {  // (a)
+    FaultInjectingObjectStore lake(storage::NewMemoryObjectStore());
+    PutKlines(lake, "2024-03-01", kMar1, 100, 'a');
+    PutKlines(lake, "2024-03-02", kMar1 + 1, 100, 'b');  // another day's 4h stays
+    GoldRunOptions o = Options(&lake, "2024-03-01", "2024-03-02");
+    ASSERT_TRUE(RunGold(o)->ok());
+    o = Options(&lake, "2024-03-01", "2024-03-01");
+    o.gold.intervals = fewer;
+    ASSERT_EQ(RunGold(o)->built, 1);
+    o.gold.intervals = {"5m", "1h", "4h"};
+    lake.FailMatching(FaultInjectingObjectStore::Op::kPut, entry);
+    ASSERT_FALSE(RunGold(o)->ok());
+    ASSERT_TRUE(*lake.Exists(h4));
+    lake.ClearFaults();
+    o.gold.intervals = fewer;
+    Result<GoldSummary> s = RunGold(o);
+    ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+    EXPECT_EQ(s->built, 1);
+    EXPECT_FALSE(*lake.Exists(h4));
+    EXPECT_TRUE(
+        *lake.Exists("gold/klines/market=um/symbol=BTCUSDT/interval=4h/date=2024-03-02/"
+                     "BTCUSDT-4h-2024-03-02.parquet"));
+    EXPECT_EQ(RunGold(o)->up_to_date, 2);
+  }
+  {  // (b)
+    FaultInjectingObjectStore lake(storage::NewMemoryObjectStore());
+    PutKlines(lake, "2024-03-01", kMar1, 100, 'a');
+    GoldRunOptions o = Options(&lake, "2024-03-01", "2024-03-01");
+    ASSERT_TRUE(RunGold(o)->ok());
+    o.gold.intervals = fewer;
+    lake.FailMatching(FaultInjectingObjectStore::Op::kDelete, h4);
+    ASSERT_FALSE(RunGold(o)->ok());
+    lake.ClearFaults();
+    ASSERT_TRUE(*lake.Exists(h4));
+    ASSERT_EQ(ParseGoldLedgerEntry(*lake.Get(entry), "k")->outputs.size(), 2u);  // committed
+    Result<GoldSummary> s = RunGold(o);
+    ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+    EXPECT_EQ(s->built, 1);
+    EXPECT_FALSE(*lake.Exists(h4));
+    EXPECT_EQ(RunGold(o)->up_to_date, 2);
+  }
+}
+
 }  // namespace
 }  // namespace cryptolake::gold

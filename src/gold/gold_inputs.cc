@@ -163,6 +163,30 @@ std::vector<std::string> OutputKeys(const GoldPartition& p,
   return {};
 }
 
+Result<std::vector<std::string>> PartitionObjects(storage::ObjectStore& lake,
+                                                  const GoldPartition& p) {
+  std::vector<std::string> keys;
+  if (p.product == GoldProduct::kKlines) {
+    // The interval level sits above the date: list the symbol and keep this day's keys.
+    const std::string dir = ProductSymbolDir(p) + "interval=";
+    const std::string day = "/date=" + p.period + "/";
+    CL_ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> objects, lake.List(dir));
+    for (const storage::ObjectInfo& o : objects) {
+      const size_t slash = o.key.find('/', dir.size());
+      if (slash != std::string::npos && o.key.compare(slash, day.size(), day) == 0) {
+        keys.push_back(o.key);
+      }
+    }
+  } else {
+    const std::string key = OutputKeys(p, {}).front();
+    CL_ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> objects,
+                        lake.List(key.substr(0, key.rfind('/') + 1)));
+    for (const storage::ObjectInfo& o : objects) keys.push_back(o.key);
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
 Result<std::optional<GoldLedgerEntry>> LookupGoldEntry(storage::ObjectStore& lake,
                                                        const GoldPartition& p) {
   const std::string key = GoldLedgerKey(p);

@@ -54,6 +54,13 @@ Result<std::vector<GoldInput>> CurrentInputs(storage::ObjectStore& lake, const G
 std::vector<std::string> OutputKeys(const GoldPartition& p,
                                     const std::vector<std::string>& intervals);
 
+// Every object the lake holds in the partition's gold directories (sorted): listed, so it also
+// finds objects no ledger entry names (a build killed between an object's Put and the entry's, a
+// failed cleanup). kKlines lists gold/klines/market=<m>/symbol=<S>/ and keeps the keys of
+// interval=<any>/date=<D>/; the other products list their one directory.
+Result<std::vector<std::string>> PartitionObjects(storage::ObjectStore& lake,
+                                                  const GoldPartition& p);
+
 // The stored gold ledger entry, or nullopt. Corruption when it does not parse.
 Result<std::optional<GoldLedgerEntry>> LookupGoldEntry(storage::ObjectStore& lake,
                                                        const GoldPartition& p);

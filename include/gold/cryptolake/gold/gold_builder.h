@@ -99,10 +99,14 @@ struct GoldPartitionReport {
 
 // Builds (or confirms up to date) one partition. Errors: InvalidArgument for a malformed
 // partition; Corruption naming the object when a silver file or ledger entry does not parse;
-// store errors as they come. On error the partition's gold ledger entry is unchanged (it still
-// names the previous inputs, so the next run rebuilds the partition), and every gold object is
-// complete: the previous version, or, when the failure came after its own Put, the new one (a
-// bad input or encoder error comes before the first Put and changes nothing).
+// store errors as they come. On error every gold object is complete: the previous version, or,
+// when the failure came after its own Put, the new one (a bad input or encoder error comes before
+// the first Put and changes nothing). The partition's gold ledger entry is either unchanged (it
+// still names the previous inputs, so the next run rebuilds the partition) or, when only the
+// cleanup after it failed, the new one; either way objects the entry does not name may remain
+// in the partition's directories (also after a kill between an object's Put and the entry's).
+// Such objects make the partition not up to date, and the next build deletes them after its
+// entry, so a later run converges to exactly what a clean build leaves.
 Result<GoldPartitionReport> BuildGoldPartition(const GoldPartition& partition,
                                                const GoldOptions& options);
 
