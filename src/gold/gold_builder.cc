@@ -75,15 +75,21 @@ telemetry::TrackerAttributes Attributes(const GoldPartition& p) {
   return {{telemetry::attr::kMarket, p.market}, {telemetry::attr::kDataType, p.source_type}};
 }
 
-// The silver inputs, decoded. Several objects of one input (an older layout's part files) are
-// appended into one batch; funding keeps one batch per month.
+// The silver inputs, decoded: one batch per input object, in input order, each decoded and
+// checked on its own so that an error names its object (and the row number is that object's).
 struct Decoded {
   std::vector<ColumnBatch> batches;
   int64_t rows = 0;
+
+  std::vector<SilverInput> Inputs(const std::vector<GoldInput>& inputs) const {
+    std::vector<SilverInput> out;
+    for (size_t i = 0; i < batches.size(); ++i)
+      out.push_back(SilverInput{&batches[i], inputs[i].key});
+    return out;
+  }
 };
 
-Result<Decoded> ReadInputs(storage::ObjectStore& lake, const std::vector<GoldInput>& inputs,
-                           bool merge) {
+Result<Decoded> ReadInputs(storage::ObjectStore& lake, const std::vector<GoldInput>& inputs) {
   Decoded d;
   for (const GoldInput& in : inputs) {
     CL_ASSIGN_OR_RETURN(std::string bytes, lake.Get(in.key));
@@ -92,14 +98,7 @@ Result<Decoded> ReadInputs(storage::ObjectStore& lake, const std::vector<GoldInp
     Result<ColumnBatch> batch = reader->ReadAll();
     if (!batch.ok()) return Status::Corruption(in.key + ": " + batch.status().message());
     d.rows += static_cast<int64_t>(batch->num_rows());
-    if (merge && !d.batches.empty()) {
-      if (!(batch->schema() == d.batches.front().schema())) {
-        return Status::Corruption(in.key + ": schema differs from " + inputs.front().key);
-      }
-      d.batches.front().AppendBatch(*batch);
-    } else {
-      d.batches.push_back(std::move(*batch));
-    }
+    d.batches.push_back(std::move(*batch));
   }
   return d;
 }
@@ -130,8 +129,9 @@ Result<Encoded> Encode(const std::string& key, const ColumnBatch& batch, const G
 }
 
 // The gold batches of one partition (one per out_key, same order).
-Result<std::vector<ColumnBatch>> Compute(const Member& m, const Decoded& d, const MinuteBars* bars,
-                                         const GoldOptions& o, int64_t* incomplete) {
+Result<std::vector<ColumnBatch>> Compute(const Member& m, const std::vector<SilverInput>& silver,
+                                         const MinuteBars* bars, const GoldOptions& o,
+                                         int64_t* incomplete) {
   const GoldConstants c{m.p.market, m.p.symbol};
   std::vector<ColumnBatch> out;
   switch (m.p.product) {
@@ -146,9 +146,8 @@ Result<std::vector<ColumnBatch>> Compute(const Member& m, const Decoded& d, cons
       break;
     case GoldProduct::kTradeBars: {
       CL_ASSIGN_OR_RETURN(int64_t day, lake::ParseDate(m.p.period));
-      CL_ASSIGN_OR_RETURN(ColumnBatch b,
-                          BuildTradeBars(d.batches.front(), m.p.source_type == "aggTrades",
-                                         day * lake::kMicrosPerDay, c, m.p.symbol));
+      CL_ASSIGN_OR_RETURN(ColumnBatch b, BuildTradeBars(silver, m.p.source_type == "aggTrades",
+                                                        day * lake::kMicrosPerDay, c));
       out.push_back(std::move(b));
       break;
     }
@@ -156,10 +155,7 @@ Result<std::vector<ColumnBatch>> Compute(const Member& m, const Decoded& d, cons
       CL_ASSIGN_OR_RETURN(int64_t first, lake::ParseDate(m.p.period + "-01"));
       const int days =
           lake::DaysInMonth(std::stoi(m.p.period.substr(0, 4)), std::stoi(m.p.period.substr(5, 2)));
-      std::vector<const ColumnBatch*> batches;
-      for (const ColumnBatch& b : d.batches) batches.push_back(&b);
-      CL_ASSIGN_OR_RETURN(ColumnBatch b,
-                          BuildFunding(batches, first, days, c, m.p.symbol, incomplete));
+      CL_ASSIGN_OR_RETURN(ColumnBatch b, BuildFunding(silver, first, days, c, incomplete));
       out.push_back(std::move(b));
       break;
     }
@@ -250,11 +246,10 @@ std::vector<Result<GoldPartitionReport>> BuildGoldGroup(const std::vector<GoldPa
   Result<MinuteBars> bars = MinuteBars();
   if (need_build) {
     const GoldPartition& p = any->p;
-    decoded = ReadInputs(lake, *inputs, p.product != GoldProduct::kFunding);
+    decoded = ReadInputs(lake, *inputs);
     if (decoded.ok() && p.source_type == "klines") {
       Result<int64_t> day = lake::ParseDate(p.period);
-      bars = day.ok() ? LoadMinuteBars(decoded->batches.front(), *day * lake::kMicrosPerDay,
-                                       inputs->front().key)
+      bars = day.ok() ? LoadMinuteBars(decoded->Inputs(*inputs), *day * lake::kMicrosPerDay)
                       : Result<MinuteBars>(day.status());
     }
   }
@@ -300,8 +295,8 @@ std::vector<Result<GoldPartitionReport>> BuildGoldGroup(const std::vector<GoldPa
       fail(bars.status());
       continue;
     }
-    Result<std::vector<ColumnBatch>> batches =
-        Compute(m, *decoded, bars.ok() ? &*bars : nullptr, o, &report.incomplete_buckets);
+    Result<std::vector<ColumnBatch>> batches = Compute(
+        m, decoded->Inputs(*inputs), bars.ok() ? &*bars : nullptr, o, &report.incomplete_buckets);
     if (!batches.ok()) {
       fail(batches.status());
       continue;

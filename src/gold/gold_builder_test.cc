@@ -588,5 +588,47 @@ TEST(GoldBuilderTest, OrphanedObjectsAreDeletedByTheNextRun) {
   }
 }
 
+// Every Corruption names the silver object, and with part files the row number is that object's.
+TEST(GoldBuilderTest, CorruptionNamesTheSilverObjectAndItsRow) {
+  auto lake = storage::NewMemoryObjectStore();
+  const int64_t t0 = kMar1 * 1440 * kMinute;
+  const archive::ArchiveFile trades =
+      testing::DailyFile(archive::Market::kUsdM, "aggTrades", "BTCUSDT", "2024-03-01");
+  testing::PutSilver(*lake, trades,
+                     {Row{{"ts_event", t0 + 5}, {"agg_trade_id", int64_t{1}}, {"price", 1.0}},
+                      Row{{"ts_event", t0 - 5}, {"agg_trade_id", int64_t{2}}, {"price", 1.0}}},
+                     testing::Sha('a'));
+  GoldRunOptions o = Options(lake.get(), "2024-03-01", "2024-03-01");
+  o.query.source_type = "aggTrades";
+  Result<GoldSummary> s = RunGold(o);
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s->failures.size(), 1u);
+  const std::string trades_key = lake::SilverObjectKey(*lake::PartitionKeyOf(trades), trades);
+  EXPECT_TRUE(s->failures[0].second.IsCorruption());
+  EXPECT_NE(s->failures[0].second.message().find(trades_key + ": row 1 "), std::string::npos)
+      << s->failures[0].second.ToString();
+
+  // Klines in two objects; the second's row 3 is off the day.
+  const archive::ArchiveFile klines =
+      testing::DailyFile(archive::Market::kUsdM, "klines", "BTCUSDT", "2024-03-01", "1m");
+  std::vector<Row> day = KlineDay(kMar1, 100);
+  testing::PutSilver(*lake, klines, std::vector<Row>(day.begin(), day.begin() + 100),
+                     testing::Sha('b'));
+  std::vector<Row> part2(day.begin() + 100, day.begin() + 110);
+  part2[3]["ts_event"] = t0 - kMinute;
+  archive::ArchiveFile other = klines;
+  other.symbol = "PART2";  // only to get a second object key
+  const std::string key2 = testing::PutSilverObject(*lake, other, part2);
+  lake::Ledger ledger(*lake);
+  lake::LedgerEntry e = **ledger.Lookup(klines.ZipPath());
+  e.silver_files.push_back(key2);
+  ASSERT_TRUE(ledger.Record(e).ok());
+  s = RunGold(Options(lake.get(), "2024-03-01", "2024-03-01"));
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s->failures.size(), 2u);
+  EXPECT_NE(s->failures[0].second.message().find(key2 + ": row 3 "), std::string::npos)
+      << s->failures[0].second.ToString();
+}
+
 }  // namespace
 }  // namespace cryptolake::gold
