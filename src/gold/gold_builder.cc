@@ -4,8 +4,11 @@
 //  - each object is one atomic Put under a name that depends only on the partition (so a
 //    rebuild replaces it in place, like silver), and the gold ledger entry is put last: until
 //    it names the new inputs, the partition counts as stale and the next run rebuilds it;
-//  - objects the new entry no longer lists (an interval dropped from --intervals) are deleted
-//    only after the entry, so a crash never deletes what the committed entry still names.
+//  - objects the new entry does not list (an interval dropped from --intervals, an object a
+//    killed build put before its entry, one a failed cleanup left) are deleted only after the
+//    entry, so a crash never deletes what the committed entry still names; they are found by
+//    listing the partition's directories, and while any exists the partition is not up to date,
+//    so a failed cleanup is retried by the next run.
 #include "cryptolake/gold/gold_builder.h"
 
 #include <algorithm>
@@ -36,19 +39,34 @@ struct Member {
   Status error;
 };
 
-// True when `old` lists exactly `inputs` and `out_keys`, and every output exists.
-Result<bool> UpToDate(storage::ObjectStore& lake, const GoldLedgerEntry& old,
-                      const std::vector<GoldInput>& inputs,
+// True when `old` lists exactly `inputs` and `out_keys`, and the partition's directories hold
+// exactly those outputs: a missing one, or one no entry names (left by a killed build or a failed
+// cleanup), makes the partition stale, and its rebuild deletes the extra.
+Result<bool> UpToDate(storage::ObjectStore& lake, const GoldPartition& p,
+                      const GoldLedgerEntry& old, const std::vector<GoldInput>& inputs,
                       const std::vector<std::string>& out_keys) {
   if (old.inputs != inputs) return false;
   std::set<std::string> listed, wanted(out_keys.begin(), out_keys.end());
   for (const GoldOutput& o : old.outputs) listed.insert(o.key);
   if (listed != wanted) return false;
-  for (const std::string& key : out_keys) {
-    CL_ASSIGN_OR_RETURN(bool exists, lake.Exists(key));
-    if (!exists) return false;
+  CL_ASSIGN_OR_RETURN(std::vector<std::string> held, PartitionObjects(lake, p));
+  return std::set<std::string>(held.begin(), held.end()) == wanted;
+}
+
+// Deletes every object of the partition's directories that is not in `keep`, and the old entry's
+// outputs not in `keep`.
+Status DeleteOthers(storage::ObjectStore& lake, const GoldPartition& p,
+                    const std::optional<GoldLedgerEntry>& old, const std::set<std::string>& keep) {
+  CL_ASSIGN_OR_RETURN(std::vector<std::string> held, PartitionObjects(lake, p));
+  std::set<std::string> doomed;
+  for (const std::string& key : held)
+    if (keep.count(key) == 0) doomed.insert(key);
+  if (old) {
+    for (const GoldOutput& o : old->outputs)
+      if (keep.count(o.key) == 0) doomed.insert(o.key);
   }
-  return true;
+  for (const std::string& key : doomed) CL_RETURN_IF_ERROR(lake.Delete(key));
+  return Status::OK();
 }
 
 // The processing series' allowed keys (instrument catalog): market and the silver type read; the
@@ -57,15 +75,21 @@ telemetry::TrackerAttributes Attributes(const GoldPartition& p) {
   return {{telemetry::attr::kMarket, p.market}, {telemetry::attr::kDataType, p.source_type}};
 }
 
-// The silver inputs, decoded. Several objects of one input (an older layout's part files) are
-// appended into one batch; funding keeps one batch per month.
+// The silver inputs, decoded: one batch per input object, in input order, each decoded and
+// checked on its own so that an error names its object (and the row number is that object's).
 struct Decoded {
   std::vector<ColumnBatch> batches;
   int64_t rows = 0;
+
+  std::vector<SilverInput> Inputs(const std::vector<GoldInput>& inputs) const {
+    std::vector<SilverInput> out;
+    for (size_t i = 0; i < batches.size(); ++i)
+      out.push_back(SilverInput{&batches[i], inputs[i].key});
+    return out;
+  }
 };
 
-Result<Decoded> ReadInputs(storage::ObjectStore& lake, const std::vector<GoldInput>& inputs,
-                           bool merge) {
+Result<Decoded> ReadInputs(storage::ObjectStore& lake, const std::vector<GoldInput>& inputs) {
   Decoded d;
   for (const GoldInput& in : inputs) {
     CL_ASSIGN_OR_RETURN(std::string bytes, lake.Get(in.key));
@@ -74,14 +98,7 @@ Result<Decoded> ReadInputs(storage::ObjectStore& lake, const std::vector<GoldInp
     Result<ColumnBatch> batch = reader->ReadAll();
     if (!batch.ok()) return Status::Corruption(in.key + ": " + batch.status().message());
     d.rows += static_cast<int64_t>(batch->num_rows());
-    if (merge && !d.batches.empty()) {
-      if (!(batch->schema() == d.batches.front().schema())) {
-        return Status::Corruption(in.key + ": schema differs from " + inputs.front().key);
-      }
-      d.batches.front().AppendBatch(*batch);
-    } else {
-      d.batches.push_back(std::move(*batch));
-    }
+    d.batches.push_back(std::move(*batch));
   }
   return d;
 }
@@ -112,8 +129,9 @@ Result<Encoded> Encode(const std::string& key, const ColumnBatch& batch, const G
 }
 
 // The gold batches of one partition (one per out_key, same order).
-Result<std::vector<ColumnBatch>> Compute(const Member& m, const Decoded& d, const MinuteBars* bars,
-                                         const GoldOptions& o, int64_t* incomplete) {
+Result<std::vector<ColumnBatch>> Compute(const Member& m, const std::vector<SilverInput>& silver,
+                                         const MinuteBars* bars, const GoldOptions& o,
+                                         int64_t* incomplete) {
   const GoldConstants c{m.p.market, m.p.symbol};
   std::vector<ColumnBatch> out;
   switch (m.p.product) {
@@ -128,9 +146,8 @@ Result<std::vector<ColumnBatch>> Compute(const Member& m, const Decoded& d, cons
       break;
     case GoldProduct::kTradeBars: {
       CL_ASSIGN_OR_RETURN(int64_t day, lake::ParseDate(m.p.period));
-      CL_ASSIGN_OR_RETURN(ColumnBatch b,
-                          BuildTradeBars(d.batches.front(), m.p.source_type == "aggTrades",
-                                         day * lake::kMicrosPerDay, c, m.p.symbol));
+      CL_ASSIGN_OR_RETURN(ColumnBatch b, BuildTradeBars(silver, m.p.source_type == "aggTrades",
+                                                        day * lake::kMicrosPerDay, c));
       out.push_back(std::move(b));
       break;
     }
@@ -138,10 +155,7 @@ Result<std::vector<ColumnBatch>> Compute(const Member& m, const Decoded& d, cons
       CL_ASSIGN_OR_RETURN(int64_t first, lake::ParseDate(m.p.period + "-01"));
       const int days =
           lake::DaysInMonth(std::stoi(m.p.period.substr(0, 4)), std::stoi(m.p.period.substr(5, 2)));
-      std::vector<const ColumnBatch*> batches;
-      for (const ColumnBatch& b : d.batches) batches.push_back(&b);
-      CL_ASSIGN_OR_RETURN(ColumnBatch b,
-                          BuildFunding(batches, first, days, c, m.p.symbol, incomplete));
+      CL_ASSIGN_OR_RETURN(ColumnBatch b, BuildFunding(silver, first, days, c, incomplete));
       out.push_back(std::move(b));
       break;
     }
@@ -151,9 +165,10 @@ Result<std::vector<ColumnBatch>> Compute(const Member& m, const Decoded& d, cons
 
 // Removes a partition whose input vanished: outputs first, the entry last (a crash in between
 // leaves an entry the next run removes again).
+// An entry built from the other trade source (trades vs aggTrades) is not this source's to remove.
 Status RemoveStale(storage::ObjectStore& lake, const Member& m) {
-  if (!m.old) return Status::OK();
-  for (const GoldOutput& o : m.old->outputs) CL_RETURN_IF_ERROR(lake.Delete(o.key));
+  if (!m.old || m.old->source_type != m.p.source_type) return Status::OK();
+  CL_RETURN_IF_ERROR(DeleteOthers(lake, m.p, m.old, {}));
   return lake.Delete(GoldLedgerKey(m.p));
 }
 
@@ -216,7 +231,7 @@ std::vector<Result<GoldPartitionReport>> BuildGoldGroup(const std::vector<GoldPa
     m.old = std::move(*old);
     if (inputs->empty()) continue;
     if (m.old && !o.force) {
-      Result<bool> fresh = UpToDate(lake, *m.old, *inputs, m.out_keys);
+      Result<bool> fresh = UpToDate(lake, m.p, *m.old, *inputs, m.out_keys);
       if (!fresh.ok()) {
         m.error = fresh.status();
         continue;
@@ -231,11 +246,10 @@ std::vector<Result<GoldPartitionReport>> BuildGoldGroup(const std::vector<GoldPa
   Result<MinuteBars> bars = MinuteBars();
   if (need_build) {
     const GoldPartition& p = any->p;
-    decoded = ReadInputs(lake, *inputs, p.product != GoldProduct::kFunding);
+    decoded = ReadInputs(lake, *inputs);
     if (decoded.ok() && p.source_type == "klines") {
       Result<int64_t> day = lake::ParseDate(p.period);
-      bars = day.ok() ? LoadMinuteBars(decoded->batches.front(), *day * lake::kMicrosPerDay,
-                                       inputs->front().key)
+      bars = day.ok() ? LoadMinuteBars(decoded->Inputs(*inputs), *day * lake::kMicrosPerDay)
                       : Result<MinuteBars>(day.status());
     }
   }
@@ -281,8 +295,8 @@ std::vector<Result<GoldPartitionReport>> BuildGoldGroup(const std::vector<GoldPa
       fail(bars.status());
       continue;
     }
-    Result<std::vector<ColumnBatch>> batches =
-        Compute(m, *decoded, bars.ok() ? &*bars : nullptr, o, &report.incomplete_buckets);
+    Result<std::vector<ColumnBatch>> batches = Compute(
+        m, decoded->Inputs(*inputs), bars.ok() ? &*bars : nullptr, o, &report.incomplete_buckets);
     if (!batches.ok()) {
       fail(batches.status());
       continue;
@@ -322,11 +336,9 @@ std::vector<Result<GoldPartitionReport>> BuildGoldGroup(const std::vector<GoldPa
       s = lake.Put(GoldLedgerKey(m.p), text);
       report.bytes_written += static_cast<int64_t>(text.size());
     }
-    if (s.ok() && m.old) {
-      const std::set<std::string> kept(m.out_keys.begin(), m.out_keys.end());
-      for (const GoldOutput& out : m.old->outputs) {
-        if (kept.count(out.key) == 0 && s.ok()) s = lake.Delete(out.key);
-      }
+    if (s.ok()) {
+      s = DeleteOthers(lake, m.p, m.old,
+                       std::set<std::string>(m.out_keys.begin(), m.out_keys.end()));
     }
     if (!s.ok()) {
       fail(s);

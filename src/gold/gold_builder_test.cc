@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cryptolake/gold/gold_ledger.h"
+#include "cryptolake/lake/gap_records.h"
 #include "cryptolake/parquet/file_reader.h"
 #include "cryptolake/storage/fault_injecting_object_store.h"
 #include "gold_test_util.h"
@@ -167,6 +168,60 @@ TEST(GoldBuilderTest, ChangedInputRebuildsOnlyItsPartitions) {
       EXPECT_NE(after.at(key), bytes) << key;
     }
   }
+}
+
+// `cryptolake fill` rewrites the silver object and writes only _fills/<archive path>.json; the
+// silver ledger entry (digest, rows) stays as it was. Gold must still notice, and notice the fill
+// record's removal (a re-ingest) too.
+TEST(GoldBuilderTest, RestFillRebuildsTheDay) {
+  auto lake = storage::NewMemoryObjectStore();
+  const archive::ArchiveFile file =
+      testing::DailyFile(archive::Market::kUsdM, "klines", "BTCUSDT", "2024-03-01", "1m");
+  PutKlines(*lake, "2024-03-01", kMar1, 100, 'a', {5});
+  ASSERT_EQ(RunGold(Options(lake.get(), "2024-03-01", "2024-03-01"))->built, 2);
+  const std::string day_key =
+      "gold/klines/market=um/symbol=BTCUSDT/interval=1d/date=2024-03-01/"
+      "BTCUSDT-1d-2024-03-01.parquet";
+  auto day_bar = [&](const char* column) {
+    parquet::ColumnBatch b = *parquet::FileReader::Open(*lake->Get(day_key))->ReadAll();
+    return b.Int64(static_cast<size_t>(b.schema().FindColumn(column)))[0];
+  };
+  ASSERT_EQ(day_bar("bar_count"), 1439);
+
+  // The fill, as the gap filler publishes it: the merged silver object, then the record.
+  std::vector<Row> filled = KlineDay(kMar1, 100);
+  filled[5]["source"] = std::string("rest");
+  const std::string silver_key = testing::PutSilverObject(*lake, file, filled);
+  lake::FillRecord rec;
+  rec.archive_path = file.ZipPath();
+  rec.silver_file = silver_key;
+  rec.filled.push_back(
+      lake::FillRange{(kMar1 * 1440 + 5) * kMinute, (kMar1 * 1440 + 6) * kMinute, -1, -1, 1});
+  rec.rows = 1;
+  rec.requests = 1;
+  rec.endpoint = "/fapi/v1/klines";
+  rec.filled_at = "2026-12-06T17:00:00Z";
+  rec.tool_version = "test";
+  ASSERT_TRUE(lake->Put(lake::FillKey(file.ZipPath()), lake::SerializeFillRecord(rec)).ok());
+
+  Result<GoldSummary> s = RunGold(Options(lake.get(), "2024-03-01", "2024-03-01"));
+  ASSERT_TRUE(s.ok() && s->ok());
+  EXPECT_EQ(s->built, 2);
+  EXPECT_EQ(day_bar("bar_count"), 1440);
+  EXPECT_EQ(day_bar("rest_bar_count"), 1);
+  GoldLedgerEntry e = *ParseGoldLedgerEntry(
+      *lake->Get("_gold/klines/market=um/symbol=BTCUSDT/date=2024-03-01.json"), "k");
+  EXPECT_EQ(e.inputs[0].fill, "1@2026-12-06T17:00:00Z");
+  EXPECT_EQ(RunGold(Options(lake.get(), "2024-03-01", "2024-03-01"))->up_to_date, 2);
+
+  // Re-ingesting the archive file deletes the fill record and restores the archive rows.
+  PutKlines(*lake, "2024-03-01", kMar1, 100, 'a', {5});
+  ASSERT_TRUE(lake->Delete(lake::FillKey(file.ZipPath())).ok());
+  s = RunGold(Options(lake.get(), "2024-03-01", "2024-03-01"));
+  ASSERT_TRUE(s.ok() && s->ok());
+  EXPECT_EQ(s->built, 2);
+  EXPECT_EQ(day_bar("bar_count"), 1439);
+  EXPECT_EQ(day_bar("rest_bar_count"), 0);
 }
 
 TEST(GoldBuilderTest, DroppedIntervalIsDeletedAfterTheEntry) {
@@ -348,6 +403,231 @@ TEST(GoldBuilderTest, TradeBarsAndFundingPartitions) {
   ASSERT_TRUE(s.ok() && s->ok());
   EXPECT_EQ(s->built, 1);
   EXPECT_EQ(ParseGoldLedgerEntry(*lake->Get(entry_key), "k")->inputs.size(), 2u);
+}
+
+// The 30-day window ending on 1 March 2023 (not a leap year) starts on 31 January: March's
+// funding partition reads January's file as well as February's.
+TEST(GoldBuilderTest, FundingWindowOfMarchFirstReachesJanuary) {
+  auto lake = storage::NewMemoryObjectStore();
+  for (const char* month : {"2023-01", "2023-02", "2023-03"}) {
+    archive::ArchiveFile f =
+        testing::DailyFile(archive::Market::kUsdM, "fundingRate", "BTCUSDT", month);
+    f.period = archive::Period::kMonthly;
+    const int y = std::stoi(std::string(month).substr(0, 4));
+    const int m = std::stoi(std::string(month).substr(5, 2));
+    std::vector<Row> rows;
+    for (int d = 1; d <= lake::DaysInMonth(y, m); ++d) {
+      const int64_t day = lake::DaysFromCivil(y, m, d);
+      for (int h = 0; h < 24; h += 8) {
+        rows.push_back(Row{{"ts_event", (day * 1440 + h * 60) * kMinute + 1000},
+                           {"funding_rate", 0.0001 * d},
+                           {"funding_interval_hours", int64_t{8}}});
+      }
+    }
+    testing::PutSilver(*lake, f, rows, testing::Sha('a' + static_cast<char>(m)));
+  }
+  GoldRunOptions o = Options(lake.get(), "2023-03-01", "2023-03-31");
+  o.query.source_type = "fundingRate";
+  Result<GoldSummary> s = RunGold(o);
+  ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+  ASSERT_EQ(s->built, 1);
+  EXPECT_EQ(s->partitions[0].incomplete_buckets, 0);
+  parquet::ColumnBatch b =
+      *parquet::FileReader::Open(*lake->Get("gold/funding/market=um/symbol=BTCUSDT/month=2023-03/"
+                                            "BTCUSDT-funding-2023-03.parquet"))
+           ->ReadAll();
+  ASSERT_EQ(b.num_rows(), 31u);
+  EXPECT_EQ(b.Int64(static_cast<size_t>(b.schema().FindColumn("days_30d")))[0], 30);
+  EXPECT_EQ(b.Bool(static_cast<size_t>(b.schema().FindColumn("window_complete")))[0], 1);
+  const GoldLedgerEntry e = *ParseGoldLedgerEntry(
+      *lake->Get("_gold/funding/market=um/symbol=BTCUSDT/month=2023-03.json"), "k");
+  EXPECT_EQ(e.inputs.size(), 3u);
+}
+
+// An archive file whose rows went into two silver objects (part files): the partition reads both
+// and counts the file's rows once.
+TEST(GoldBuilderTest, InputRowsOfASplitFileAreCountedOnce) {
+  auto lake = storage::NewMemoryObjectStore();
+  archive::ArchiveFile file =
+      testing::DailyFile(archive::Market::kUsdM, "klines", "BTCUSDT", "2024-03-01", "1m");
+  const std::vector<Row> day = KlineDay(kMar1, 100);
+  testing::PutSilver(*lake, file, std::vector<Row>(day.begin(), day.begin() + 1000),
+                     testing::Sha('a'));
+  archive::ArchiveFile part = file;
+  part.symbol = "PART2";  // only to get a second object key
+  const std::string key2 =
+      testing::PutSilverObject(*lake, part, std::vector<Row>(day.begin() + 1000, day.end()));
+  lake::Ledger ledger(*lake);
+  lake::LedgerEntry e = **ledger.Lookup(file.ZipPath());
+  e.silver_files.push_back(key2);
+  e.rows = 1440;
+  ASSERT_TRUE(ledger.Record(e).ok());
+  Result<GoldSummary> s = RunGold(Options(lake.get(), "2024-03-01", "2024-03-01"));
+  ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+  ASSERT_EQ(s->built, 2);
+  EXPECT_EQ(s->partitions[0].input_rows, 1440);
+  EXPECT_EQ(s->partitions[1].input_rows, 1440);
+  EXPECT_EQ(s->partitions[1].output_rows, 1);
+  const GoldLedgerEntry g = *ParseGoldLedgerEntry(
+      *lake->Get("_gold/klines/market=um/symbol=BTCUSDT/date=2024-03-01.json"), "k");
+  ASSERT_EQ(g.inputs.size(), 2u);
+  EXPECT_EQ(g.inputs[0].rows + g.inputs[1].rows, 1440);
+}
+
+// RunGold (not only BuildGoldPartition) removes gold whose silver vanished: the plan lists the
+// gold ledger's partitions in range too.
+TEST(GoldBuilderTest, RunGoldRemovesGoldWhoseInputVanished) {
+  auto lake = storage::NewMemoryObjectStore();
+  PutKlines(*lake, "2024-03-01", kMar1, 100, 'a');
+  PutKlines(*lake, "2024-03-02", kMar1 + 1, 200, 'b');
+  ASSERT_EQ(RunGold(Options(lake.get()))->built, 4);
+  ASSERT_TRUE(lake->Delete("_ledger/data/futures/um/daily/klines/BTCUSDT/1m/"
+                           "BTCUSDT-1m-2024-03-02.zip.json")
+                  .ok());
+  GoldRunOptions other = Options(lake.get());
+  other.query.symbols = {"ETHUSDT"};  // another symbol's run leaves BTCUSDT alone
+  ASSERT_TRUE(RunGold(other)->partitions.empty());
+  Result<GoldSummary> s = RunGold(Options(lake.get()));
+  ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+  EXPECT_EQ(s->up_to_date, 2);
+  EXPECT_EQ(s->no_input, 2);
+  for (const auto& [key, bytes] : GoldObjects(*lake)) {
+    EXPECT_EQ(key.find("2024-03-02"), std::string::npos) << key;
+  }
+  EXPECT_EQ(GoldObjects(*lake).size(), 5u + 1 + 2);
+  // Nothing left to remove: the plan no longer lists the day.
+  EXPECT_EQ(RunGold(Options(lake.get()))->partitions.size(), 2u);
+}
+
+// A republished funding month reaches the next month's gold even when the run's range holds
+// only the republished month.
+TEST(GoldBuilderTest, RepublishedFundingMonthRebuildsTheNextMonth) {
+  auto lake = storage::NewMemoryObjectStore();
+  auto put_month = [&](const std::string& month, double rate, char sha) {
+    archive::ArchiveFile f =
+        testing::DailyFile(archive::Market::kUsdM, "fundingRate", "BTCUSDT", month);
+    f.period = archive::Period::kMonthly;
+    const int64_t first = *lake::ParseDate(month + "-01");
+    std::vector<Row> rows;
+    for (int d = 0; d < 28; ++d) {
+      rows.push_back(Row{{"ts_event", (first + d) * 1440 * kMinute + 1000},
+                         {"funding_rate", rate},
+                         {"funding_interval_hours", int64_t{8}}});
+    }
+    testing::PutSilver(*lake, f, rows, testing::Sha(sha));
+  };
+  put_month("2024-02", 0.001, 'a');
+  put_month("2024-03", 0.002, 'b');
+  GoldRunOptions o = Options(lake.get(), "2024-02-01", "2024-03-31");
+  o.query.source_type = "fundingRate";
+  ASSERT_EQ(RunGold(o)->built, 2);
+  const std::string march = "_gold/funding/market=um/symbol=BTCUSDT/month=2024-03.json";
+  put_month("2024-02", 0.003, 'c');  // February republished
+  o.query.end = "2024-02-29";
+  Result<GoldSummary> s = RunGold(o);
+  ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+  EXPECT_EQ(s->built, 2);
+  const GoldLedgerEntry e = *ParseGoldLedgerEntry(*lake->Get(march), "k");
+  ASSERT_EQ(e.inputs.size(), 2u);
+  EXPECT_TRUE(e.inputs[0].sha256 == testing::Sha('c') || e.inputs[1].sha256 == testing::Sha('c'));
+  // Unchanged: both up to date, and a range that misses February plans no extra month.
+  EXPECT_EQ(RunGold(o)->up_to_date, 2);
+  o.query.start = o.query.end = "2024-03-15";
+  EXPECT_EQ(RunGold(o)->partitions.size(), 1u);
+}
+
+// Objects no entry names are found by listing and deleted by the next build: (a) an interval's
+// object put by a build that died before its entry, then a run with fewer --intervals; (b) the
+// entry committed but the cleanup's Delete failed.
+TEST(GoldBuilderTest, OrphanedObjectsAreDeletedByTheNextRun) {
+  const std::string entry = "_gold/klines/market=um/symbol=BTCUSDT/date=2024-03-01.json";
+  const std::string h4 =
+      "gold/klines/market=um/symbol=BTCUSDT/interval=4h/date=2024-03-01/"
+      "BTCUSDT-4h-2024-03-01.parquet";
+  const std::vector<std::string> fewer = {"5m", "1h"};
+  {  // (a)
+    FaultInjectingObjectStore lake(storage::NewMemoryObjectStore());
+    PutKlines(lake, "2024-03-01", kMar1, 100, 'a');
+    PutKlines(lake, "2024-03-02", kMar1 + 1, 100, 'b');  // another day's 4h stays
+    GoldRunOptions o = Options(&lake, "2024-03-01", "2024-03-02");
+    ASSERT_TRUE(RunGold(o)->ok());
+    o = Options(&lake, "2024-03-01", "2024-03-01");
+    o.gold.intervals = fewer;
+    ASSERT_EQ(RunGold(o)->built, 1);
+    o.gold.intervals = {"5m", "1h", "4h"};
+    lake.FailMatching(FaultInjectingObjectStore::Op::kPut, entry);
+    ASSERT_FALSE(RunGold(o)->ok());
+    ASSERT_TRUE(*lake.Exists(h4));
+    lake.ClearFaults();
+    o.gold.intervals = fewer;
+    Result<GoldSummary> s = RunGold(o);
+    ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+    EXPECT_EQ(s->built, 1);
+    EXPECT_FALSE(*lake.Exists(h4));
+    EXPECT_TRUE(
+        *lake.Exists("gold/klines/market=um/symbol=BTCUSDT/interval=4h/date=2024-03-02/"
+                     "BTCUSDT-4h-2024-03-02.parquet"));
+    EXPECT_EQ(RunGold(o)->up_to_date, 2);
+  }
+  {  // (b)
+    FaultInjectingObjectStore lake(storage::NewMemoryObjectStore());
+    PutKlines(lake, "2024-03-01", kMar1, 100, 'a');
+    GoldRunOptions o = Options(&lake, "2024-03-01", "2024-03-01");
+    ASSERT_TRUE(RunGold(o)->ok());
+    o.gold.intervals = fewer;
+    lake.FailMatching(FaultInjectingObjectStore::Op::kDelete, h4);
+    ASSERT_FALSE(RunGold(o)->ok());
+    lake.ClearFaults();
+    ASSERT_TRUE(*lake.Exists(h4));
+    ASSERT_EQ(ParseGoldLedgerEntry(*lake.Get(entry), "k")->outputs.size(), 2u);  // committed
+    Result<GoldSummary> s = RunGold(o);
+    ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+    EXPECT_EQ(s->built, 1);
+    EXPECT_FALSE(*lake.Exists(h4));
+    EXPECT_EQ(RunGold(o)->up_to_date, 2);
+  }
+}
+
+// Every Corruption names the silver object, and with part files the row number is that object's.
+TEST(GoldBuilderTest, CorruptionNamesTheSilverObjectAndItsRow) {
+  auto lake = storage::NewMemoryObjectStore();
+  const int64_t t0 = kMar1 * 1440 * kMinute;
+  const archive::ArchiveFile trades =
+      testing::DailyFile(archive::Market::kUsdM, "aggTrades", "BTCUSDT", "2024-03-01");
+  testing::PutSilver(*lake, trades,
+                     {Row{{"ts_event", t0 + 5}, {"agg_trade_id", int64_t{1}}, {"price", 1.0}},
+                      Row{{"ts_event", t0 - 5}, {"agg_trade_id", int64_t{2}}, {"price", 1.0}}},
+                     testing::Sha('a'));
+  GoldRunOptions o = Options(lake.get(), "2024-03-01", "2024-03-01");
+  o.query.source_type = "aggTrades";
+  Result<GoldSummary> s = RunGold(o);
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s->failures.size(), 1u);
+  const std::string trades_key = lake::SilverObjectKey(*lake::PartitionKeyOf(trades), trades);
+  EXPECT_TRUE(s->failures[0].second.IsCorruption());
+  EXPECT_NE(s->failures[0].second.message().find(trades_key + ": row 1 "), std::string::npos)
+      << s->failures[0].second.ToString();
+
+  // Klines in two objects; the second's row 3 is off the day.
+  const archive::ArchiveFile klines =
+      testing::DailyFile(archive::Market::kUsdM, "klines", "BTCUSDT", "2024-03-01", "1m");
+  std::vector<Row> day = KlineDay(kMar1, 100);
+  testing::PutSilver(*lake, klines, std::vector<Row>(day.begin(), day.begin() + 100),
+                     testing::Sha('b'));
+  std::vector<Row> part2(day.begin() + 100, day.begin() + 110);
+  part2[3]["ts_event"] = t0 - kMinute;
+  archive::ArchiveFile other = klines;
+  other.symbol = "PART2";  // only to get a second object key
+  const std::string key2 = testing::PutSilverObject(*lake, other, part2);
+  lake::Ledger ledger(*lake);
+  lake::LedgerEntry e = **ledger.Lookup(klines.ZipPath());
+  e.silver_files.push_back(key2);
+  ASSERT_TRUE(ledger.Record(e).ok());
+  s = RunGold(Options(lake.get(), "2024-03-01", "2024-03-01"));
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s->failures.size(), 2u);
+  EXPECT_NE(s->failures[0].second.message().find(key2 + ": row 3 "), std::string::npos)
+      << s->failures[0].second.ToString();
 }
 
 }  // namespace

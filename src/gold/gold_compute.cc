@@ -221,6 +221,25 @@ Result<MinuteBars> LoadMinuteBars(const ColumnBatch& s, int64_t day_start, std::
   return day;
 }
 
+Result<MinuteBars> LoadMinuteBars(const std::vector<SilverInput>& inputs, int64_t day_start) {
+  MinuteBars day;
+  day.day_start = day_start;
+  for (const SilverInput& in : inputs) {
+    CL_ASSIGN_OR_RETURN(MinuteBars part, LoadMinuteBars(*in.batch, day_start, in.key));
+    day.rows += part.rows;
+    day.duplicates += part.duplicates;
+    for (size_t i = 0; i < day.bars.size(); ++i) {
+      if (!part.bars[i].present) continue;
+      if (day.bars[i].present) {
+        ++day.duplicates;  // the earlier input's row wins, as within one input
+        continue;
+      }
+      day.bars[i] = part.bars[i];
+    }
+  }
+  return day;
+}
+
 Result<int64_t> GoldIntervalMicros(std::string_view interval) {
   auto bad = [&] {
     return Status::InvalidArgument("gold interval '" + std::string(interval) +
@@ -358,25 +377,8 @@ Schema TradeBarSchema() {
   return s;
 }
 
-Result<ColumnBatch> BuildTradeBars(const ColumnBatch& s, bool agg, int64_t day_start,
-                                   const GoldConstants& c, std::string_view where) {
-  CL_ASSIGN_OR_RETURN(size_t ts_c, Need(s, "ts_event", where));
-  CL_ASSIGN_OR_RETURN(size_t p_c, Need(s, "price", where));
-  CL_ASSIGN_OR_RETURN(size_t q_c, Need(s, "size", where));
-  CL_ASSIGN_OR_RETURN(size_t m_c, Need(s, "is_buyer_maker", where));
-  CL_ASSIGN_OR_RETURN(size_t id_c, Need(s, agg ? "agg_trade_id" : "trade_id", where));
-  size_t first_c = id_c, last_c = id_c;
-  if (agg) {
-    CL_ASSIGN_OR_RETURN(first_c, Need(s, "first_trade_id", where));
-    CL_ASSIGN_OR_RETURN(last_c, Need(s, "last_trade_id", where));
-  }
-  const auto& ts = s.Int64(ts_c);
-  const auto& price = s.Double(p_c);
-  const auto& size = s.Double(q_c);
-  const auto& maker = s.Bool(m_c);
-  const auto& id = s.Int64(id_c);
-  const auto& first_id = s.Int64(first_c);
-  const auto& last_id = s.Int64(last_c);
+Result<ColumnBatch> BuildTradeBars(const std::vector<SilverInput>& inputs, bool agg,
+                                   int64_t day_start, const GoldConstants& c) {
   // Quote volume (price x size) only where size is in base units: spot and um.
   const bool has_quote = c.market != "cm";
 
@@ -387,49 +389,71 @@ Result<ColumnBatch> BuildTradeBars(const ColumnBatch& s, bool agg, int64_t day_s
     double open = 0, high = 0, low = 0, close = 0, volume = 0, buy = 0, sell = 0, quote = 0;
   };
   std::vector<Minute> minutes(kMinutesPerDay);
-  const size_t n = s.num_rows();
-  for (size_t r = 0; r < n; ++r) {
-    const int64_t off = ts[r] - day_start;
-    if (off < 0 || off >= kMicrosPerDay) {
-      return Status::Corruption(std::string(where) + ": row " + std::to_string(r) +
-                                " ts_event lies outside the partition's day");
+  // Each input is checked and decoded on its own, so an error names its object and its row.
+  for (const SilverInput& in : inputs) {
+    const ColumnBatch& s = *in.batch;
+    const std::string_view where = in.key;
+    CL_ASSIGN_OR_RETURN(size_t ts_c, Need(s, "ts_event", where));
+    CL_ASSIGN_OR_RETURN(size_t p_c, Need(s, "price", where));
+    CL_ASSIGN_OR_RETURN(size_t q_c, Need(s, "size", where));
+    CL_ASSIGN_OR_RETURN(size_t m_c, Need(s, "is_buyer_maker", where));
+    CL_ASSIGN_OR_RETURN(size_t id_c, Need(s, agg ? "agg_trade_id" : "trade_id", where));
+    size_t first_c = id_c, last_c = id_c;
+    if (agg) {
+      CL_ASSIGN_OR_RETURN(first_c, Need(s, "first_trade_id", where));
+      CL_ASSIGN_OR_RETURN(last_c, Need(s, "last_trade_id", where));
     }
-    Minute& m = minutes[static_cast<size_t>(off / kMicrosPerMinute)];
-    const double p = price[r];
-    if (m.rows == 0) {
-      m.open_id = m.close_id = id[r];
-      m.open = m.close = m.high = m.low = p;
-      m.first_trade = first_id[r];
-      m.last_trade = last_id[r];
-      m.first_time = m.last_time = ts[r];
-    } else {
-      // Open and close follow the ids (the exchange's sequence), not file order.
-      if (id[r] < m.open_id) {
-        m.open_id = id[r];
-        m.open = p;
+    const auto& ts = s.Int64(ts_c);
+    const auto& price = s.Double(p_c);
+    const auto& size = s.Double(q_c);
+    const auto& maker = s.Bool(m_c);
+    const auto& id = s.Int64(id_c);
+    const auto& first_id = s.Int64(first_c);
+    const auto& last_id = s.Int64(last_c);
+    const size_t n = s.num_rows();
+    for (size_t r = 0; r < n; ++r) {
+      const int64_t off = ts[r] - day_start;
+      if (off < 0 || off >= kMicrosPerDay) {
+        return Status::Corruption(std::string(where) + ": row " + std::to_string(r) +
+                                  " ts_event lies outside the partition's day");
       }
-      if (id[r] > m.close_id) {
-        m.close_id = id[r];
-        m.close = p;
+      Minute& m = minutes[static_cast<size_t>(off / kMicrosPerMinute)];
+      const double p = price[r];
+      if (m.rows == 0) {
+        m.open_id = m.close_id = id[r];
+        m.open = m.close = m.high = m.low = p;
+        m.first_trade = first_id[r];
+        m.last_trade = last_id[r];
+        m.first_time = m.last_time = ts[r];
+      } else {
+        // Open and close follow the ids (the exchange's sequence), not file order.
+        if (id[r] < m.open_id) {
+          m.open_id = id[r];
+          m.open = p;
+        }
+        if (id[r] > m.close_id) {
+          m.close_id = id[r];
+          m.close = p;
+        }
+        m.high = std::max(m.high, p);
+        m.low = std::min(m.low, p);
+        m.first_trade = std::min(m.first_trade, first_id[r]);
+        m.last_trade = std::max(m.last_trade, last_id[r]);
+        m.first_time = std::min(m.first_time, ts[r]);
+        m.last_time = std::max(m.last_time, ts[r]);
       }
-      m.high = std::max(m.high, p);
-      m.low = std::min(m.low, p);
-      m.first_trade = std::min(m.first_trade, first_id[r]);
-      m.last_trade = std::max(m.last_trade, last_id[r]);
-      m.first_time = std::min(m.first_time, ts[r]);
-      m.last_time = std::max(m.last_time, ts[r]);
+      ++m.rows;
+      m.trades += agg ? last_id[r] - first_id[r] + 1 : 1;
+      m.volume += size[r];
+      // The buyer is the taker (aggressor buy) when the buyer is not the maker. Both sides are
+      // summed on their own (not volume - buy), so each is a plain sum of its trades.
+      if (maker[r] == 0) {
+        m.buy += size[r];
+      } else {
+        m.sell += size[r];
+      }
+      if (has_quote) m.quote += p * size[r];
     }
-    ++m.rows;
-    m.trades += agg ? last_id[r] - first_id[r] + 1 : 1;
-    m.volume += size[r];
-    // The buyer is the taker (aggressor buy) when the buyer is not the maker. Both sides are
-    // summed on their own (not volume - buy), so each is a plain sum of its trades.
-    if (maker[r] == 0) {
-      m.buy += size[r];
-    } else {
-      m.sell += size[r];
-    }
-    if (has_quote) m.quote += p * size[r];
   }
   ColumnBatch b(TradeBarSchema());
   for (int i = 0; i < kMinutesPerDay; ++i) {
@@ -476,17 +500,19 @@ Schema FundingSchema() {
   return s;
 }
 
-Result<ColumnBatch> BuildFunding(const std::vector<const ColumnBatch*>& silver,
-                                 int64_t month_first_day, int days, const GoldConstants& c,
-                                 std::string_view where, int64_t* incomplete) {
+Result<ColumnBatch> BuildFunding(const std::vector<SilverInput>& silver, int64_t month_first_day,
+                                 int days, const GoldConstants& c, int64_t* incomplete) {
   constexpr int kLookback = 29;  // the 30d window of the month's first day starts here
+                                 // (gold_inputs.h kFundingLookbackDays: the months it reads)
   struct Day {
     int64_t count = 0, hours = 0;
     double sum = 0, min = 0, max = 0;
   };
   const int64_t first = month_first_day - kLookback;
   std::vector<Day> window(static_cast<size_t>(kLookback + days));
-  for (const ColumnBatch* s : silver) {
+  for (const SilverInput& in : silver) {
+    const ColumnBatch* s = in.batch;
+    const std::string_view where = in.key;
     CL_ASSIGN_OR_RETURN(size_t ts_c, Need(*s, "ts_event", where));
     CL_ASSIGN_OR_RETURN(size_t r_c, Need(*s, "funding_rate", where));
     CL_ASSIGN_OR_RETURN(size_t h_c, Need(*s, "funding_interval_hours", where));

@@ -48,10 +48,20 @@ struct MinuteBars {
   int64_t duplicates = 0;  // rows whose minute was already filled (the first row wins)
 };
 
+// One decoded silver object and its lake key (named by every Corruption about it).
+struct SilverInput {
+  const parquet::ColumnBatch* batch = nullptr;
+  std::string_view key;
+};
+
 // Decodes one day of 1m silver klines. Corruption naming `where` when a column is missing, a
 // row's ts_event lies outside the day or is not on a minute boundary.
 Result<MinuteBars> LoadMinuteBars(const parquet::ColumnBatch& silver, int64_t day_start,
                                   std::string_view where);
+
+// The same over several objects of one day (part files), each decoded and checked on its own
+// (errors name its key and its row); a minute already filled by an earlier input is a duplicate.
+Result<MinuteBars> LoadMinuteBars(const std::vector<SilverInput>& inputs, int64_t day_start);
 
 // Interval text ("5m", "15m", "1h", "4h", "1d") -> µs. InvalidArgument unless it is a whole
 // number of minutes (m), hours (h) or days (d = 1 only) that divides a day.
@@ -72,19 +82,20 @@ parquet::ColumnBatch ResampleKlines(const MinuteBars& day, int64_t interval_us,
 parquet::ColumnBatch SummarizeDay(const MinuteBars& day, const GoldConstants& c,
                                   int64_t* incomplete);
 
-// 1m bars of one day of aggTrades (`agg` true) or trades silver. Minutes without trades have no
-// row. Corruption naming `where` for a missing column or a row outside the day.
-Result<parquet::ColumnBatch> BuildTradeBars(const parquet::ColumnBatch& silver, bool agg,
-                                            int64_t day_start, const GoldConstants& c,
-                                            std::string_view where);
+// 1m bars of one day of aggTrades (`agg` true) or trades silver, from one or more objects.
+// Minutes without trades have no row. Corruption naming the input's key (and row) for a missing
+// column or a row outside the day.
+Result<parquet::ColumnBatch> BuildTradeBars(const std::vector<SilverInput>& silver, bool agg,
+                                            int64_t day_start, const GoldConstants& c);
 
 // Daily funding aggregates for the days [month_first_day, month_first_day + days) (day numbers
-// since the epoch) from fundingRate silver batches (the month's and, for trailing windows, the
-// previous month's; rows outside the windows are ignored). Days without funding rows have no
-// row. *incomplete += rows whose 7d or 30d window lacked a day.
-Result<parquet::ColumnBatch> BuildFunding(const std::vector<const parquet::ColumnBatch*>& silver,
+// since the epoch) from fundingRate silver (the month's object and the earlier months' the
+// trailing windows reach; rows outside the windows are ignored). Days without funding rows have
+// no row. *incomplete += rows whose 7d or 30d window lacked a day. Corruption naming the input's
+// key for a missing column.
+Result<parquet::ColumnBatch> BuildFunding(const std::vector<SilverInput>& silver,
                                           int64_t month_first_day, int days, const GoldConstants& c,
-                                          std::string_view where, int64_t* incomplete);
+                                          int64_t* incomplete);
 
 }  // namespace cryptolake::gold
 

@@ -187,7 +187,7 @@ TEST(GoldComputeTest, TradeBarsFromAggTrades) {
   add(2, kDayStart + 2000, 102, 2, 13, 13, true);             // sell
   add(3, kDayStart + 59'000'000, 99, 0.5, 14, 15, false);     // buy
   add(4, kDayStart + 3 * kMinute + 5, 200, 4, 16, 16, true);  // minute 3, sell
-  Result<ColumnBatch> r = BuildTradeBars(s, true, kDayStart, {"um", "BTCUSDT"}, "t");
+  Result<ColumnBatch> r = BuildTradeBars({{&s, "t"}}, true, kDayStart, {"um", "BTCUSDT"});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const ColumnBatch& b = *r;
   ASSERT_EQ(b.num_rows(), 2u);  // minutes 1 and 2 had no trade
@@ -231,7 +231,7 @@ TEST(GoldComputeTest, TradeBarsFromTrades) {
   add(8, kDayStart + 30, 5, 1, true);
   add(7, kDayStart + 20, 4, 2, false);
   add(9, kDayStart + 40, 6, 1, false);
-  Result<ColumnBatch> r = BuildTradeBars(s, false, kDayStart, {"spot", "BTCUSDT"}, "t");
+  Result<ColumnBatch> r = BuildTradeBars({{&s, "t"}}, false, kDayStart, {"spot", "BTCUSDT"});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const ColumnBatch& b = *r;
   ASSERT_EQ(b.num_rows(), 1u);
@@ -248,7 +248,7 @@ TEST(GoldComputeTest, TradeBarsFromTrades) {
   // A row outside the day is Corruption.
   add(10, kDayStart + 1440 * kMinute, 6, 1, false);
   EXPECT_TRUE(
-      BuildTradeBars(s, false, kDayStart, {"spot", "BTCUSDT"}, "t").status().IsCorruption());
+      BuildTradeBars({{&s, "t"}}, false, kDayStart, {"spot", "BTCUSDT"}).status().IsCorruption());
 }
 
 TEST(GoldComputeTest, FundingWindowsReachIntoThePreviousMonth) {
@@ -272,7 +272,7 @@ TEST(GoldComputeTest, FundingWindowsReachIntoThePreviousMonth) {
   add(mar, march + 2, 16, 0.0003);
   int64_t incomplete = 0;
   Result<ColumnBatch> r =
-      BuildFunding({&mar, &feb}, march, 31, {"um", "BTCUSDT"}, "t", &incomplete);
+      BuildFunding({{&mar, "mar"}, {&feb, "feb"}}, march, 31, {"um", "BTCUSDT"}, &incomplete);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const ColumnBatch& b = *r;
   ASSERT_EQ(b.num_rows(), 2u);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "cryptolake/lake/gap_records.h"
 #include "cryptolake/lake/ledger.h"
 #include "cryptolake/lake/partition.h"
 
@@ -87,10 +88,31 @@ std::string PreviousMonth(const std::string& month) {
   return buf;
 }
 
+std::string NextMonth(const std::string& month) {
+  int y = std::stoi(month.substr(0, 4));
+  int m = std::stoi(month.substr(5, 2)) + 1;
+  if (m == 13) {
+    m = 1;
+    ++y;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d", y, m);
+  return buf;
+}
+
+std::vector<std::string> FundingInputMonths(const std::string& month) {
+  std::vector<std::string> months = {month};
+  const int64_t first =
+      lake::DaysFromCivil(std::stoi(month.substr(0, 4)), std::stoi(month.substr(5, 2)), 1);
+  const std::string reach = lake::FormatDate(first - kFundingLookbackDays).substr(0, 7);
+  for (std::string m = PreviousMonth(month); m >= reach; m = PreviousMonth(m)) months.push_back(m);
+  return months;
+}
+
 Result<std::vector<GoldInput>> CurrentInputs(storage::ObjectStore& lake, const GoldPartition& p) {
   lake::Ledger ledger(lake);
   std::vector<std::string> periods = {p.period};
-  if (p.product == GoldProduct::kFunding) periods.push_back(PreviousMonth(p.period));
+  if (p.product == GoldProduct::kFunding) periods = FundingInputMonths(p.period);
   std::vector<GoldInput> inputs;
   for (size_t i = 0; i < periods.size(); ++i) {
     CL_ASSIGN_OR_RETURN(archive::ArchiveFile file, SourceArchiveFile(p, periods[i]));
@@ -99,8 +121,17 @@ Result<std::vector<GoldInput>> CurrentInputs(storage::ObjectStore& lake, const G
       if (i == 0) return std::vector<GoldInput>();  // the main input is missing
       continue;
     }
-    for (const std::string& key : entry->silver_files) {
-      inputs.push_back(GoldInput{key, entry->sha256, entry->rows});
+    // A fill rewrites the silver object without touching its ledger entry: its record is part
+    // of the input's identity.
+    CL_ASSIGN_OR_RETURN(std::optional<lake::FillRecord> fill,
+                        lake::LookupFill(lake, file.ZipPath()));
+    const std::string fingerprint =
+        fill ? std::to_string(fill->rows) + "@" + fill->filled_at : std::string();
+    // The ledger counts the archive file's rows, not each object's: count them once, on the
+    // file's first object, so input rows add up to what silver holds.
+    for (size_t k = 0; k < entry->silver_files.size(); ++k) {
+      inputs.push_back(
+          GoldInput{entry->silver_files[k], entry->sha256, k == 0 ? entry->rows : 0, fingerprint});
     }
   }
   std::sort(inputs.begin(), inputs.end(),
@@ -130,6 +161,30 @@ std::vector<std::string> OutputKeys(const GoldPartition& p,
       return {dir + "month=" + D + "/" + S + "-funding-" + D + ".parquet"};
   }
   return {};
+}
+
+Result<std::vector<std::string>> PartitionObjects(storage::ObjectStore& lake,
+                                                  const GoldPartition& p) {
+  std::vector<std::string> keys;
+  if (p.product == GoldProduct::kKlines) {
+    // The interval level sits above the date: list the symbol and keep this day's keys.
+    const std::string dir = ProductSymbolDir(p) + "interval=";
+    const std::string day = "/date=" + p.period + "/";
+    CL_ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> objects, lake.List(dir));
+    for (const storage::ObjectInfo& o : objects) {
+      const size_t slash = o.key.find('/', dir.size());
+      if (slash != std::string::npos && o.key.compare(slash, day.size(), day) == 0) {
+        keys.push_back(o.key);
+      }
+    }
+  } else {
+    const std::string key = OutputKeys(p, {}).front();
+    CL_ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> objects,
+                        lake.List(key.substr(0, key.rfind('/') + 1)));
+    for (const storage::ObjectInfo& o : objects) keys.push_back(o.key);
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
 }
 
 Result<std::optional<GoldLedgerEntry>> LookupGoldEntry(storage::ObjectStore& lake,

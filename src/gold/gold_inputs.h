@@ -31,17 +31,35 @@ Result<GoldPartition> NormalizePartition(const GoldPartition& partition);
 // for funding). REQUIRES: a normalized partition.
 Result<archive::ArchiveFile> SourceArchiveFile(const GoldPartition& p, const std::string& period);
 
-// "YYYY-MM" of the month before `month` ("YYYY-MM").
+// "YYYY-MM" of the month before / after `month` ("YYYY-MM").
 std::string PreviousMonth(const std::string& month);
+std::string NextMonth(const std::string& month);
+
+// Days before the 1st of a month that its 30-day funding windows reach (the window ending on the
+// 1st starts 29 days earlier).
+inline constexpr int kFundingLookbackDays = 29;
+
+// The months a funding partition reads: `month` first, then every earlier month that overlaps
+// [1st of `month` - kFundingLookbackDays days, 1st of `month`), latest first (one month, or two
+// for March of a non-leap year: 1 March - 29 days = 31 January). REQUIRES: a valid "YYYY-MM".
+std::vector<std::string> FundingInputMonths(const std::string& month);
 
 // The partition's current inputs from the silver ledger, in key order; empty when its main input
 // (the day's file, or the month's fundingRate file) was never ingested. Funding partitions also
-// list the previous month's file when the lake holds it.
+// list the files of the earlier FundingInputMonths() the lake holds. Each input carries the fill
+// fingerprint of its archive file's _fills record (GoldInput::fill).
 Result<std::vector<GoldInput>> CurrentInputs(storage::ObjectStore& lake, const GoldPartition& p);
 
 // The gold object keys a partition writes (klines: one per interval, in the given order).
 std::vector<std::string> OutputKeys(const GoldPartition& p,
                                     const std::vector<std::string>& intervals);
+
+// Every object the lake holds in the partition's gold directories (sorted): listed, so it also
+// finds objects no ledger entry names (a build killed between an object's Put and the entry's, a
+// failed cleanup). kKlines lists gold/klines/market=<m>/symbol=<S>/ and keeps the keys of
+// interval=<any>/date=<D>/; the other products list their one directory.
+Result<std::vector<std::string>> PartitionObjects(storage::ObjectStore& lake,
+                                                  const GoldPartition& p);
 
 // The stored gold ledger entry, or nullopt. Corruption when it does not parse.
 Result<std::optional<GoldLedgerEntry>> LookupGoldEntry(storage::ObjectStore& lake,

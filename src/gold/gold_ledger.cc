@@ -18,6 +18,7 @@ std::string SerializeGoldLedgerEntry(const GoldLedgerEntry& e) {
     o["key"] = in.key;
     o["sha256"] = in.sha256;
     o["rows"] = in.rows;
+    if (!in.fill.empty()) o["fill"] = in.fill;
     inputs.push_back(std::move(o));
   }
   j["inputs"] = std::move(inputs);
@@ -79,6 +80,7 @@ Result<GoldLedgerEntry> ParseGoldLedgerEntry(std::string_view json, std::string_
         !GetInt(o, "rows", &in.rows)) {
       return bad("an input lacks \"key\", \"sha256\" or \"rows\"");
     }
+    GetString(o, "fill", &in.fill);  // absent: no fill record
     e.inputs.push_back(std::move(in));
   }
   for (const nlohmann::json& o : *outputs) {

@@ -1,10 +1,13 @@
 // PlanGold (from the silver ledger) and RunGold (the plan over a pool of threads).
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <mutex>
+#include <set>
 #include <thread>
+#include <tuple>
 
 #include "cryptolake/archive/archive_file.h"
 #include "cryptolake/gold/gold_builder.h"
@@ -50,6 +53,88 @@ std::string GoldLedgerKey(const GoldPartition& p) {
   key += p.product == GoldProduct::kFunding ? "month=" : "date=";
   return key + p.period + ".json";
 }
+
+namespace {
+
+// Adds to `plan` the partitions the silver ledger no longer supports but the gold ledger still
+// holds: every _gold entry of the query's products, market and symbols with its period in
+// [start, end] (it comes back no_input and is removed), and, for funding, each later month whose
+// trailing windows read a planned month (a republished month must reach the months after it even
+// when they lie outside the range; they come back up to date or rebuilt).
+Status AddGoldOnlyPartitions(const GoldQuery& q, bool funding, std::vector<GoldPartition>* plan) {
+  std::vector<GoldProduct> products;
+  if (q.source_type == "klines") {
+    products = {GoldProduct::kKlines, GoldProduct::kDailySummary};
+  } else {
+    products = {funding ? GoldProduct::kFunding : GoldProduct::kTradeBars};
+  }
+  std::set<std::tuple<GoldProduct, std::string, std::string>> planned;
+  for (const GoldPartition& p : *plan) planned.emplace(p.product, p.symbol, p.period);
+  for (GoldProduct product : products) {
+    const std::string market_dir = std::string(kGoldLedgerPrefix) +
+                                   std::string(GoldProductName(product)) + "/market=" + q.market +
+                                   "/";
+    std::vector<std::string> prefixes;
+    if (q.symbols.empty()) {
+      prefixes.push_back(market_dir);
+    } else {
+      for (const std::string& s : q.symbols) prefixes.push_back(market_dir + "symbol=" + s + "/");
+    }
+    // (symbol, period) of every entry held, from keys
+    // "symbol=<S>/[interval=1m/](date=<D>|month=<M>).json".
+    std::set<std::pair<std::string, std::string>> held;
+    for (const std::string& prefix : prefixes) {
+      CL_ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> objects, q.lake->List(prefix));
+      for (const storage::ObjectInfo& o : objects) {
+        std::string_view rest(o.key);
+        rest.remove_prefix(market_dir.size());
+        if (!rest.starts_with("symbol=") || !rest.ends_with(".json")) continue;
+        rest.remove_prefix(7);
+        rest.remove_suffix(5);
+        const size_t slash = rest.find('/');
+        if (slash == std::string_view::npos) continue;
+        const std::string symbol(rest.substr(0, slash));
+        rest.remove_prefix(slash + 1);
+        if (product == GoldProduct::kTradeBars) {
+          if (!rest.starts_with("interval=1m/")) continue;
+          rest.remove_prefix(12);
+        }
+        const std::string_view tag = funding ? "month=" : "date=";
+        if (!rest.starts_with(tag)) continue;
+        rest.remove_prefix(tag.size());
+        const std::string period(rest);
+        if (!archive::IsValidArchiveDate(
+                funding ? archive::Period::kMonthly : archive::Period::kDaily, period)) {
+          continue;
+        }
+        held.emplace(symbol, period);
+      }
+    }
+    auto add = [&](const std::string& symbol, const std::string& period) {
+      if (!planned.emplace(product, symbol, period).second) return;
+      plan->push_back(GoldPartition{product, q.market, symbol, q.source_type, period});
+    };
+    std::vector<std::pair<std::string, std::string>> followers;
+    if (funding) {
+      for (const GoldPartition& p : *plan) {
+        for (std::string next = NextMonth(p.period);; next = NextMonth(next)) {
+          const std::vector<std::string> reads = FundingInputMonths(next);
+          if (std::find(reads.begin(), reads.end(), p.period) == reads.end()) break;
+          if (held.count({p.symbol, next}) > 0) followers.emplace_back(p.symbol, next);
+        }
+      }
+    }
+    for (const auto& [symbol, period] : held) {
+      const bool in_range = funding ? (period + "-01" <= q.end && period + "-31" >= q.start)
+                                    : (period >= q.start && period <= q.end);
+      if (in_range) add(symbol, period);
+    }
+    for (const auto& [symbol, period] : followers) add(symbol, period);
+  }
+  return Status::OK();
+}
+
+}  // namespace
 
 Result<std::vector<GoldPartition>> PlanGold(const GoldQuery& q) {
   if (q.lake == nullptr) return Status::InvalidArgument("GoldQuery.lake is null");
@@ -105,6 +190,12 @@ Result<std::vector<GoldPartition>> PlanGold(const GoldQuery& q) {
       plan.push_back(std::move(p));
     }
   }
+  CL_RETURN_IF_ERROR(AddGoldOnlyPartitions(q, funding, &plan));
+  // Plan order: by symbol, then period, kKlines before kDailySummary of a day (BuildGoldGroup
+  // shares one decode between neighbours that read the same input).
+  std::sort(plan.begin(), plan.end(), [](const GoldPartition& a, const GoldPartition& b) {
+    return std::tie(a.symbol, a.period, a.product) < std::tie(b.symbol, b.period, b.product);
+  });
   return plan;
 }
 

@@ -51,9 +51,10 @@ inline void AppendRow(parquet::ColumnBatch& b, const Row& row) {
   }
 }
 
-// Writes `rows` as the silver object of `file` and records its silver ledger entry with `sha`.
-inline void PutSilver(storage::ObjectStore& lake, const archive::ArchiveFile& file,
-                      const std::vector<Row>& rows, const std::string& sha) {
+// Writes `rows` as the silver object of `file` (no ledger entry, as `cryptolake fill` rewrites
+// it) and returns its key.
+inline std::string PutSilverObject(storage::ObjectStore& lake, const archive::ArchiveFile& file,
+                                   const std::vector<Row>& rows) {
   const parquet::Schema* schema = *lake::SilverSchema(file.data_type, file.market);
   parquet::ColumnBatch b(*schema);
   for (Row r : rows) {
@@ -69,6 +70,13 @@ inline void PutSilver(storage::ObjectStore& lake, const archive::ArchiveFile& fi
   std::string bytes = *w.Finish();
   const std::string key = lake::SilverObjectKey(*lake::PartitionKeyOf(file), file);
   if (!lake.Put(key, bytes).ok()) std::abort();
+  return key;
+}
+
+// Writes `rows` as the silver object of `file` and records its silver ledger entry with `sha`.
+inline void PutSilver(storage::ObjectStore& lake, const archive::ArchiveFile& file,
+                      const std::vector<Row>& rows, const std::string& sha) {
+  const std::string key = PutSilverObject(lake, file, rows);
   lake::LedgerEntry e;
   e.archive_path = file.ZipPath();
   e.sha256 = sha;

@@ -9,7 +9,7 @@
 //       one row per day from the day's 1m silver klines
 //   gold/funding/market=<m>/symbol=<S>/month=<YYYY-MM>/<S>-funding-<YYYY-MM>.parquet
 //       daily funding aggregates of the month from fundingRate silver (trailing windows also read
-//       the previous month's silver)
+//       the earlier months' silver the 30-day windows reach)
 // Every gold partition depends only on the silver objects named in its gold ledger entry
 // (_gold/<partition dir>.json), which records each input's key and source SHA-256 (from the
 // silver ledger). A partition is rebuilt only when that input set changed; the entry is written
@@ -99,17 +99,23 @@ struct GoldPartitionReport {
 
 // Builds (or confirms up to date) one partition. Errors: InvalidArgument for a malformed
 // partition; Corruption naming the object when a silver file or ledger entry does not parse;
-// store errors as they come. On error the partition's gold ledger entry is unchanged (it still
-// names the previous inputs, so the next run rebuilds the partition), and every gold object is
-// complete: the previous version, or, when the failure came after its own Put, the new one (a
-// bad input or encoder error comes before the first Put and changes nothing).
+// store errors as they come. On error every gold object is complete: the previous version, or,
+// when the failure came after its own Put, the new one (a bad input or encoder error comes before
+// the first Put and changes nothing). The partition's gold ledger entry is either unchanged (it
+// still names the previous inputs, so the next run rebuilds the partition) or, when only the
+// cleanup after it failed, the new one; either way objects the entry does not name may remain
+// in the partition's directories (also after a kill between an object's Put and the entry's).
+// Such objects make the partition not up to date, and the next build deletes them after its
+// entry, so a later run converges to exactly what a clean build leaves.
 Result<GoldPartitionReport> BuildGoldPartition(const GoldPartition& partition,
                                                const GoldOptions& options);
 
 // Which gold partitions the lake's silver supports for `market`, `source_type` and the symbols
 // (empty = every symbol silver holds), with period within [start, end] ("YYYY-MM-DD", inclusive;
 // a month is included when any of its days is). For "klines" both kKlines and kDailySummary
-// partitions are listed. Read from the silver ledger.
+// partitions are listed. Read from the silver ledger, plus the gold ledger: partitions in range
+// that only hold gold (their silver vanished: built as no_input, which removes them) and, for
+// funding, the later months with a gold entry whose trailing windows read a planned month.
 struct GoldQuery {
   storage::ObjectStore* lake = nullptr;  // REQUIRES: non-null
   std::string market;

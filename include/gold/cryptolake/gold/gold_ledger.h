@@ -5,9 +5,9 @@
 // e.g. "_gold/klines/market=um/symbol=BTCUSDT/date=2024-03-01.json" (a kKlines partition covers
 // every interval of the day, so its entry sits above the interval= level). The entry names the
 // silver objects the partition was built from (key, the source archive's SHA-256 from the silver
-// ledger, rows) and the gold objects it holds. It is written with one atomic Put after every gold
-// object of the partition (the commit point): a partition is up to date when its entry lists the
-// same inputs as the silver ledger does now and every output it lists exists.
+// ledger, rows, the fill fingerprint) and the gold objects it holds. It is written with one atomic
+// Put after every gold object of the partition (the commit point): a partition is up to date when
+// its entry lists the same inputs as the silver ledger does now and every output it lists exists.
 //
 // Thread-safety: plain values and stateless functions.
 #ifndef CRYPTOLAKE_GOLD_GOLD_LEDGER_H_
@@ -28,7 +28,14 @@ inline constexpr std::string_view kGoldLedgerPrefix = "_gold/";
 struct GoldInput {
   std::string key;     // silver object key
   std::string sha256;  // SHA-256 of the archive file it came from (silver ledger), 64 hex
-  int64_t rows = 0;    // rows of the silver object (silver ledger)
+  // Rows of the archive file (silver ledger), counted once: on the first of the file's silver
+  // objects, 0 on the others (an older layout's part files).
+  int64_t rows = 0;
+  // What `cryptolake fill` last did to the archive file's silver object ("<rows>@<filled_at>" of
+  // its _fills record, lake/gap_records.h), "" when there is no fill record. A fill rewrites the
+  // silver object in place and leaves the silver ledger entry (digest, rows) unchanged, so this
+  // is how a fill (or its removal by a re-ingest) makes the partition stale.
+  std::string fill;
 
   friend bool operator==(const GoldInput&, const GoldInput&) = default;
 };
