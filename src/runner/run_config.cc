@@ -261,6 +261,7 @@ Result<RunConfig> LoadRunConfig(std::string_view text, const std::string& path) 
   }
   if (const toml::table* t = root["metrics"].as_table()) {
     TableReader r(*t, "[metrics]", path);
+    c.metrics.present = true;
     CL_RETURN_IF_ERROR(r.String("exporter", &c.metrics.exporter));
     CL_RETURN_IF_ERROR(r.String("endpoint", &c.metrics.endpoint));
     CL_RETURN_IF_ERROR(r.String("protocol", &c.metrics.protocol));
@@ -455,6 +456,7 @@ std::string UtcToday() {
 std::vector<std::pair<std::string, std::string>> MetricsEnvironmentDefaults(
     const MetricsConfig& m) {
   std::vector<std::pair<std::string, std::string>> out;
+  if (!m.present) return out;
   out.emplace_back("OTEL_METRICS_EXPORTER", m.exporter);
   if (!m.endpoint.empty()) out.emplace_back("OTEL_EXPORTER_OTLP_ENDPOINT", m.endpoint);
   out.emplace_back("OTEL_EXPORTER_OTLP_PROTOCOL", m.protocol);

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   cryptolake::cli::AddFillCommand(app, fill_flags, &exit_code);
   cryptolake::cli::ValidateFlags validate_flags;
   cryptolake::cli::AddValidateCommand(app, validate_flags, &exit_code);
+  cryptolake::cli::RunFlags run_flags;
+  cryptolake::cli::AddRunCommand(app, run_flags, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
