@@ -45,7 +45,7 @@ std::string_view StageOf(const std::string& step) {
   if (step == "ingest") return telemetry::stage::kIngestion;
   if (step == "gaps") return telemetry::stage::kGapScan;
   if (step == "fill") return telemetry::stage::kFill;
-  return "gold";
+  return telemetry::stage::kGold;
 }
 
 class StepRunner {

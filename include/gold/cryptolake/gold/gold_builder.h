@@ -59,6 +59,14 @@ struct GoldPartition {
   friend bool operator==(const GoldPartition&, const GoldPartition&) = default;
 };
 
+// The partition's gold ledger key: "_gold/" + its gold directory without "gold/" and without the
+// trailing '/', + ".json", e.g. "_gold/klines/market=um/symbol=BTCUSDT/date=2024-03-01.json"
+// (kKlines: above the interval= level, one entry for every interval of the day),
+// "_gold/trade_bars/market=um/symbol=BTCUSDT/interval=1m/date=2024-03-01.json",
+// "_gold/funding/market=um/symbol=BTCUSDT/month=2024-03.json".
+// REQUIRES: market, symbol and period are safe path components.
+std::string GoldLedgerKey(const GoldPartition& partition);
+
 struct GoldOptions {
   // REQUIRES: non-null, outlives the call.
   storage::ObjectStore* lake = nullptr;

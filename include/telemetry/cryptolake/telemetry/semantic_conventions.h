@@ -82,6 +82,7 @@ inline constexpr std::string_view kDownload = "download";    // archive fetch + 
 inline constexpr std::string_view kConvert = "convert";      // CSV -> silver Parquet
 inline constexpr std::string_view kGapScan = "gap_scan";     // silver -> gap report
 inline constexpr std::string_view kFill = "fill";            // REST rows merged into silver
+inline constexpr std::string_view kGold = "gold";            // silver -> one gold partition
 }  // namespace stage
 
 // Storage operations (storage.operation): the ObjectStore verbs.
