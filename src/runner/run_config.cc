@@ -1,5 +1,7 @@
 #include "cryptolake/runner/run_config.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -7,7 +9,6 @@
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "cryptolake/archive/archive_file.h"
 #include "cryptolake/lake/data_type_schema.h"
@@ -125,7 +126,8 @@ Result<int> ParsePositive(std::string_view text, std::string_view what) {
   int v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || p != text.data() + text.size() || v < 1 || v > 4096) {
-    return Status::InvalidArgument(std::string(what) + " must be an integer between 1 and 4096, got '" +
+    return Status::InvalidArgument(std::string(what) +
+                                   " must be an integer between 1 and 4096, got '" +
                                    std::string(text) + "'");
   }
   return v;
@@ -207,9 +209,9 @@ Result<RunConfig> LoadRunConfig(std::string_view text, const std::string& path) 
                                      std::string(k.str()) + "'");
     }
     if (k.str() == "datasets" ? !v.is_array_of_tables() : !v.is_table()) {
-      return Status::InvalidArgument(Where(path, LineOf(v)) + "'" + std::string(k.str()) +
-                                     (k.str() == "datasets" ? "' must be [[datasets]] tables"
-                                                            : "' must be a table"));
+      return Status::InvalidArgument(
+          Where(path, LineOf(v)) + "'" + std::string(k.str()) +
+          (k.str() == "datasets" ? "' must be [[datasets]] tables" : "' must be a table"));
     }
   }
   if (const toml::table* t = root["lake"].as_table()) {

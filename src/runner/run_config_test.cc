@@ -88,7 +88,7 @@ TEST(RunConfig, FlagsOverrideEnvironmentOverrideFile) {
   EXPECT_EQ(c->steps, (std::vector<std::string>{"ingest", "gaps"}));
   EXPECT_EQ(c->task_timeout.count(), 30000);
   EXPECT_EQ(c->summary_path, "file-summary.json");  // empty variable = unset
-  EXPECT_EQ(c->cpu_workers, 1);                      // not in the environment: the file's
+  EXPECT_EQ(c->cpu_workers, 1);                     // not in the environment: the file's
   RunOverrides flags;
   flags.lake_url = "./flag-lake";
   flags.io_workers = 2;
@@ -100,10 +100,13 @@ TEST(RunConfig, FlagsOverrideEnvironmentOverrideFile) {
 
 TEST(RunConfig, ShardFromEnvironmentAndFlags) {
   RunConfig c;
-  ASSERT_TRUE(ApplyEnvironment(Env({{"JOB_COMPLETION_INDEX", "2"}, {"CRYPTOLAKE_SHARD_COUNT", "4"}}), &c).ok());
+  ASSERT_TRUE(
+      ApplyEnvironment(Env({{"JOB_COMPLETION_INDEX", "2"}, {"CRYPTOLAKE_SHARD_COUNT", "4"}}), &c)
+          .ok());
   EXPECT_EQ(c.shard, (ShardSpec{2, 4}));
   RunConfig d;
-  ASSERT_TRUE(ApplyEnvironment(Env({{"CRYPTOLAKE_SHARD", "1/3"}, {"JOB_COMPLETION_INDEX", "2"}}), &d).ok());
+  ASSERT_TRUE(
+      ApplyEnvironment(Env({{"CRYPTOLAKE_SHARD", "1/3"}, {"JOB_COMPLETION_INDEX", "2"}}), &d).ok());
   EXPECT_EQ(d.shard, (ShardSpec{1, 3}));
   Status missing_count = ApplyEnvironment(Env({{"JOB_COMPLETION_INDEX", "2"}}), &d);
   EXPECT_TRUE(missing_count.IsInvalidArgument());
@@ -209,10 +212,10 @@ TEST(RunConfig, DeployConfigsParseAndValidate) {
     Status v = ValidateRunConfig(*c);
     EXPECT_TRUE(v.ok()) << v.ToString();
   }
-  Result<RunConfig> dev = LoadRunConfigFile(std::string(CRYPTOLAKE_SOURCE_DIR) +
-                                            "/deploy/config/development.toml");
-  Result<RunConfig> prod = LoadRunConfigFile(std::string(CRYPTOLAKE_SOURCE_DIR) +
-                                             "/deploy/config/production.toml");
+  Result<RunConfig> dev =
+      LoadRunConfigFile(std::string(CRYPTOLAKE_SOURCE_DIR) + "/deploy/config/development.toml");
+  Result<RunConfig> prod =
+      LoadRunConfigFile(std::string(CRYPTOLAKE_SOURCE_DIR) + "/deploy/config/production.toml");
   ASSERT_TRUE(dev.ok() && prod.ok());
   EXPECT_EQ(dev->metrics.environment, "development");
   EXPECT_EQ(dev->metrics.interval.count(), 1000);

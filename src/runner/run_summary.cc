@@ -1,5 +1,7 @@
 #include "cryptolake/runner/run_summary.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -7,8 +9,6 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
-
-#include <unistd.h>
 
 namespace cryptolake::runner {
 
@@ -66,8 +66,8 @@ std::string RunSummary::ToJson() const {
                  {"rows_per_second", seconds > 0 ? static_cast<double>(rows) / seconds : 0.0}};
   ordered_json steps = ordered_json::object();
   for (const char* step : {"ingest", "gaps", "fill", "gold"}) {
-    ordered_json s = {{"succeeded", 0}, {"skipped", 0}, {"failed", 0}, {"cancelled", 0},
-                      {"rows", 0}};
+    ordered_json s = {
+        {"succeeded", 0}, {"skipped", 0}, {"failed", 0}, {"cancelled", 0}, {"rows", 0}};
     bool any = false;
     for (const TaskRecord& t : tasks) {
       if (t.step != step) continue;
@@ -154,7 +154,8 @@ Status WriteRunSummary(const RunSummary& summary, storage::ObjectStore* lake,
       if (first.ok()) first = Status::IOError("cannot write " + local_path);
     } else {
       fs::rename(tmp, local_path, ec);
-      if (ec && first.ok()) first = Status::IOError("cannot write " + local_path + ": " + ec.message());
+      if (ec && first.ok())
+        first = Status::IOError("cannot write " + local_path + ": " + ec.message());
     }
   }
   return first;

@@ -44,7 +44,8 @@ class Executor {
                                          " depends on a task that is not before it");
         }
       }
-      if (!nodes_[i].spec.fn) return Status::InvalidArgument("task " + nodes_[i].spec.id + " has no function");
+      if (!nodes_[i].spec.fn)
+        return Status::InvalidArgument("task " + nodes_[i].spec.id + " has no function");
     }
     return Status::OK();
   }
@@ -64,7 +65,8 @@ class Executor {
     }
     std::vector<std::thread> threads;
     for (int w = 0; w < o_.io_workers; ++w) threads.emplace_back([this] { Worker(TaskPool::kIo); });
-    for (int w = 0; w < o_.cpu_workers; ++w) threads.emplace_back([this] { Worker(TaskPool::kCpu); });
+    for (int w = 0; w < o_.cpu_workers; ++w)
+      threads.emplace_back([this] { Worker(TaskPool::kCpu); });
     for (std::thread& t : threads) t.join();
     std::vector<TaskReport> out;
     out.reserve(nodes_.size());
@@ -236,15 +238,16 @@ class Executor {
     Status error = r.status();
     const bool aborted = o_.abort != nullptr && o_.abort->load();
     if (error.code() == Status::Code::kCancelled && timed_out && !aborted) {
-      error = Status::Timeout("attempt " + std::to_string(attempt) + " exceeded the task timeout of " +
-                              std::to_string(o_.task_timeout.count()) + " ms: " + error.message());
+      error =
+          Status::Timeout("attempt " + std::to_string(attempt) + " exceeded the task timeout of " +
+                          std::to_string(o_.task_timeout.count()) + " ms: " + error.message());
     }
     n.report.error = error;
     const bool retryable = error.code() != Status::Code::kCancelled && !error.IsInvalidArgument();
     if (retryable && attempt < o_.max_attempts && !StopRequested()) {
       n.running = false;
-      n.not_before = Clock::now() + FullJitterBackoff(attempt - 1, -1, o_.initial_backoff,
-                                                      o_.max_backoff);
+      n.not_before =
+          Clock::now() + FullJitterBackoff(attempt - 1, -1, o_.initial_backoff, o_.max_backoff);
       Enqueue(i);
       return;
     }

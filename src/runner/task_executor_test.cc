@@ -80,9 +80,8 @@ TEST(TaskExecutor, GivesUpAfterMaxAttempts) {
 
 TEST(TaskExecutor, FailureSkipsDependentsOnlyAndNeverStopsOthers) {
   std::vector<TaskSpec> tasks;
-  tasks.push_back(Task("a", [](const TaskContext&) -> Result<TaskResult> {
-    return Status::Corruption("bad zip");
-  }));
+  tasks.push_back(Task(
+      "a", [](const TaskContext&) -> Result<TaskResult> { return Status::Corruption("bad zip"); }));
   tasks.push_back(Task("a.child", Ok(), {0}));
   tasks.push_back(Task("a.grandchild", Ok(), {1}, TaskPool::kCpu));
   tasks.push_back(Task("b", Ok("b", 10)));

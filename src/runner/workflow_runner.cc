@@ -233,8 +233,9 @@ Result<RunSummary> ExecuteRun(const RunConfig& config, const RunPlan& plan,
     s.deps = t.deps;
     s.fn = [&steps, &t](const TaskContext& ctx) -> Result<TaskResult> {
       telemetry::TrackDataProcessing scope(
-          StageOf(t.step), {{telemetry::attr::kMarket, std::string(archive::MarketName(t.file.market))},
-                            {telemetry::attr::kDataType, t.file.data_type}});
+          StageOf(t.step),
+          {{telemetry::attr::kMarket, std::string(archive::MarketName(t.file.market))},
+           {telemetry::attr::kDataType, t.file.data_type}});
       Result<TaskResult> r = steps.Run(t, ctx);
       scope.SetStatus(r.status());
       if (r.ok()) scope.SetRecordCount(r->rows);

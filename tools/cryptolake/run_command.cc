@@ -83,7 +83,8 @@ Result<runner::RunConfig> LoadConfig(const RunFlags& f) {
   if (!f.config.empty()) {
     CL_ASSIGN_OR_RETURN(config, runner::LoadRunConfigFile(f.config));
   }
-  CL_RETURN_IF_ERROR(runner::ApplyEnvironment([](const char* n) { return std::getenv(n); }, &config));
+  CL_RETURN_IF_ERROR(
+      runner::ApplyEnvironment([](const char* n) { return std::getenv(n); }, &config));
   runner::RunOverrides o;
   if (!f.lake.empty()) o.lake_url = f.lake;
   if (!f.source.empty()) o.source = f.source;

@@ -40,7 +40,7 @@ struct DatasetConfig {
 // [metrics]: defaults for the OTEL_* environment the metrics SDK reads (a real environment
 // variable wins; see MetricsEnvironmentDefaults).
 struct MetricsConfig {
-  bool present = false;  // the file has a [metrics] table (otherwise nothing is defaulted)
+  bool present = false;           // the file has a [metrics] table (otherwise nothing is defaulted)
   std::string exporter = "none";  // otlp | prometheus | console | none
   std::string endpoint;           // OTLP endpoint
   std::string protocol = "grpc";  // grpc | http/protobuf

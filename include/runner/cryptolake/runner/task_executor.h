@@ -90,8 +90,8 @@ struct TaskReport {
 };
 
 struct ExecutorOptions {
-  int io_workers = 4;   // REQUIRES: >= 1
-  int cpu_workers = 2;  // REQUIRES: >= 1
+  int io_workers = 4;    // REQUIRES: >= 1
+  int cpu_workers = 2;   // REQUIRES: >= 1
   int max_attempts = 3;  // REQUIRES: >= 1
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{30000};
