@@ -179,8 +179,7 @@ TEST(IngestPipelineTest, CancelledBeforePublishWritesNothing) {
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     ASSERT_EQ(s->files.size(), 1u);
     EXPECT_EQ(s->files[0].outcome, FileOutcome::kFailed) << checks_before_cancel;
-    EXPECT_EQ(s->files[0].error.code(), Status::Code::kCancelled)
-        << s->files[0].error.ToString();
+    EXPECT_EQ(s->files[0].error.code(), Status::Code::kCancelled) << s->files[0].error.ToString();
     EXPECT_TRUE(lake->List("")->empty()) << "after " << checks_before_cancel << " checks";
   }
   IngestOptions o = KlinesOptions(src, lake.get());

@@ -120,7 +120,9 @@ TEST(RunConfig, ShardFromEnvironmentAndFlags) {
   count_only.job_completion_index = 5;
   ASSERT_TRUE(ApplyOverrides(count_only, &d).ok());
   EXPECT_EQ(d.shard, (ShardSpec{5, 8}));
-  EXPECT_FALSE(ApplyOverrides(RunOverrides{.shard = std::string("4/4")}, &d).ok());
+  RunOverrides out_of_range;
+  out_of_range.shard = "4/4";
+  EXPECT_FALSE(ApplyOverrides(out_of_range, &d).ok());
 }
 
 TEST(RunConfig, BadTomlNamesFileAndLine) {

@@ -9,9 +9,9 @@ namespace {
 
 std::string TaskId(std::string_view step, const archive::ArchiveFile& f) {
   std::string id(step);
-  id += "/" + std::string(archive::MarketName(f.market)) + "/" + f.data_type + "/";
-  if (!f.interval.empty()) id += f.interval + "/";
-  id += f.symbol + "/" + f.date;
+  id.append("/").append(archive::MarketName(f.market)).append("/").append(f.data_type);
+  if (!f.interval.empty()) id.append("/").append(f.interval);
+  id.append("/").append(f.symbol).append("/").append(f.date);
   return id;
 }
 
