@@ -85,7 +85,6 @@ class StepRunner {
       case lake::FileOutcome::kSkipped:
         out.skipped = true;
         out.detail = "up_to_date";
-        out.rows = r.rows;
         return out;
       case lake::FileOutcome::kFailed:
         if (r.error.IsNotFound()) {
@@ -109,7 +108,6 @@ class StepRunner {
     const int open = report.open_gaps();
     out.skipped = open == 0;
     out.detail = open == 0 ? "no_gaps" : "open_gaps=" + std::to_string(open);
-    out.rows = report.rows_checked;
     return out;
   }
 

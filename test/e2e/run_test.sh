@@ -188,6 +188,11 @@ digest_lake "$work/shards" | diff "$work/ref.sum" - > "$work/shards.diff" ||
 "$bin" run --config "$work/ref.toml" --dry-run --shard 1/4 > "$work/plan.txt" || fail "dry run"
 grep -q '^# shard 1/4: ' "$work/plan.txt" || fail "dry run header: $(head -2 "$work/plan.txt")"
 grep -q 'gold/.*after fill/' "$work/plan.txt" || fail "dry run shows no dependencies"
+# Kubernetes Indexed Jobs: JOB_COMPLETION_INDEX with --shard-count or CRYPTOLAKE_SHARD_COUNT.
+JOB_COMPLETION_INDEX=3 "$bin" run --config "$work/ref.toml" --shard-count 4 --dry-run | grep -q '^# shard 3/4: ' ||
+  fail "--shard-count with JOB_COMPLETION_INDEX"
+JOB_COMPLETION_INDEX=2 CRYPTOLAKE_SHARD_COUNT=4 "$bin" run --config "$work/ref.toml" --dry-run | grep -q '^# shard 2/4: ' ||
+  fail "JOB_COMPLETION_INDEX with CRYPTOLAKE_SHARD_COUNT"
 printf '[run]\nio_workers = 2\nio_wrokers = 3\n' > "$work/bad.toml"
 rc=0; "$bin" run --config "$work/bad.toml" > "$work/bad.out" 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "bad config: exit $rc"

@@ -83,8 +83,19 @@ Result<runner::RunConfig> LoadConfig(const RunFlags& f) {
   if (!f.config.empty()) {
     CL_ASSIGN_OR_RETURN(config, runner::LoadRunConfigFile(f.config));
   }
-  CL_RETURN_IF_ERROR(
-      runner::ApplyEnvironment([](const char* n) { return std::getenv(n); }, &config));
+  // Shard flags replace the environment's shard settings altogether (--shard-count reads only
+  // JOB_COMPLETION_INDEX), so a half-set environment is no error then.
+  const bool shard_flags = !f.shard.empty() || f.shard_count > 0;
+  CL_RETURN_IF_ERROR(runner::ApplyEnvironment(
+      [shard_flags](const char* n) -> const char* {
+        const std::string_view name(n);
+        if (shard_flags && (name == "CRYPTOLAKE_SHARD" || name == "JOB_COMPLETION_INDEX" ||
+                            name == "CRYPTOLAKE_SHARD_COUNT")) {
+          return nullptr;
+        }
+        return std::getenv(n);
+      },
+      &config));
   runner::RunOverrides o;
   if (!f.lake.empty()) o.lake_url = f.lake;
   if (!f.source.empty()) o.source = f.source;
