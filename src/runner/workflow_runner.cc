@@ -200,8 +200,9 @@ std::string RunProgress::Format() const {
     const long s = static_cast<long>(eta + 0.5);
     std::snprintf(eta_text, sizeof(eta_text), "%ld:%02ld", s / 60, s % 60);
   }
-  std::snprintf(buf, sizeof(buf), "[%d/%d tasks] %.0f rows/s, ETA %s, %d failed  %s", tasks_done,
-                tasks_total, rows_per_second(), eta_text, failed, last_task.c_str());
+  std::snprintf(buf, sizeof(buf), "[%d/%d files, %d/%d tasks] %.0f rows/s, ETA %s, %d failed  %s",
+                files_done, files_total, tasks_done, tasks_total, rows_per_second(), eta_text,
+                failed, last_task.c_str());
   return buf;
 }
 
@@ -244,6 +245,12 @@ Result<RunSummary> ExecuteRun(const RunConfig& config, const RunPlan& plan,
 
   RunProgress progress;
   progress.tasks_total = static_cast<int>(plan.tasks.size());
+  // A file is done when its last task (the one nothing of the same file depends on) is.
+  std::vector<bool> last_of_file(plan.tasks.size(), true);
+  for (const PlannedTask& t : plan.tasks) {
+    for (size_t d : t.deps) last_of_file[d] = false;
+  }
+  for (bool last : last_of_file) progress.files_total += last ? 1 : 0;
   ExecutorOptions o;
   o.io_workers = config.io_workers;
   o.cpu_workers = config.cpu_workers;
@@ -253,8 +260,9 @@ Result<RunSummary> ExecuteRun(const RunConfig& config, const RunPlan& plan,
   o.task_timeout = config.task_timeout;
   o.stop_requested = env.stop_requested;
   o.abort = env.abort;
-  o.on_task_done = [&](size_t, const TaskReport& r) {
+  o.on_task_done = [&](size_t index, const TaskReport& r) {
     ++progress.tasks_done;
+    if (last_of_file[index]) ++progress.files_done;
     if (r.outcome == TaskOutcome::kFailed) ++progress.failed;
     if (r.outcome == TaskOutcome::kSucceeded) progress.rows += r.rows;
     progress.seconds = std::chrono::duration<double>(Clock::now() - t0).count();

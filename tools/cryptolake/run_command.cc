@@ -7,11 +7,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <thread>
 
 #include "commands.h"
 #include "cryptolake/archive/archive_source.h"
@@ -49,18 +51,38 @@ void InstallSignalHandlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-// A refreshing line on a terminal; plain lines (every 10 s, and on each failure) otherwise.
+// A line on a terminal, refreshed on every task and every second in between (so rows/s and ETA
+// move during long tasks); plain lines (every 10 s, on each new failure, at the end) otherwise.
 class ProgressPrinter {
  public:
-  explicit ProgressPrinter(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0) {}
+  explicit ProgressPrinter(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0) {
+    if (quiet_ || !tty_) return;
+    ticker_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(mu_);
+      while (!done_) {
+        cv_.wait_for(lock, std::chrono::seconds(1));
+        if (done_ || !started_) continue;
+        last_.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        std::fprintf(stderr, "\r\033[K%s", last_.Format().c_str());
+        std::fflush(stderr);
+      }
+    });
+  }
+  ~ProgressPrinter() { Stop(); }
 
   void Update(const runner::RunProgress& p) {
     if (quiet_) return;
     std::lock_guard<std::mutex> lock(mu_);
     const auto now = std::chrono::steady_clock::now();
+    if (!started_) {
+      started_ = true;
+      start_ = now - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(p.seconds));
+    }
+    last_ = p;
     if (tty_) {
       std::fprintf(stderr, "\r\033[K%s", p.Format().c_str());
-      if (p.tasks_done == p.tasks_total) std::fprintf(stderr, "\r\033[K");
     } else if (p.failed != last_failed_ || now - last_line_ >= std::chrono::seconds(10) ||
                p.tasks_done == p.tasks_total) {
       std::fprintf(stderr, "%s\n", p.Format().c_str());
@@ -70,12 +92,30 @@ class ProgressPrinter {
     std::fflush(stderr);
   }
 
+  // Ends the refreshing line (before the summary is printed).
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (done_) return;
+      done_ = true;
+      if (tty_ && started_) std::fprintf(stderr, "\r\033[K%s\n", last_.Format().c_str());
+    }
+    cv_.notify_all();
+    if (ticker_.joinable()) ticker_.join();
+  }
+
  private:
   const bool quiet_;
   const bool tty_;
   std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  bool started_ = false;
+  std::chrono::steady_clock::time_point start_{};
+  runner::RunProgress last_;
   std::chrono::steady_clock::time_point last_line_{};
   int last_failed_ = 0;
+  std::thread ticker_;
 };
 
 Result<runner::RunConfig> LoadConfig(const RunFlags& f) {
@@ -216,6 +256,7 @@ int RunRunCommand(const RunFlags& f) {
               << plan->files_owned << " archive files into " << config->lake_url << "\n";
   }
   Result<runner::RunSummary> summary = runner::ExecuteRun(*config, *plan, env);
+  printer.Stop();
   if (!summary.ok()) {
     std::cerr << "cryptolake run: " << summary.status().ToString() << "\n";
     return kExitFailed;

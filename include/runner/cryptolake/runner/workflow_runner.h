@@ -42,6 +42,8 @@ namespace cryptolake::runner {
 struct RunProgress {
   int tasks_done = 0;
   int tasks_total = 0;
+  int files_done = 0;  // archive files whose every task finished
+  int files_total = 0;
   int failed = 0;
   int64_t rows = 0;
   double seconds = 0;
@@ -50,7 +52,7 @@ struct RunProgress {
   double rows_per_second() const { return seconds > 0 ? static_cast<double>(rows) / seconds : 0; }
   // Remaining time at the pace so far (-1 when unknown).
   double eta_seconds() const;
-  // "[12/40 tasks] 1,234 rows/s, ETA 0:42, 1 failed  <last task>".
+  // "[3/10 files, 12/40 tasks] 1234 rows/s, ETA 0:42, 1 failed  <last task>".
   std::string Format() const;
 };
 
