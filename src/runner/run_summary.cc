@@ -68,17 +68,15 @@ std::string RunSummary::ToJson() const {
   for (const char* step : {"ingest", "gaps", "fill", "gold"}) {
     ordered_json s = {
         {"succeeded", 0}, {"skipped", 0}, {"failed", 0}, {"cancelled", 0}, {"rows", 0}};
-    bool any = false;
     for (const TaskRecord& t : tasks) {
       if (t.step != step) continue;
-      any = true;
       std::string name(TaskOutcomeName(t.report.outcome));
       s[name] = s[name].get<int>() + 1;
       if (t.report.outcome == TaskOutcome::kSucceeded) {
         s["rows"] = s["rows"].get<int64_t>() + t.report.rows;
       }
     }
-    if (any) steps[step] = s;
+    steps[step] = s;
   }
   j["steps"] = steps;
   ordered_json list = ordered_json::array();

@@ -278,7 +278,10 @@ Result<RunSummary> ExecuteRun(const RunConfig& config, const RunPlan& plan,
   };
   CL_ASSIGN_OR_RETURN(std::vector<TaskReport> reports, RunTasks(std::move(specs), o));
 
-  summary.interrupted = env.stop_requested && env.stop_requested();
+  // Stopped with work left undone (a stop after the last task started changes nothing).
+  bool cancelled = false;
+  for (const TaskReport& r : reports) cancelled |= r.outcome == TaskOutcome::kCancelled;
+  summary.interrupted = cancelled && env.stop_requested && env.stop_requested();
   for (size_t i = 0; i < reports.size(); ++i) {
     const PlannedTask& t = plan.tasks[i];
     TaskRecord rec;

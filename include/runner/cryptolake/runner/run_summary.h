@@ -34,7 +34,7 @@ struct RunSummary {
   ShardSpec shard;
   std::string started_at, finished_at;  // UTC ISO-8601 with Z
   double seconds = 0;
-  bool interrupted = false;
+  bool interrupted = false;  // stopped (signal) with tasks left cancelled
   std::vector<TaskRecord> tasks;
 
   // "interrupted" when the run was stopped, else "succeeded" (no task failed), "failed" (tasks
