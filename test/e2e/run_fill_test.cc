@@ -38,8 +38,12 @@ TEST(RunFill, MissingDayIsFilledIntoItsOwnPartitionOnly) {
   fs::remove_all(dir);
   const fs::path archive_dir = dir / "archive";
   ASSERT_TRUE(lake::GenerateDemoArchive(archive_dir).ok());  // 2026-04-29 and 04-30
-  const archive::ArchiveFile day1{archive::Market::kCoinM, archive::Period::kDaily, "aggTrades",
-                                  "BTCUSD_PERP", "", "2026-04-29"};
+  const archive::ArchiveFile day1{archive::Market::kCoinM,
+                                  archive::Period::kDaily,
+                                  "aggTrades",
+                                  "BTCUSD_PERP",
+                                  "",
+                                  "2026-04-29"};
   archive::ArchiveFile day2 = day1;
   day2.date = "2026-04-30";
   // REST serves both days' trades; the archive loses the second day.
