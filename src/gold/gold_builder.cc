@@ -51,12 +51,10 @@ Result<bool> UpToDate(storage::ObjectStore& lake, const GoldLedgerEntry& old,
   return true;
 }
 
+// The processing series' allowed keys (instrument catalog): market and the silver type read; the
+// stage ("gold") tells gold apart from ingest scopes of the same type. No symbol: unbounded.
 telemetry::TrackerAttributes Attributes(const GoldPartition& p) {
-  namespace attr = telemetry::attr;
-  return {{attr::kMarket, p.market},
-          {attr::kDataType, p.source_type},
-          {attr::kSymbol, p.symbol},
-          {attr::kLayer, std::string(telemetry::layer::kGold)}};
+  return {{telemetry::attr::kMarket, p.market}, {telemetry::attr::kDataType, p.source_type}};
 }
 
 // The silver inputs, decoded. Several objects of one input (an older layout's part files) are
@@ -336,7 +334,6 @@ std::vector<Result<GoldPartitionReport>> BuildGoldGroup(const std::vector<GoldPa
     }
     report.outcome = GoldOutcome::kBuilt;
     scope.SetRecordCount(report.output_rows);
-    telemetry::RecordDataBatch(report.output_rows, report.bytes_written, Attributes(m.p));
     results.emplace_back(std::move(report));
   }
   return results;

@@ -384,7 +384,7 @@ Result<ColumnBatch> BuildTradeBars(const ColumnBatch& s, bool agg, int64_t day_s
     int64_t rows = 0, trades = 0;
     int64_t open_id = 0, close_id = 0, first_trade = 0, last_trade = 0;
     int64_t first_time = 0, last_time = 0;
-    double open = 0, high = 0, low = 0, close = 0, volume = 0, buy = 0, quote = 0;
+    double open = 0, high = 0, low = 0, close = 0, volume = 0, buy = 0, sell = 0, quote = 0;
   };
   std::vector<Minute> minutes(kMinutesPerDay);
   const size_t n = s.num_rows();
@@ -422,7 +422,13 @@ Result<ColumnBatch> BuildTradeBars(const ColumnBatch& s, bool agg, int64_t day_s
     ++m.rows;
     m.trades += agg ? last_id[r] - first_id[r] + 1 : 1;
     m.volume += size[r];
-    if (maker[r] == 0) m.buy += size[r];  // buyer is the taker: aggressor buy
+    // The buyer is the taker (aggressor buy) when the buyer is not the maker. Both sides are
+    // summed on their own (not volume - buy), so each is a plain sum of its trades.
+    if (maker[r] == 0) {
+      m.buy += size[r];
+    } else {
+      m.sell += size[r];
+    }
     if (has_quote) m.quote += p * size[r];
   }
   ColumnBatch b(TradeBarSchema());
@@ -439,7 +445,7 @@ Result<ColumnBatch> BuildTradeBars(const ColumnBatch& s, bool agg, int64_t day_s
     b.Double(col++).push_back(m.close);
     b.Double(col++).push_back(m.volume);
     b.Double(col++).push_back(m.buy);
-    b.Double(col++).push_back(m.volume - m.buy);
+    b.Double(col++).push_back(m.sell);
     PushNullable(&b, col++, has_quote, m.quote);
     const bool vwap = has_quote && m.volume > 0;
     PushNullable(&b, col++, vwap, vwap ? m.quote / m.volume : 0.0);

@@ -212,6 +212,45 @@ TEST(GoldComputeTest, TradeBarsFromAggTrades) {
   EXPECT_TRUE(b.Validate().ok());
 }
 
+TEST(GoldComputeTest, TradeBarsFromTrades) {
+  ColumnBatch s(**lake::SilverSchema("trades", archive::Market::kSpot));
+  auto add = [&](int64_t id, int64_t ts, double price, double size, bool maker) {
+    testing::AppendRow(s, Row{{"ts_event", ts},
+                              {"trade_id", id},
+                              {"price", price},
+                              {"size", size},
+                              {"quote_size", price * size},
+                              {"side", std::string(maker ? "sell" : "buy")},
+                              {"is_buyer_maker", maker},
+                              {"exchange", std::string("binance")},
+                              {"market", std::string("spot")},
+                              {"symbol", std::string("BTCUSDT")},
+                              {"source", std::string("archive")}});
+  };
+  // File order differs from id order: open/close still follow the ids.
+  add(8, kDayStart + 30, 5, 1, true);
+  add(7, kDayStart + 20, 4, 2, false);
+  add(9, kDayStart + 40, 6, 1, false);
+  Result<ColumnBatch> r = BuildTradeBars(s, false, kDayStart, {"spot", "BTCUSDT"}, "t");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const ColumnBatch& b = *r;
+  ASSERT_EQ(b.num_rows(), 1u);
+  EXPECT_EQ(b.Double(Col(b, "open"))[0], 4);
+  EXPECT_EQ(b.Double(Col(b, "close"))[0], 6);
+  EXPECT_EQ(b.Int64(Col(b, "trade_count"))[0], 3);
+  EXPECT_FALSE(b.IsValid(Col(b, "agg_trade_count"), 0));
+  EXPECT_EQ(b.Int64(Col(b, "first_trade_id"))[0], 7);
+  EXPECT_EQ(b.Int64(Col(b, "last_trade_id"))[0], 9);
+  EXPECT_EQ(b.Double(Col(b, "buy_volume"))[0], 3);
+  EXPECT_EQ(b.Double(Col(b, "sell_volume"))[0], 1);
+  EXPECT_EQ(b.Double(Col(b, "quote_volume"))[0], 5 + 8 + 6);
+  EXPECT_EQ(b.String(Col(b, "source_type"))[0], "trades");
+  // A row outside the day is Corruption.
+  add(10, kDayStart + 1440 * kMinute, 6, 1, false);
+  EXPECT_TRUE(
+      BuildTradeBars(s, false, kDayStart, {"spot", "BTCUSDT"}, "t").status().IsCorruption());
+}
+
 TEST(GoldComputeTest, FundingWindowsReachIntoThePreviousMonth) {
   const int64_t march = 19783;  // 2024-03-01
   ColumnBatch feb(**lake::SilverSchema("fundingRate", archive::Market::kUsdM));

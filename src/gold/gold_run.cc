@@ -12,6 +12,7 @@
 #include "cryptolake/telemetry/semantic_conventions.h"
 #include "cryptolake/telemetry/trackers.h"
 #include "gold_build_group.h"
+#include "gold_compute.h"
 #include "gold_inputs.h"
 
 namespace cryptolake::gold {
@@ -126,6 +127,14 @@ Result<GoldSummary> RunGold(const GoldRunOptions& o) {
   if (o.jobs < 1) return Status::InvalidArgument("gold: jobs must be >= 1");
   telemetry::TrackWorkflowExecution workflow("gold");
   const auto start = std::chrono::steady_clock::now();
+  if (o.query.source_type == "klines") {
+    for (const std::string& interval : o.gold.intervals) {
+      if (Result<int64_t> us = GoldIntervalMicros(interval); !us.ok()) {
+        workflow.SetStatus(us.status());
+        return us.status();
+      }
+    }
+  }
   GoldQuery query = o.query;
   if (query.lake == nullptr) query.lake = o.gold.lake;
   Result<std::vector<GoldPartition>> plan = PlanGold(query);

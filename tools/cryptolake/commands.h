@@ -108,6 +108,36 @@ struct ValidateFlags {
 CLI::App* AddValidateCommand(CLI::App& app, ValidateFlags& flags, int* exit_code);
 int RunValidateCommand(const ValidateFlags& flags);
 
+// `status` (status_command.cc): what the lake holds. Exit 0 scanned, 1 some records unreadable,
+// 2 usage error, 3 the lake could not be read or the --html file not written.
+struct StatusFlags {
+  std::string lake;
+  bool json = false;
+  std::string html;
+  bool check_gaps = false;
+  int runs = 10;
+  int jobs = 8;
+};
+CLI::App* AddStatusCommand(CLI::App& app, StatusFlags& flags, int* exit_code);
+int RunStatusCommand(const StatusFlags& flags);
+// `gold` (gold_command.cc): build gold from silver. Exit 0 every partition built or up to date,
+// 1 some partition failed, 2 usage error.
+struct GoldFlags {
+  std::string lake;
+  std::string market;
+  std::string data_type = "klines";
+  std::vector<std::string> symbols;
+  bool all_symbols = false;
+  std::string start, end;
+  std::vector<std::string> intervals = {"5m", "15m", "1h", "4h", "1d"};
+  int jobs = 1;
+  bool force = false;
+  bool json = false;
+  std::string compression = "zstd";
+};
+CLI::App* AddGoldCommand(CLI::App& app, GoldFlags& flags, int* exit_code);
+int RunGoldCommand(const GoldFlags& flags);
+
 // Registers the flags `gaps` and `fill` share on `cmd`.
 void AddGapQueryFlags(CLI::App* cmd, GapFlags& flags);
 

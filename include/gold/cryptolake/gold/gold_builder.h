@@ -99,7 +99,10 @@ struct GoldPartitionReport {
 
 // Builds (or confirms up to date) one partition. Errors: InvalidArgument for a malformed
 // partition; Corruption naming the object when a silver file or ledger entry does not parse;
-// store errors as they come. On error nothing visible changed (the previous gold stays).
+// store errors as they come. On error the partition's gold ledger entry is unchanged (it still
+// names the previous inputs, so the next run rebuilds the partition), and every gold object is
+// complete: the previous version, or, when the failure came after its own Put, the new one (a
+// bad input or encoder error comes before the first Put and changes nothing).
 Result<GoldPartitionReport> BuildGoldPartition(const GoldPartition& partition,
                                                const GoldOptions& options);
 
