@@ -18,7 +18,7 @@ done
 
 runtime_pkgs=(build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libzstd-dev libsnappy-dev libdeflate-dev libisal-dev libssl-dev libcurl4-openssl-dev
-  libfast-float-dev nlohmann-json3-dev libcli11-dev zip unzip
+  libfast-float-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev zip unzip
   libgrpc++-dev zlib1g-dev libcpp-httplib-dev)
 # grpc++: OTLP/gRPC export (generic stub, no protobuf runtime). cpp-httplib: the Prometheus
 # /metrics endpoint, and loopback HTTP servers inside tests (archive mirror, S3 listing).

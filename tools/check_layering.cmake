@@ -23,7 +23,7 @@
 
 cmake_minimum_required(VERSION 3.25)
 
-set(kLayers common metrics metrics_sdk metrics_export metrics_net telemetry storage parquet archive lake rest gold testing)
+set(kLayers common metrics metrics_sdk metrics_export metrics_net telemetry storage parquet archive lake rest gold runner testing)
 set(kLayerDeps_common "")
 set(kLayerDeps_metrics "")
 set(kLayerDeps_metrics_sdk metrics common)
@@ -37,6 +37,7 @@ set(kLayerDeps_testing "")
 set(kLayerDeps_lake common storage parquet archive metrics rest telemetry)
 set(kLayerDeps_rest common metrics archive telemetry)
 set(kLayerDeps_gold common storage parquet archive lake metrics telemetry)
+set(kLayerDeps_runner common storage parquet archive lake rest gold metrics telemetry)
 # Public headers CMake generates (cmake/*.in), by include spelling.
 set(kGeneratedHeader_cryptolake/common/version.h common)
 

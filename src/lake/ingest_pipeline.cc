@@ -111,9 +111,13 @@ class FileIngest {
       r_.outcome = FileOutcome::kSkipped;
       return Status::OK();
     }
+    CL_RETURN_IF_ERROR(CheckCancelled());
     CL_RETURN_IF_ERROR(FetchZip());
+    CL_RETURN_IF_ERROR(CheckCancelled());
     CL_RETURN_IF_ERROR(Verify());
     CL_RETURN_IF_ERROR(Convert());
+    // The last point to give up: from here on the file is published and committed.
+    CL_RETURN_IF_ERROR(CheckCancelled());
     CL_RETURN_IF_ERROR(PublishSilver());
     CL_RETURN_IF_ERROR(StoreBronze());
     CL_RETURN_IF_ERROR(Commit());
@@ -123,6 +127,15 @@ class FileIngest {
   }
 
   std::string ZipPath() const { return file_.ZipPath(); }
+
+  // Cancelled before anything of this file is published: unpublished writers discard their
+  // temp objects when destroyed.
+  Status CheckCancelled() const {
+    if (ctx_.options.cancelled && ctx_.options.cancelled()) {
+      return Status::Cancelled(ZipPath() + ": cancelled before publishing; nothing was written");
+    }
+    return Status::OK();
+  }
 
   // 1. The sidecar decides everything else, so it is the only thing fetched for a file the
   // ledger already holds at this digest.
@@ -496,7 +509,14 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
       telemetry::UpdateQueueSize(kIngestQueue, -1);
       telemetry::TrackDataIngestion ingestion(
           telemetry::source::kArchive, StreamAttributes(files[i], telemetry::source::kArchive));
-      FileReport report = FileIngest(ctx, files[i], threads).Run();
+      FileReport report;
+      if (o.cancelled && o.cancelled()) {
+        report.archive_path = files[i].ZipPath();
+        report.outcome = FileOutcome::kFailed;
+        report.error = Status::Cancelled(report.archive_path + ": cancelled before it started");
+      } else {
+        report = FileIngest(ctx, files[i], threads).Run();
+      }
       if (report.outcome == FileOutcome::kFailed && report.error.IsNotFound()) {
         // --discover dates: the archive answered 404 for the file.
         if (Status s = RecordAbsence(*o.lake, files[i], AbsenceCause::kHttpNotFound); !s.ok()) {

@@ -165,6 +165,31 @@ TEST(IngestPipelineTest, CorruptedZipFailsWithoutSilver) {
   fs::remove_all(src);
 }
 
+// IngestOptions::cancelled: a file cancelled before it publishes fails with Cancelled and leaves
+// nothing (not even temp objects); once not cancelled the same ingest commits normally.
+TEST(IngestPipelineTest, CancelledBeforePublishWritesNothing) {
+  fs::path src = MakeTempDir("src");
+  Publish(src, kKlines, KlinesCsv(30));
+  auto lake = storage::NewMemoryObjectStore();
+  for (int checks_before_cancel : {0, 1, 2, 3}) {
+    IngestOptions o = KlinesOptions(src, lake.get());
+    int calls = 0;
+    o.cancelled = [&] { return calls++ >= checks_before_cancel; };
+    Result<IngestSummary> s = RunIngest(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_EQ(s->files.size(), 1u);
+    EXPECT_EQ(s->files[0].outcome, FileOutcome::kFailed) << checks_before_cancel;
+    EXPECT_EQ(s->files[0].error.code(), Status::Code::kCancelled) << s->files[0].error.ToString();
+    EXPECT_TRUE(lake->List("")->empty()) << "after " << checks_before_cancel << " checks";
+  }
+  IngestOptions o = KlinesOptions(src, lake.get());
+  o.cancelled = [] { return false; };
+  Result<IngestSummary> s = RunIngest(o);
+  ASSERT_TRUE(s.ok() && s->ok());
+  EXPECT_EQ(s->files_ingested, 1);
+  fs::remove_all(src);
+}
+
 TEST(IngestPipelineTest, BadRowFailsOrIsQuarantined) {
   fs::path src = MakeTempDir("src");
   Publish(src, kKlines, KlinesCsv(30, "abc"));

@@ -172,6 +172,19 @@ void AddMetricsFormatOption(CLI::App* cmd, std::string* format);
 // function otherwise.
 std::function<void(const lake::IngestProgress&)> TerminalProgress();
 
+// `run` (run_command.cc): the configured workflow (docs/runner.md). Exit 0 every task
+// succeeded or had nothing to do, 1 some task failed, 2 usage or config error, 130/143 stopped
+// by SIGINT/SIGTERM.
+struct RunFlags {
+  std::string config;
+  std::string lake, source, steps, task_timeout, summary, shard;
+  int io_workers = 0, cpu_workers = 0, max_attempts = 0, shard_count = 0;  // 0 = not given
+  bool dry_run = false;
+  bool quiet = false;
+};
+CLI::App* AddRunCommand(CLI::App& app, RunFlags& flags, int* exit_code);
+int RunRunCommand(const RunFlags& flags);
+
 }  // namespace cryptolake::cli
 
 #endif  // CRYPTOLAKE_TOOLS_CRYPTOLAKE_COMMANDS_H_

@@ -1,5 +1,5 @@
 // cryptolake: the command-line entry point (`cryptolake ingest`, `demo`, `gaps`, `fill`,
-// `validate`, `status`).
+// `validate`, `status`, `gold`, `run`).
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
       "Parquet that DuckDB, Polars or Spark read directly, on local disk or S3 (s3://).\n"
       "`gaps` finds what the lake is missing; `fill` fetches it from Binance's REST API.\n"
       "`gold` derives gold tables from silver. `status` shows what the lake holds.\n"
+      "`run` does all of it from a TOML config (docs/runner.md).\n"
       "`validate` checks the metrics/observability setup.\n"
       "Start with `cryptolake demo`.",
       "cryptolake");
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   cryptolake::cli::AddStatusCommand(app, status_flags, &exit_code);
   cryptolake::cli::GoldFlags gold_flags;
   cryptolake::cli::AddGoldCommand(app, gold_flags, &exit_code);
+  cryptolake::cli::RunFlags run_flags;
+  cryptolake::cli::AddRunCommand(app, run_flags, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -101,6 +101,12 @@ struct IngestOptions {
 
   // Called from worker threads (serialised by the pipeline) after each file finishes.
   std::function<void(const IngestProgress&)> on_progress;
+
+  // Cooperative cancellation (optional; called from worker threads). Checked before each file
+  // and between a file's steps up to its first publish: once true, files not yet publishing fail
+  // with Status::Cancelled and publish nothing (their temp objects are discarded); a file that
+  // already started publishing finishes, so it is committed whole.
+  std::function<bool()> cancelled;
 };
 
 enum class FileOutcome { kIngested, kSkipped, kFailed };
