@@ -28,10 +28,11 @@ runtime_pkgs=(build-essential cmake ninja-build ccache pkg-config git ca-certifi
 # (test/e2e/s3_lake_test.sh, s3_crash_test.sh call Debian's /usr/bin/python3).
 # python3-dev, pybind11-dev: the Python packages (python/, CRYPTOLAKE_BUILD_PYTHON); python3-pytest
 # runs their tests (ctest python.pytest).
+# python3-yaml: test/deploy/k8s_manifests_test.py reads the Kubernetes manifests.
 # chromium, fonts-dejavu-core: headless Chromium renders the `cryptolake status --html` page and
 # dumps its DOM (test/e2e/status_test.sh); the page names DejaVu fonts.
 test_pkgs=(prometheus libgtest-dev libgmock-dev libbenchmark-dev clang llvm libclang-rt-14-dev nodejs npm
-  python3-boto3 awscli python3-dev pybind11-dev python3-pytest chromium fonts-dejavu-core)
+  python3-boto3 awscli python3-dev pybind11-dev python3-pytest chromium fonts-dejavu-core python3-yaml)
 
 # bench/ingest_bench.sh times runs with /usr/bin/time and computes ratios with bc.
 bench_pkgs=(time bc)
