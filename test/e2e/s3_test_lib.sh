@@ -88,11 +88,12 @@ s3_clear() {
 }
 
 digest_tree() {
-  # Ledger entries and absence records carry the time they were written; that alone may differ.
+  # Ledger entries, gold ledger entries and absence records carry the time they were written;
+  # that alone may differ.
   (cd "$1" && find . -type f ! -path './.cltmp-runs/*' ! -path './_ledger/*' ! -path './_absent/*' \
-     -print0 | sort -z | xargs -0 -r sha256sum
-   { find ./_ledger ./_absent -type f 2> /dev/null || true; } | sort | while read -r f; do
-     echo "$f $(sed 's/"ingested_at": *"[^"]*"//; s/"checked_at": *"[^"]*"//' "$f" | sha256sum)"
+     ! -path './_gold/*' -print0 | sort -z | xargs -0 -r sha256sum
+   { find ./_ledger ./_absent ./_gold -type f 2> /dev/null || true; } | sort | while read -r f; do
+     echo "$f $(sed 's/"ingested_at": *"[^"]*"//; s/"checked_at": *"[^"]*"//; s/"built_at": *"[^"]*"//' "$f" | sha256sum)"
    done)
 }
 
