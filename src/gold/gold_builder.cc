@@ -1,14 +1,20 @@
 // BuildGoldPartition and the group build behind it. Why the steps are in this order:
 //  - every gold object is encoded in memory before the first Put, so a bad input or an encoder
 //    error changes nothing in the lake;
+//  - a pending marker naming every object the build may put goes first: a build killed after an
+//    object's Put but before its entry leaves the marker, so the object is never an orphan no
+//    record names (finding those by listing cost a listing of the symbol's whole klines tree per
+//    partition and run), and while the marker exists the partition is not up to date;
 //  - each object is one atomic Put under a name that depends only on the partition (so a
-//    rebuild replaces it in place, like silver), and the gold ledger entry is put last: until
-//    it names the new inputs, the partition counts as stale and the next run rebuilds it;
-//  - objects the new entry does not list (an interval dropped from --intervals, an object a
-//    killed build put before its entry, one a failed cleanup left) are deleted only after the
-//    entry, so a crash never deletes what the committed entry still names; they are found by
-//    listing the partition's directories, and while any exists the partition is not up to date,
-//    so a failed cleanup is retried by the next run.
+//    rebuild replaces it in place, like silver);
+//  - the objects the old entry or the marker name and the new set does not (an interval dropped
+//    from --intervals, an object of a killed build) are deleted before the entry: every new
+//    object is in place by then, and a crash before the entry leaves the old entry naming a
+//    deleted object, which is stale, so the next run rebuilds; after the commit there is no
+//    cleanup left that could fail and leave an orphan;
+//  - the ledger entry is the commit point: until it names the new inputs, the partition counts
+//    as stale and the next run rebuilds it; the marker is deleted after it (a failed Delete
+//    leaves a partition the next run rebuilds, which converges).
 #include "cryptolake/gold/gold_builder.h"
 
 #include <algorithm>
@@ -35,34 +41,34 @@ struct Member {
   GoldPartition p;
   std::vector<std::string> out_keys;
   std::optional<GoldLedgerEntry> old;
+  std::optional<GoldLedgerEntry> pending;  // the marker a build left (killed or failed)
   bool up_to_date = false;
   Status error;
 };
 
-// True when `old` lists exactly `inputs` and `out_keys`, and the partition's directories hold
-// exactly those outputs: a missing one, or one no entry names (left by a killed build or a failed
-// cleanup), makes the partition stale, and its rebuild deletes the extra.
-Result<bool> UpToDate(storage::ObjectStore& lake, const GoldPartition& p,
-                      const GoldLedgerEntry& old, const std::vector<GoldInput>& inputs,
-                      const std::vector<std::string>& out_keys) {
-  if (old.inputs != inputs) return false;
-  std::set<std::string> listed, wanted(out_keys.begin(), out_keys.end());
-  for (const GoldOutput& o : old.outputs) listed.insert(o.key);
+// True when no marker is pending, `old` lists exactly `inputs` and `out_keys`, and every output
+// exists. O(1) requests per output: never a listing (the marker is what names objects a killed
+// build left).
+Result<bool> UpToDate(storage::ObjectStore& lake, const Member& m,
+                      const std::vector<GoldInput>& inputs) {
+  if (m.pending || m.old->inputs != inputs) return false;
+  std::set<std::string> listed, wanted(m.out_keys.begin(), m.out_keys.end());
+  for (const GoldOutput& o : m.old->outputs) listed.insert(o.key);
   if (listed != wanted) return false;
-  CL_ASSIGN_OR_RETURN(std::vector<std::string> held, PartitionObjects(lake, p));
-  return std::set<std::string>(held.begin(), held.end()) == wanted;
+  for (const std::string& key : m.out_keys) {
+    CL_ASSIGN_OR_RETURN(bool held, lake.Exists(key));
+    if (!held) return false;
+  }
+  return true;
 }
 
-// Deletes every object of the partition's directories that is not in `keep`, and the old entry's
-// outputs not in `keep`.
-Status DeleteOthers(storage::ObjectStore& lake, const GoldPartition& p,
-                    const std::optional<GoldLedgerEntry>& old, const std::set<std::string>& keep) {
-  CL_ASSIGN_OR_RETURN(std::vector<std::string> held, PartitionObjects(lake, p));
+// Deletes the outputs the old entry or the pending marker name that are not in `keep`.
+Status DeleteUnnamed(storage::ObjectStore& lake, const Member& m,
+                     const std::set<std::string>& keep) {
   std::set<std::string> doomed;
-  for (const std::string& key : held)
-    if (keep.count(key) == 0) doomed.insert(key);
-  if (old) {
-    for (const GoldOutput& o : old->outputs)
+  for (const std::optional<GoldLedgerEntry>* e : {&m.old, &m.pending}) {
+    if (!*e) continue;
+    for (const GoldOutput& o : (*e)->outputs)
       if (keep.count(o.key) == 0) doomed.insert(o.key);
   }
   for (const std::string& key : doomed) CL_RETURN_IF_ERROR(lake.Delete(key));
@@ -163,13 +169,17 @@ Result<std::vector<ColumnBatch>> Compute(const Member& m, const std::vector<Silv
   return out;
 }
 
-// Removes a partition whose input vanished: outputs first, the entry last (a crash in between
-// leaves an entry the next run removes again).
+// Removes a partition whose input vanished: outputs first (the entry's and the marker's), then
+// the marker, the entry last (a crash in between leaves an entry or a marker the next run's plan
+// finds and removes again).
 // An entry built from the other trade source (trades vs aggTrades) is not this source's to remove.
 Status RemoveStale(storage::ObjectStore& lake, const Member& m) {
-  if (!m.old || m.old->source_type != m.p.source_type) return Status::OK();
-  CL_RETURN_IF_ERROR(DeleteOthers(lake, m.p, m.old, {}));
-  return lake.Delete(GoldLedgerKey(m.p));
+  const std::optional<GoldLedgerEntry>& owner = m.old ? m.old : m.pending;
+  if (!owner || owner->source_type != m.p.source_type) return Status::OK();
+  CL_RETURN_IF_ERROR(DeleteUnnamed(lake, m, {}));
+  if (m.pending) CL_RETURN_IF_ERROR(lake.Delete(GoldPendingKey(m.p)));
+  if (m.old) CL_RETURN_IF_ERROR(lake.Delete(GoldLedgerKey(m.p)));
+  return Status::OK();
 }
 
 }  // namespace
@@ -229,9 +239,15 @@ std::vector<Result<GoldPartitionReport>> BuildGoldGroup(const std::vector<GoldPa
       continue;
     }
     m.old = std::move(*old);
+    Result<std::optional<GoldLedgerEntry>> pending = LookupGoldPending(lake, m.p);
+    if (!pending.ok()) {
+      m.error = pending.status();
+      continue;
+    }
+    m.pending = std::move(*pending);
     if (inputs->empty()) continue;
     if (m.old && !o.force) {
-      Result<bool> fresh = UpToDate(lake, m.p, *m.old, *inputs, m.out_keys);
+      Result<bool> fresh = UpToDate(lake, m, *inputs);
       if (!fresh.ok()) {
         m.error = fresh.status();
         continue;
@@ -320,6 +336,20 @@ std::vector<Result<GoldPartitionReport>> BuildGoldGroup(const std::vector<GoldPa
     entry.inputs = *inputs;
     entry.incomplete_buckets = report.incomplete_buckets;
     entry.tool_version = CRYPTOLAKE_VERSION_STRING;
+    const std::set<std::string> keep(m.out_keys.begin(), m.out_keys.end());
+    if (s.ok()) {
+      // The marker names what this build may put, and what an earlier unfinished build may
+      // have put (its marker's outputs), so no object is ever left without a record.
+      GoldLedgerEntry marker = entry;
+      std::set<std::string> named = keep;
+      if (m.pending)
+        for (const GoldOutput& out : m.pending->outputs) named.insert(out.key);
+      for (const std::string& key : named) marker.outputs.push_back(GoldOutput{key, 0, 0});
+      marker.built_at = lake::UtcNowText();
+      const std::string text = SerializeGoldLedgerEntry(marker);
+      s = lake.Put(GoldPendingKey(m.p), text);
+      report.bytes_written += static_cast<int64_t>(text.size());
+    }
     for (size_t i = 0; i < objects.size() && s.ok(); ++i) {
       s = lake.Put(objects[i].key, objects[i].bytes);
       const int64_t bytes = static_cast<int64_t>(objects[i].bytes.size());
@@ -330,16 +360,14 @@ std::vector<Result<GoldPartitionReport>> BuildGoldGroup(const std::vector<GoldPa
     }
     std::sort(entry.outputs.begin(), entry.outputs.end(),
               [](const GoldOutput& a, const GoldOutput& b) { return a.key < b.key; });
+    if (s.ok()) s = DeleteUnnamed(lake, m, keep);
     if (s.ok()) {
       entry.built_at = lake::UtcNowText();
       const std::string text = SerializeGoldLedgerEntry(entry);
       s = lake.Put(GoldLedgerKey(m.p), text);
       report.bytes_written += static_cast<int64_t>(text.size());
     }
-    if (s.ok()) {
-      s = DeleteOthers(lake, m.p, m.old,
-                       std::set<std::string>(m.out_keys.begin(), m.out_keys.end()));
-    }
+    if (s.ok()) s = lake.Delete(GoldPendingKey(m.p));
     if (!s.ok()) {
       fail(s);
       continue;

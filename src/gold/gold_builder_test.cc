@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "cryptolake/gold/gold_ledger.h"
 #include "cryptolake/lake/gap_records.h"
@@ -301,6 +302,17 @@ TEST(GoldBuilderTest, StoreFailureAtEveryPutLeavesCompleteObjectsAndConverges) {
     }
     EXPECT_FALSE(s->ok()) << n;
     for (const auto& [key, bytes] : GoldObjects(lake)) {
+      if (key.ends_with(".pending.json")) {
+        // A marker left by the failed build names every output it may have put.
+        GoldLedgerEntry e = *ParseGoldLedgerEntry(bytes, key);
+        std::set<std::string> named;
+        for (const GoldOutput& o : e.outputs) named.insert(o.key);
+        for (const auto& [k, v] : want) {
+          if (!k.starts_with("gold/" + e.product + "/")) continue;  // another partition's
+          EXPECT_EQ(named.count(k), 1u) << k << " after fault " << n;
+        }
+        continue;
+      }
       if (key.ends_with(".json")) {
         // An entry names either all-new outputs (committed) or the old inputs.
         GoldLedgerEntry e = *ParseGoldLedgerEntry(bytes, key);
@@ -536,9 +548,10 @@ TEST(GoldBuilderTest, RepublishedFundingMonthRebuildsTheNextMonth) {
   EXPECT_EQ(RunGold(o)->partitions.size(), 1u);
 }
 
-// Objects no entry names are found by listing and deleted by the next build: (a) an interval's
-// object put by a build that died before its entry, then a run with fewer --intervals; (b) the
-// entry committed but the cleanup's Delete failed.
+// Objects the committed entry does not name are deleted by the next build: (a) an interval's
+// object put by a build that died before its entry (its pending marker names it), then a run with
+// fewer --intervals; (b) the cleanup's Delete failed (it runs before the entry, so the old entry
+// and the marker stay and the partition is stale).
 TEST(GoldBuilderTest, OrphanedObjectsAreDeletedByTheNextRun) {
   const std::string entry = "_gold/klines/market=um/symbol=BTCUSDT/date=2024-03-01.json";
   const std::string h4 =
@@ -579,13 +592,81 @@ TEST(GoldBuilderTest, OrphanedObjectsAreDeletedByTheNextRun) {
     ASSERT_FALSE(RunGold(o)->ok());
     lake.ClearFaults();
     ASSERT_TRUE(*lake.Exists(h4));
-    ASSERT_EQ(ParseGoldLedgerEntry(*lake.Get(entry), "k")->outputs.size(), 2u);  // committed
+    ASSERT_EQ(ParseGoldLedgerEntry(*lake.Get(entry), "k")->outputs.size(), 5u);  // not committed
+    ASSERT_TRUE(*lake.Exists("_gold/klines/market=um/symbol=BTCUSDT/date=2024-03-01.pending.json"));
     Result<GoldSummary> s = RunGold(o);
     ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
     EXPECT_EQ(s->built, 1);
     EXPECT_FALSE(*lake.Exists(h4));
     EXPECT_EQ(RunGold(o)->up_to_date, 2);
   }
+  {  // (c) a first build killed before its entry, then the silver vanished: the plan finds the
+     // marker and the no_input build removes what it names.
+    FaultInjectingObjectStore lake(storage::NewMemoryObjectStore());
+    PutKlines(lake, "2024-03-01", kMar1, 100, 'a');
+    GoldRunOptions o = Options(&lake, "2024-03-01", "2024-03-01");
+    lake.CrashPutsMatching(entry);
+    ASSERT_FALSE(RunGold(o)->ok());
+    lake.ClearFaults();
+    ASSERT_FALSE(*lake.Exists(entry));
+    ASSERT_TRUE(*lake.Exists(h4));
+    ASSERT_TRUE(lake.Delete("_ledger/data/futures/um/daily/klines/BTCUSDT/1m/"
+                            "BTCUSDT-1m-2024-03-01.zip.json")
+                    .ok());
+    Result<GoldSummary> s = RunGold(o);
+    ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+    EXPECT_EQ(s->no_input, 2);  // klines from its marker, daily_summary from its entry
+    EXPECT_TRUE(lake.List("gold/")->empty());
+    EXPECT_TRUE(lake.List("_gold/")->empty());
+  }
+}
+
+// Forwards to a store and records every List prefix and how many keys it returned.
+class ListCountingStore final : public storage::ObjectStore {
+ public:
+  explicit ListCountingStore(storage::ObjectStore* base) : base_(base) {}
+  Status Put(std::string_view key, std::string_view data) override { return base_->Put(key, data); }
+  Result<std::string> Get(std::string_view key) override { return base_->Get(key); }
+  Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override {
+    return base_->GetRange(key, offset, length);
+  }
+  Result<std::vector<storage::ObjectInfo>> List(std::string_view prefix) override {
+    Result<std::vector<storage::ObjectInfo>> r = base_->List(prefix);
+    prefixes.emplace_back(prefix);
+    if (r.ok()) keys_listed += static_cast<int64_t>(r->size());
+    return r;
+  }
+  Status Delete(std::string_view key) override { return base_->Delete(key); }
+  Result<bool> Exists(std::string_view key) override { return base_->Exists(key); }
+  std::string Describe() const override { return base_->Describe(); }
+
+  std::vector<std::string> prefixes;
+  int64_t keys_listed = 0;
+
+ private:
+  storage::ObjectStore* base_;
+};
+
+// A no-op run over 60 days of one symbol checks each partition with O(1) requests: it never lists
+// the symbol's klines tree per partition, so the keys listed grow with the days, not their square.
+TEST(GoldBuilderTest, UpToDateCheckListsNoSymbolTree) {
+  auto base = storage::NewMemoryObjectStore();
+  constexpr int kDays = 60;
+  for (int d = 0; d < kDays; ++d) PutKlines(*base, lake::FormatDate(kMar1 + d), kMar1 + d, d, 'a');
+  const std::string end = lake::FormatDate(kMar1 + kDays - 1);
+  ASSERT_EQ(RunGold(Options(base.get(), "2024-03-01", end))->built, 2 * kDays);
+  ListCountingStore lake(base.get());
+  Result<GoldSummary> s = RunGold(Options(&lake, "2024-03-01", end));
+  ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+  EXPECT_EQ(s->up_to_date, 2 * kDays);
+  // The plan's listings only (silver ledger, gold ledger of each product): not one per partition.
+  EXPECT_LE(lake.prefixes.size(), 4u);
+  for (const std::string& prefix : lake.prefixes) {
+    EXPECT_FALSE(prefix.ends_with("interval=")) << prefix;
+    EXPECT_FALSE(prefix.starts_with("gold/")) << prefix;
+  }
+  // Each listed key is a ledger entry of a day: linear in the days (silver + 2 gold per day).
+  EXPECT_LE(lake.keys_listed, 3 * kDays + 10);
 }
 
 // Every Corruption names the silver object, and with part files the row number is that object's.

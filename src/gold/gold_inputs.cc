@@ -26,6 +26,18 @@ std::string ProductSymbolDir(const GoldPartition& p) {
          "/symbol=" + p.symbol + "/";
 }
 
+// The entry (or marker) stored under `key`, or nullopt.
+Result<std::optional<GoldLedgerEntry>> LookupEntryAt(storage::ObjectStore& lake,
+                                                     const std::string& key) {
+  Result<std::string> text = lake.Get(key);
+  if (!text.ok()) {
+    if (text.status().IsNotFound()) return std::optional<GoldLedgerEntry>();
+    return text.status();
+  }
+  CL_ASSIGN_OR_RETURN(GoldLedgerEntry e, ParseGoldLedgerEntry(*text, key));
+  return std::optional<GoldLedgerEntry>(std::move(e));
+}
+
 }  // namespace
 
 Result<GoldPartition> NormalizePartition(const GoldPartition& in) {
@@ -163,40 +175,20 @@ std::vector<std::string> OutputKeys(const GoldPartition& p,
   return {};
 }
 
-Result<std::vector<std::string>> PartitionObjects(storage::ObjectStore& lake,
-                                                  const GoldPartition& p) {
-  std::vector<std::string> keys;
-  if (p.product == GoldProduct::kKlines) {
-    // The interval level sits above the date: list the symbol and keep this day's keys.
-    const std::string dir = ProductSymbolDir(p) + "interval=";
-    const std::string day = "/date=" + p.period + "/";
-    CL_ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> objects, lake.List(dir));
-    for (const storage::ObjectInfo& o : objects) {
-      const size_t slash = o.key.find('/', dir.size());
-      if (slash != std::string::npos && o.key.compare(slash, day.size(), day) == 0) {
-        keys.push_back(o.key);
-      }
-    }
-  } else {
-    const std::string key = OutputKeys(p, {}).front();
-    CL_ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> objects,
-                        lake.List(key.substr(0, key.rfind('/') + 1)));
-    for (const storage::ObjectInfo& o : objects) keys.push_back(o.key);
-  }
-  std::sort(keys.begin(), keys.end());
-  return keys;
+std::string GoldPendingKey(const GoldPartition& p) {
+  std::string key = GoldLedgerKey(p);
+  key.resize(key.size() - 5);  // ".json"
+  return key + std::string(kGoldPendingSuffix);
 }
 
 Result<std::optional<GoldLedgerEntry>> LookupGoldEntry(storage::ObjectStore& lake,
                                                        const GoldPartition& p) {
-  const std::string key = GoldLedgerKey(p);
-  Result<std::string> text = lake.Get(key);
-  if (!text.ok()) {
-    if (text.status().IsNotFound()) return std::optional<GoldLedgerEntry>();
-    return text.status();
-  }
-  CL_ASSIGN_OR_RETURN(GoldLedgerEntry e, ParseGoldLedgerEntry(*text, key));
-  return std::optional<GoldLedgerEntry>(std::move(e));
+  return LookupEntryAt(lake, GoldLedgerKey(p));
+}
+
+Result<std::optional<GoldLedgerEntry>> LookupGoldPending(storage::ObjectStore& lake,
+                                                         const GoldPartition& p) {
+  return LookupEntryAt(lake, GoldPendingKey(p));
 }
 
 }  // namespace cryptolake::gold

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cryptolake/archive/archive_file.h"
@@ -54,16 +55,22 @@ Result<std::vector<GoldInput>> CurrentInputs(storage::ObjectStore& lake, const G
 std::vector<std::string> OutputKeys(const GoldPartition& p,
                                     const std::vector<std::string>& intervals);
 
-// Every object the lake holds in the partition's gold directories (sorted): listed, so it also
-// finds objects no ledger entry names (a build killed between an object's Put and the entry's, a
-// failed cleanup). kKlines lists gold/klines/market=<m>/symbol=<S>/ and keeps the keys of
-// interval=<any>/date=<D>/; the other products list their one directory.
-Result<std::vector<std::string>> PartitionObjects(storage::ObjectStore& lake,
-                                                  const GoldPartition& p);
+// Suffix of a build's pending marker, which sits beside the partition's entry.
+inline constexpr std::string_view kGoldPendingSuffix = ".pending.json";
+
+// The partition's pending marker: GoldLedgerKey() with ".json" replaced by kGoldPendingSuffix,
+// e.g. "_gold/klines/market=um/symbol=BTCUSDT/date=2024-03-01.pending.json". A build puts it
+// before its first gold object and deletes it after its entry; it is a GoldLedgerEntry whose
+// outputs name every object a build of the partition may have put since the last commit.
+std::string GoldPendingKey(const GoldPartition& p);
 
 // The stored gold ledger entry, or nullopt. Corruption when it does not parse.
 Result<std::optional<GoldLedgerEntry>> LookupGoldEntry(storage::ObjectStore& lake,
                                                        const GoldPartition& p);
+
+// The stored pending marker, or nullopt (one GET). Corruption when it does not parse.
+Result<std::optional<GoldLedgerEntry>> LookupGoldPending(storage::ObjectStore& lake,
+                                                         const GoldPartition& p);
 
 }  // namespace cryptolake::gold
 

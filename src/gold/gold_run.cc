@@ -57,10 +57,10 @@ std::string GoldLedgerKey(const GoldPartition& p) {
 namespace {
 
 // Adds to `plan` the partitions the silver ledger no longer supports but the gold ledger still
-// holds: every _gold entry of the query's products, market and symbols with its period in
-// [start, end] (it comes back no_input and is removed), and, for funding, each later month whose
-// trailing windows read a planned month (a republished month must reach the months after it even
-// when they lie outside the range; they come back up to date or rebuilt).
+// holds: every _gold entry (or pending marker) of the query's products, market and symbols with its
+// period in [start, end] (it comes back no_input and is removed), and, for funding, each later
+// month whose trailing windows read a planned month (a republished month must reach the months
+// after it even when they lie outside the range; they come back up to date or rebuilt).
 Status AddGoldOnlyPartitions(const GoldQuery& q, bool funding, std::vector<GoldPartition>* plan) {
   std::vector<GoldProduct> products;
   if (q.source_type == "klines") {
@@ -91,6 +91,9 @@ Status AddGoldOnlyPartitions(const GoldQuery& q, bool funding, std::vector<GoldP
         if (!rest.starts_with("symbol=") || !rest.ends_with(".json")) continue;
         rest.remove_prefix(7);
         rest.remove_suffix(5);
+        // A pending marker alone (a first build that never committed) is planned too, so its
+        // objects are removed when the silver vanished.
+        if (rest.ends_with(".pending")) rest.remove_suffix(8);
         const size_t slash = rest.find('/');
         if (slash == std::string_view::npos) continue;
         const std::string symbol(rest.substr(0, slash));

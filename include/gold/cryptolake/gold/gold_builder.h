@@ -14,8 +14,12 @@
 // (_gold/<partition dir>.json), which records each input's key and source SHA-256 (from the
 // silver ledger). A partition is rebuilt only when that input set changed; the entry is written
 // last (the commit point), so a run killed at any point leaves either the old complete partition
-// or the new one, and the next run redoes what is missing. Buckets built from fewer input bars
-// than they span carry complete = false and their bar_count: never silently treated as whole.
+// or the new one, and the next run redoes what is missing. A build first puts a pending marker
+// (_gold/<partition dir>.pending.json) naming every object it may write and deletes it after the
+// entry, so every gold object a build ever put is named by the entry or a marker: checking a
+// partition costs O(1) requests per output and never lists a directory.
+// Buckets built from fewer input bars than they span carry complete = false and their bar_count:
+// never silently treated as whole.
 //
 // Thread-safety: BuildGoldPartition() may run concurrently for different partitions, and from
 // several processes on one lake (different shards own different partitions); two concurrent
@@ -97,16 +101,21 @@ struct GoldPartitionReport {
   int64_t incomplete_buckets = 0;  // output rows with complete = false
 };
 
-// Builds (or confirms up to date) one partition. Errors: InvalidArgument for a malformed
-// partition; Corruption naming the object when a silver file or ledger entry does not parse;
-// store errors as they come. On error every gold object is complete: the previous version, or,
-// when the failure came after its own Put, the new one (a bad input or encoder error comes before
-// the first Put and changes nothing). The partition's gold ledger entry is either unchanged (it
-// still names the previous inputs, so the next run rebuilds the partition) or, when only the
-// cleanup after it failed, the new one; either way objects the entry does not name may remain
-// in the partition's directories (also after a kill between an object's Put and the entry's).
-// Such objects make the partition not up to date, and the next build deletes them after its
-// entry, so a later run converges to exactly what a clean build leaves.
+// Builds (or confirms up to date) one partition. Up to date means: no pending marker, the entry
+// names the current inputs and exactly the outputs the options produce, and each output exists
+// (a GET of the entry, a GET of the marker, an Exists per output). A build runs: Put the marker
+// (the new outputs plus those an earlier marker named) -> Put every output -> delete the outputs
+// the old entry or the marker name that the new set does not -> Put the entry (commit) -> delete
+// the marker. Errors: InvalidArgument for a malformed partition; Corruption naming the object when
+// a silver file, ledger entry or marker does not parse; store errors as they come. On error every
+// gold object is complete: the previous version, or, when the failure came after its own Put, the
+// new one (a bad input or encoder error comes before the first Put and changes nothing). The
+// entry is either unchanged (it still names the previous inputs, and possibly an output the
+// cleanup already deleted) or the new one (only the marker's Delete failed); the marker names
+// every object the failed build may have left. Either way the partition is not up to date, and
+// the next build deletes what the new entry will not name before committing, so a later run
+// converges to exactly what a clean build leaves. kNoInput deletes the outputs of the entry and
+// the marker, then the marker, then the entry.
 Result<GoldPartitionReport> BuildGoldPartition(const GoldPartition& partition,
                                                const GoldOptions& options);
 

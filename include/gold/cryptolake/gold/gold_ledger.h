@@ -7,7 +7,9 @@
 // silver objects the partition was built from (key, the source archive's SHA-256 from the silver
 // ledger, rows, the fill fingerprint) and the gold objects it holds. It is written with one atomic
 // Put after every gold object of the partition (the commit point): a partition is up to date when
-// its entry lists the same inputs as the silver ledger does now and every output it lists exists.
+// its entry lists the same inputs as the silver ledger does now, every output it lists exists and
+// no pending marker (the same format, under "<entry key without .json>.pending.json", naming what
+// an uncommitted build may have put) is present.
 //
 // Thread-safety: plain values and stateless functions.
 #ifndef CRYPTOLAKE_GOLD_GOLD_LEDGER_H_
