@@ -337,6 +337,9 @@ std::vector<Result<GoldPartitionReport>> BuildGoldGroup(const std::vector<GoldPa
     entry.incomplete_buckets = report.incomplete_buckets;
     entry.tool_version = CRYPTOLAKE_VERSION_STRING;
     const std::set<std::string> keep(m.out_keys.begin(), m.out_keys.end());
+    if (s.ok() && o.cancelled && o.cancelled()) {
+      s = Status::Cancelled(GoldLedgerKey(m.p) + ": cancelled before writing; nothing was written");
+    }
     if (s.ok()) {
       // The marker names what this build may put, and what an earlier unfinished build may
       // have put (its marker's outputs), so no object is ever left without a record.

@@ -147,6 +147,33 @@ TEST(GoldBuilderTest, SecondRunWritesNothing) {
   EXPECT_EQ(lake.CallCount(FaultInjectingObjectStore::Op::kDelete), deletes);
 }
 
+TEST(GoldBuilderTest, CancelledBuildWritesNothingAndKeepsThePreviousGold) {
+  FaultInjectingObjectStore lake(storage::NewMemoryObjectStore());
+  PutKlines(lake, "2024-03-01", kMar1, 100, 'a');
+  ASSERT_EQ(RunGold(Options(&lake))->built, 2);
+  const auto before = GoldObjects(lake);
+  PutKlines(lake, "2024-03-01", kMar1, 300, 'c');  // republished: the partition is stale
+  const int64_t puts = lake.CallCount(FaultInjectingObjectStore::Op::kPut);
+  const int64_t deletes = lake.CallCount(FaultInjectingObjectStore::Op::kDelete);
+  GoldOptions o = Options(&lake).gold;
+  int polls = 0;
+  o.cancelled = [&polls] { return ++polls > 0; };
+  Result<GoldPartitionReport> r = BuildGoldPartition(
+      GoldPartition{GoldProduct::kKlines, "um", "BTCUSDT", "klines", "2024-03-01"}, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kCancelled) << r.status().ToString();
+  EXPECT_EQ(polls, 1);
+  EXPECT_EQ(lake.CallCount(FaultInjectingObjectStore::Op::kPut), puts);
+  EXPECT_EQ(lake.CallCount(FaultInjectingObjectStore::Op::kDelete), deletes);
+  EXPECT_EQ(GoldObjects(lake), before);
+  // Not cancelled, the next build replaces it.
+  o.cancelled = nullptr;
+  r = BuildGoldPartition(
+      GoldPartition{GoldProduct::kKlines, "um", "BTCUSDT", "klines", "2024-03-01"}, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->outcome, GoldOutcome::kBuilt);
+}
+
 TEST(GoldBuilderTest, ChangedInputRebuildsOnlyItsPartitions) {
   auto lake = storage::NewMemoryObjectStore();
   PutKlines(*lake, "2024-03-01", kMar1, 100, 'a');

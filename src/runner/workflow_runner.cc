@@ -56,7 +56,7 @@ class StepRunner {
     if (t.step == "ingest") return Ingest(t.file, ctx);
     if (t.step == "gaps") return Gaps(t.file);
     if (t.step == "fill") return Fill(t.file);
-    return Gold(t);
+    return Gold(t, ctx);
   }
 
  private:
@@ -142,10 +142,11 @@ class StepRunner {
     return out;
   }
 
-  Result<TaskResult> Gold(const PlannedTask& t) {
+  Result<TaskResult> Gold(const PlannedTask& t, const TaskContext& ctx) {
     gold::GoldOptions o;
     o.lake = lake_;
     o.intervals = config_.gold_intervals;
+    o.cancelled = [&ctx] { return ctx.cancelled(); };
     TaskResult out;
     int built = 0, up_to_date = 0;
     for (const gold::GoldPartition& p : t.gold) {

@@ -79,6 +79,10 @@ struct GoldOptions {
   std::vector<std::string> intervals = {"5m", "15m", "1h", "4h", "1d"};
   // Rebuild even when the ledger says the partition is up to date.
   bool force = false;
+  // Optional; polled (from the building thread) after the partition is computed and before its
+  // first write. When it returns true the build gives up with Status::Cancelled and writes
+  // nothing, so the partition keeps its previous gold (the runner's task timeout, a stop).
+  std::function<bool()> cancelled;
 };
 
 enum class GoldOutcome {
