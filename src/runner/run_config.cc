@@ -183,10 +183,13 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   if (unit == "s") factor = 1000;
   if (unit == "m") factor = 60'000;
   if (unit == "h") factor = 3'600'000;
+  // At most 7 days: deadlines and backoffs are added to steady_clock time points in
+  // nanoseconds, which a huge value would overflow (a deadline in the past).
+  constexpr int64_t kMaxMillis = int64_t{7} * 24 * 3'600'000;
   if (ec != std::errc() || value <= 0 || p == text.data() || factor <= 0 ||
-      value > INT64_MAX / factor) {
+      value > kMaxMillis / factor) {
     std::string msg = "'";  // (built in steps: GCC 12 warns falsely on "'" + std::string)
-    msg.append(text).append("' is not a duration (e.g. 500ms, 1s, 10m, 2h)");
+    msg.append(text).append("' is not a duration of at most 7 days (e.g. 500ms, 1s, 10m, 2h)");
     return Status::InvalidArgument(msg);
   }
   return std::chrono::milliseconds(value * factor);
@@ -323,6 +326,12 @@ Status ApplyEnvironment(const EnvLookup& env, RunConfig* c) {
     Result<ShardSpec> s = ParseShardSpec(*index + "/" + *count);
     if (!s.ok()) return s.status().WithContext("JOB_COMPLETION_INDEX/CRYPTOLAKE_SHARD_COUNT");
     c->shard = *s;
+  } else if (get("CRYPTOLAKE_SHARD_COUNT")) {
+    // A count without an index (a Job that is not Indexed) would make every pod run the whole
+    // plan; refuse rather than run unsharded n times.
+    return Status::InvalidArgument(
+        "CRYPTOLAKE_SHARD_COUNT is set but JOB_COMPLETION_INDEX is not (an Indexed Job sets it; "
+        "or give CRYPTOLAKE_SHARD=i/n)");
   }
   return Status::OK();
 }
@@ -409,6 +418,33 @@ Status ValidateRunConfig(const RunConfig& c) {
     Result<DateRange> r = ResolveDates(d, UtcToday());
     if (!r.ok()) return bad(d.line, in + r.status().message());
   }
+  // Gold's 1m trade bars of a (market, symbol, day) are one partition whether built from trades
+  // or aggTrades: two datasets feeding it would rebuild it from each other's input forever.
+  if (c.HasStep("gold")) {
+    for (size_t a = 0; a < c.datasets.size(); ++a) {
+      for (size_t b = a + 1; b < c.datasets.size(); ++b) {
+        const DatasetConfig& x = c.datasets[a];
+        const DatasetConfig& y = c.datasets[b];
+        const bool trade_pair = (x.data_type == "trades" && y.data_type == "aggTrades") ||
+                                (x.data_type == "aggTrades" && y.data_type == "trades");
+        if (!trade_pair || x.market != y.market) continue;
+        bool shared_symbol = x.all_symbols || y.all_symbols;
+        for (const std::string& sym : x.symbols) {
+          shared_symbol = shared_symbol ||
+                          std::find(y.symbols.begin(), y.symbols.end(), sym) != y.symbols.end();
+        }
+        Result<DateRange> rx = ResolveDates(x, UtcToday());
+        Result<DateRange> ry = ResolveDates(y, UtcToday());
+        if (shared_symbol && rx.ok() && ry.ok() && rx->start <= ry->end && ry->start <= rx->end) {
+          return bad(y.line, "[[datasets]] trades and aggTrades of market " + x.market +
+                                 " share symbols and days (the dataset at line " +
+                                 std::to_string(x.line) +
+                                 "): gold builds one set of 1m trade bars per symbol and day, "
+                                 "so give it one source, or leave gold out of [run] steps");
+        }
+      }
+    }
+  }
   if (c.metrics.exporter != "otlp" && c.metrics.exporter != "prometheus" &&
       c.metrics.exporter != "console" && c.metrics.exporter != "none") {
     return bad(0, "[metrics] exporter must be otlp, prometheus, console or none");
@@ -435,6 +471,12 @@ Result<DateRange> ResolveDates(const DatasetConfig& d, std::string_view today) {
   std::chrono::sys_days end;
   if (d.end == "yesterday") {
     end = now - std::chrono::days(1);
+    if (d.period == "monthly") {
+      // Through the last complete month: the running month has no archive file yet, and a REST
+      // fill of it would record the whole month as filled while its later rows do not exist.
+      const std::chrono::year_month_day today{now};
+      end = std::chrono::sys_days{today.year() / today.month() / 1} - std::chrono::days(1);
+    }
   } else {
     Result<std::chrono::sys_days> e = ParseDay(d.end);
     if (!e.ok()) {

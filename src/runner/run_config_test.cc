@@ -111,6 +111,10 @@ TEST(RunConfig, ShardFromEnvironmentAndFlags) {
   Status missing_count = ApplyEnvironment(Env({{"JOB_COMPLETION_INDEX", "2"}}), &d);
   EXPECT_TRUE(missing_count.IsInvalidArgument());
   EXPECT_NE(missing_count.message().find("CRYPTOLAKE_SHARD_COUNT"), std::string::npos);
+  // A count without an index (a Job that is not Indexed) must not run the whole plan per pod.
+  Status missing_index = ApplyEnvironment(Env({{"CRYPTOLAKE_SHARD_COUNT", "4"}}), &d);
+  EXPECT_TRUE(missing_index.IsInvalidArgument());
+  EXPECT_NE(missing_index.message().find("JOB_COMPLETION_INDEX"), std::string::npos);
   RunOverrides flags;
   flags.shard = "3/4";
   ASSERT_TRUE(ApplyOverrides(flags, &d).ok());
@@ -170,6 +174,29 @@ TEST(RunConfig, ValidationNamesDatasetLine) {
   EXPECT_NE(s.message().find("data_type"), std::string::npos);
 }
 
+TEST(RunConfig, TradesAndAggTradesFeedingOneGoldPartitionAreRefused) {
+  Result<RunConfig> c = LoadRunConfig(
+      "[[datasets]]\nmarket = \"um\"\ndata_type = \"aggTrades\"\nsymbols = [\"BTCUSDT\"]\n"
+      "start = \"2024-03-01\"\nend = \"2024-03-10\"\n\n[[datasets]]\nmarket = \"um\"\n"
+      "data_type = \"trades\"\nsymbols = [\"ETHUSDT\", \"BTCUSDT\"]\nstart = \"2024-03-10\"\n"
+      "end = \"2024-03-12\"\n",
+      "lake.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  Status s = ValidateRunConfig(*c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("lake.toml:8:"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("line 1"), std::string::npos) << s.message();
+  // Days that do not overlap, other symbols, or no gold step: fine.
+  c->datasets[1].start = "2024-03-11";
+  EXPECT_TRUE(ValidateRunConfig(*c).ok());
+  c->datasets[1].start = "2024-03-01";
+  c->datasets[1].symbols = {"ETHUSDT"};
+  EXPECT_TRUE(ValidateRunConfig(*c).ok());
+  c->datasets[1].symbols = {"BTCUSDT"};
+  c->steps = {"ingest", "gaps", "fill"};
+  EXPECT_TRUE(ValidateRunConfig(*c).ok());
+}
+
 TEST(RunConfig, Yesterday) {
   DatasetConfig d;
   d.start = "2024-02-27";
@@ -182,6 +209,14 @@ TEST(RunConfig, Yesterday) {
   EXPECT_FALSE(ResolveDates(d, "2024-03-01").ok());  // nothing through yesterday yet
   d.end = "2024-13-01";
   EXPECT_FALSE(ResolveDates(d, "2024-03-01").ok());
+  // Monthly: through the last complete month, never the running one.
+  d.period = "monthly";
+  d.start = "2024-01-01";
+  d.end = "yesterday";
+  EXPECT_EQ(ResolveDates(d, "2024-03-15")->end, "2024-02-29");
+  EXPECT_EQ(ResolveDates(d, "2024-03-01")->end, "2024-02-29");
+  d.start = "2023-06-01";
+  EXPECT_EQ(ResolveDates(d, "2024-01-01")->end, "2023-12-31");
 }
 
 TEST(RunConfig, Durations) {
@@ -190,6 +225,9 @@ TEST(RunConfig, Durations) {
   EXPECT_FALSE(ParseDuration("0s").ok());
   EXPECT_FALSE(ParseDuration("5").ok());
   EXPECT_FALSE(ParseDuration("-1s").ok());
+  EXPECT_EQ(ParseDuration("168h")->count(), 7 * 24 * 3'600'000);  // 7 days: the most
+  EXPECT_FALSE(ParseDuration("169h").ok());
+  EXPECT_FALSE(ParseDuration("3000000000h").ok());
   EXPECT_FALSE(ParseDuration("1d").ok());
 }
 

@@ -18,8 +18,16 @@ std::string RunSummary::Outcome() const {
   if (interrupted) return "interrupted";
   const int failed = Count(TaskOutcome::kFailed);
   if (failed == 0) return "succeeded";
-  if (Count(TaskOutcome::kSucceeded) + Count(TaskOutcome::kSkipped) == 0) return "failed";
-  return "partial";
+  // "partial" only when something did its work (or had none to do): tasks skipped because a
+  // dependency failed did neither, so a run whose every ingest failed is "failed".
+  for (const TaskRecord& t : tasks) {
+    const TaskOutcome o = t.report.outcome;
+    if (o == TaskOutcome::kSucceeded ||
+        (o == TaskOutcome::kSkipped && t.report.detail != "dependency_failed")) {
+      return "partial";
+    }
+  }
+  return "failed";
 }
 
 int RunSummary::Count(TaskOutcome outcome) const {
@@ -96,7 +104,9 @@ std::string RunSummary::ToJson() const {
                     {"error", t.report.error.ok() ? "" : t.report.error.ToString()}});
   }
   j["tasks"] = std::move(list);
-  return j.dump(2) + "\n";
+  // Error texts may quote archive or REST bytes that are not UTF-8 (a bad CSV cell): replace
+  // such bytes with U+FFFD rather than throw, so every run gets its summary.
+  return j.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
 
 std::string RunSummary::Format() const {

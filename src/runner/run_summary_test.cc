@@ -64,10 +64,31 @@ TEST(RunSummary, Outcomes) {
   EXPECT_EQ(s.Outcome(), "succeeded");
   s.tasks.push_back(Record("x", "ingest", TaskOutcome::kFailed, 0));
   EXPECT_EQ(s.Outcome(), "failed");
+  // Skipped because the failure blocked it: still nothing did its work.
+  TaskRecord blocked = Record("x-gold", "gold", TaskOutcome::kSkipped, 0);
+  blocked.report.detail = "dependency_failed";
+  s.tasks.push_back(blocked);
+  EXPECT_EQ(s.Outcome(), "failed");
   s.tasks.push_back(Record("y", "ingest", TaskOutcome::kSkipped, 0));
   EXPECT_EQ(s.Outcome(), "partial");
   s.interrupted = true;
   EXPECT_EQ(s.Outcome(), "interrupted");
+}
+
+TEST(RunSummary, ErrorsThatAreNotUtf8StillGiveASummary) {
+  RunSummary s;
+  s.run_id = "r";
+  TaskRecord t = Record("ingest/a", "ingest", TaskOutcome::kFailed, 0);
+  // A bad CSV cell quoted in the error, with a byte that is not UTF-8.
+  t.report.error = Status::Corruption(
+      "line 7: price \"12\xff"
+      "3\" is not a number");
+  s.tasks.push_back(t);
+  std::string text = s.ToJson();
+  nlohmann::json j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["tasks"][0]["error"],
+            "Corruption: line 7: price \"12\xef\xbf\xbd"
+            "3\" is not a number");
 }
 
 TEST(RunSummary, RunIdFormat) {

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -13,6 +15,8 @@
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "commands.h"
@@ -30,6 +34,7 @@ namespace {
 std::atomic<int> g_signal{0};
 
 extern "C" void OnStopSignal(int sig) {
+  const int saved_errno = errno;  // write() below may change it under the interrupted code
   int expected = 0;
   if (!g_signal.compare_exchange_strong(expected, sig)) {
     // Second signal: leave now. Nothing partial is visible (atomic publishes), and temp objects
@@ -41,6 +46,7 @@ extern "C" void OnStopSignal(int sig) {
       "exit at once)\n";
   ssize_t ignored = write(STDERR_FILENO, kMsg, sizeof(kMsg) - 1);
   (void)ignored;
+  errno = saved_errno;
 }
 
 void InstallSignalHandlers() {
@@ -149,7 +155,14 @@ Result<runner::RunConfig> LoadConfig(const RunFlags& f) {
   if (f.shard_count > 0) {
     o.shard_count = f.shard_count;
     if (const char* index = std::getenv("JOB_COMPLETION_INDEX"); index != nullptr && *index) {
-      o.job_completion_index = std::atoi(index);
+      const std::string_view text(index);
+      int value = -1;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (ec != std::errc() || end != text.data() + text.size() || value < 0) {
+        return Status::InvalidArgument("JOB_COMPLETION_INDEX '" + std::string(text) +
+                                       "' is not a shard index (0, 1, ...)");
+      }
+      o.job_completion_index = value;
     }
   }
   CL_RETURN_IF_ERROR(runner::ApplyOverrides(o, &config));
@@ -197,7 +210,23 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags& f, int* exit_code) {
   return cmd;
 }
 
+namespace {
+int RunConfigured(const RunFlags& f);
+}  // namespace
+
 int RunRunCommand(const RunFlags& f) {
+  // Every failure path returns a Status; an exception here is a bug, reported as a failed run
+  // rather than an abort.
+  try {
+    return RunConfigured(f);
+  } catch (const std::exception& e) {
+    std::cerr << "cryptolake run: internal error: " << e.what() << "\n";
+    return kExitFailed;
+  }
+}
+
+namespace {
+int RunConfigured(const RunFlags& f) {
   auto usage = [](const Status& s) {
     std::cerr << "cryptolake run: " << s.message() << "\n";
     return kExitUsage;
@@ -273,5 +302,6 @@ int RunRunCommand(const RunFlags& f) {
   if (!written.ok()) return kExitFailed;
   return summary->Outcome() == "succeeded" ? kExitOk : kExitFailed;
 }
+}  // namespace
 
 }  // namespace cryptolake::cli

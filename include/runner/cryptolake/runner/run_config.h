@@ -5,7 +5,7 @@
 //
 // then ValidateRunConfig. Errors are InvalidArgument and name the file, the key and, for
 // problems the TOML parser or a value check can place, the line: "lake.toml:12: [run]
-// io_workers must be between 1 and 256".
+// workers and max_attempts must be 1..4096".
 //
 // Thread-safety: plain values and pure functions.
 #ifndef CRYPTOLAKE_RUNNER_RUN_CONFIG_H_
@@ -108,7 +108,8 @@ Status ValidateRunConfig(const RunConfig& config);
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
 
 // A dataset's inclusive date range with "yesterday" resolved against `today` ("YYYY-MM-DD",
-// UTC). InvalidArgument when a date does not parse or start > end.
+// UTC; for a monthly dataset "yesterday" is the last day of the last complete month).
+// InvalidArgument when a date does not parse or start > end.
 struct DateRange {
   std::string start, end;
 };
