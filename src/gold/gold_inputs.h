@@ -40,10 +40,8 @@ std::string NextMonth(const std::string& month);
 // 1st starts 29 days earlier).
 inline constexpr int kFundingLookbackDays = 29;
 
-// The months a funding partition reads: `month` first, then every earlier month that overlaps
-// [1st of `month` - kFundingLookbackDays days, 1st of `month`), latest first (one month, or two
-// for March of a non-leap year: 1 March - 29 days = 31 January). REQUIRES: a valid "YYYY-MM".
-std::vector<std::string> FundingInputMonths(const std::string& month);
+// FundingInputMonths() (gold_builder.h) reads every earlier month that overlaps
+// [1st of `month` - kFundingLookbackDays days, 1st of `month`).
 
 // The partition's current inputs from the silver ledger, in key order; empty when its main input
 // (the day's file, or the month's fundingRate file) was never ingested. Funding partitions also

@@ -146,6 +146,7 @@ class FileIngest {
     ctx_.metrics.RecordDownload(SecondsSince(t0), sum.ok());
     if (!sum.ok()) {
       if (sum.status().IsNotFound()) {
+        r_.absent_from_archive = true;
         return Status::NotFound("missing day: " + ZipPath() + " has no .CHECKSUM in the archive (" +
                                 sum.status().message() + ")");
       }
@@ -200,6 +201,7 @@ class FileIngest {
     ctx_.metrics.RecordDownload(SecondsSince(t0), z.ok());
     if (!z.ok()) {
       if (z.IsNotFound()) {
+        r_.absent_from_archive = true;
         return Status::NotFound("missing file: " + ZipPath() + " has a .CHECKSUM but no zip (" +
                                 z.message() + ")");
       }
@@ -517,8 +519,9 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
       } else {
         report = FileIngest(ctx, files[i], threads).Run();
       }
-      if (report.outcome == FileOutcome::kFailed && report.error.IsNotFound()) {
-        // --discover dates: the archive answered 404 for the file.
+      if (report.outcome == FileOutcome::kFailed && report.absent_from_archive) {
+        // The archive answered 404 for the file (its sidecar or zip). A NotFound from the lake
+        // (e.g. a multipart upload the store lost) is no absence and records nothing.
         if (Status s = RecordAbsence(*o.lake, files[i], AbsenceCause::kHttpNotFound); !s.ok()) {
           report.error =
               report.error.WithContext("recording its absence also failed: " + s.ToString());

@@ -344,6 +344,13 @@ TEST(IngestPipelineTest, MissingDayIsAFailureInDatesMode) {
   EXPECT_EQ(s->files_failed, 1);
   EXPECT_TRUE(s->files[1].error.IsNotFound());
   EXPECT_NE(s->files[1].error.message().find("missing day"), std::string::npos);
+  EXPECT_TRUE(s->files[1].absent_from_archive);
+  EXPECT_FALSE(s->files[0].absent_from_archive);
+  ArchiveFile next = kKlines;
+  next.date = "2024-03-02";
+  auto absent = LookupAbsence(*lake, next.ZipPath());
+  ASSERT_TRUE(absent.ok() && absent->has_value());
+  EXPECT_EQ((*absent)->cause, AbsenceCause::kHttpNotFound);
   // Listing mode only sees what exists.
   o.discovery = DiscoveryMode::kList;
   s = RunIngest(o);
@@ -606,6 +613,56 @@ TEST(IngestPipelineTest, DaysMissingFromTheListingAreRecordedAbsentUntilIngested
   ASSERT_TRUE(RunIngest(o)->ok());
   EXPECT_FALSE(*lake->Exists(AbsenceKey(next.ZipPath())));
   EXPECT_FALSE(*lake->Exists(FillKey(next.ZipPath())));
+  fs::remove_all(src);
+}
+
+// A sidecar without its zip is the archive lacking the file too: absent, and recorded.
+TEST(IngestPipelineTest, ChecksumWithoutZipIsAbsentFromTheArchive) {
+  fs::path src = MakeTempDir("src");
+  Publish(src, kKlines, KlinesCsv(30));
+  fs::remove(src / kKlines.ZipPath());
+  auto lake = storage::NewMemoryObjectStore();
+  IngestOptions o = KlinesOptions(src, lake.get());
+  o.discovery = DiscoveryMode::kDates;
+  Result<IngestSummary> s = RunIngest(o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(s->files_failed, 1);
+  EXPECT_TRUE(s->files[0].error.IsNotFound()) << s->files[0].error.ToString();
+  EXPECT_TRUE(s->files[0].absent_from_archive);
+  EXPECT_TRUE(*lake->Exists(AbsenceKey(kKlines.ZipPath())));
+  fs::remove_all(src);
+}
+
+// A NotFound from the lake (an S3 store answers NoSuchUpload when a multipart upload it was
+// completing vanished) fails the file like any store error: the archive has the file, so it is
+// not absent and no _absent record is written; once the store works the file ingests.
+TEST(IngestPipelineTest, LakeSideNotFoundIsAFailureNotAnAbsence) {
+  fs::path src = MakeTempDir("src");
+  Publish(src, kKlines, KlinesCsv(30));
+  storage::FaultInjectingObjectStore lake(storage::NewMemoryObjectStore());
+  for (const char* glob : {"silver/*", "bronze/*"}) {
+    SCOPED_TRACE(glob);
+    lake.ClearFaults();
+    lake.FailMatching(storage::FaultInjectingObjectStore::Op::kPut, glob,
+                      Status::NotFound("NoSuchUpload: the upload does not exist"));
+    for (DiscoveryMode mode : {DiscoveryMode::kDates, DiscoveryMode::kList}) {
+      IngestOptions o = KlinesOptions(src, &lake);
+      o.discovery = mode;
+      Result<IngestSummary> s = RunIngest(o);
+      ASSERT_TRUE(s.ok()) << s.status().ToString();
+      ASSERT_EQ(s->files_failed, 1) << s->Format();
+      EXPECT_TRUE(s->files[0].error.IsNotFound()) << s->files[0].error.ToString();
+      EXPECT_NE(s->files[0].error.message().find("NoSuchUpload"), std::string::npos);
+      EXPECT_FALSE(s->files[0].absent_from_archive);
+      EXPECT_FALSE(*lake.Exists(AbsenceKey(kKlines.ZipPath())));
+      EXPECT_TRUE(lake.List("_absent")->empty());
+      EXPECT_FALSE(Ledger(lake).Lookup(kKlines.ZipPath())->has_value());
+    }
+  }
+  lake.ClearFaults();
+  Result<IngestSummary> s = RunIngest(KlinesOptions(src, &lake));
+  ASSERT_TRUE(s.ok() && s->ok()) << s->Format();
+  EXPECT_EQ(s->files_ingested, 1);
   fs::remove_all(src);
 }
 

@@ -1,6 +1,11 @@
 #include "cryptolake/runner/run_plan.h"
 
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <queue>
 #include <sstream>
+#include <tuple>
 
 #include "cryptolake/archive/discovery.h"
 
@@ -13,6 +18,47 @@ std::string TaskId(std::string_view step, const archive::ArchiveFile& f) {
   if (!f.interval.empty()) id.append("/").append(f.interval);
   id.append("/").append(f.symbol).append("/").append(f.date);
   return id;
+}
+
+// Reorders the tasks so each comes after every task it depends on (the executor's contract),
+// keeping the planned order wherever the dependencies allow. Needed only when a funding gold
+// task was given an earlier month that a later dataset of the config planned.
+void OrderByDependencies(std::vector<PlannedTask>& tasks) {
+  const size_t n = tasks.size();
+  bool ordered = true;
+  for (size_t i = 0; i < n && ordered; ++i) {
+    for (size_t d : tasks[i].deps) ordered &= d < i;
+  }
+  if (ordered) return;
+  std::vector<int> pending(n);
+  std::vector<std::vector<size_t>> dependents(n);
+  for (size_t i = 0; i < n; ++i) {
+    pending[i] = static_cast<int>(tasks[i].deps.size());
+    for (size_t d : tasks[i].deps) dependents[d].push_back(i);
+  }
+  std::priority_queue<size_t, std::vector<size_t>, std::greater<size_t>> ready;
+  for (size_t i = 0; i < n; ++i) {
+    if (pending[i] == 0) ready.push(i);
+  }
+  std::vector<size_t> order, position(n);
+  while (!ready.empty()) {
+    const size_t i = ready.top();
+    ready.pop();
+    position[i] = order.size();
+    order.push_back(i);
+    for (size_t j : dependents[i]) {
+      if (--pending[j] == 0) ready.push(j);
+    }
+  }
+  // The planned dependencies run from a file's steps forward and from silver steps to gold
+  // tasks, never back, so the graph is acyclic and every task is placed.
+  std::vector<PlannedTask> sorted;
+  sorted.reserve(n);
+  for (size_t i : order) {
+    sorted.push_back(std::move(tasks[i]));
+    for (size_t& d : sorted.back().deps) d = position[d];
+  }
+  tasks = std::move(sorted);
 }
 
 }  // namespace
@@ -61,6 +107,10 @@ std::string RunPlan::Format() const {
 Result<RunPlan> PlanRun(const RunConfig& c, std::string_view today,
                         archive::ArchiveSource* source) {
   RunPlan plan;
+  // Monthly fundingRate files planned so far -> the last of their ingest/gaps/fill tasks (the
+  // one that finishes writing their silver), keyed by market, symbol and month.
+  std::map<std::tuple<archive::Market, std::string, std::string>, size_t> funding_silver;
+  std::vector<size_t> funding_gold;  // gold tasks with a funding partition
   for (const DatasetConfig& d : c.datasets) {
     CL_ASSIGN_OR_RETURN(DateRange range, ResolveDates(d, today));
     std::vector<std::string> intervals = d.intervals;
@@ -108,11 +158,34 @@ Result<RunPlan> PlanRun(const RunConfig& c, std::string_view today,
         if (c.HasStep("ingest")) add("ingest", TaskPool::kIo);
         if (c.HasStep("gaps")) add("gaps", TaskPool::kIo);
         if (c.HasStep("fill") && Fillable(f)) add("fill", TaskPool::kIo);
+        const bool funding = f.data_type == "fundingRate" && f.period == archive::Period::kMonthly;
+        if (funding && !previous.empty()) {
+          funding_silver[{f.market, f.symbol, f.date}] = previous[0];
+        }
         std::vector<gold::GoldPartition> gold = GoldPartitionsOf(f);
-        if (c.HasStep("gold") && !gold.empty()) add("gold", TaskPool::kCpu).gold = std::move(gold);
+        if (c.HasStep("gold") && !gold.empty()) {
+          add("gold", TaskPool::kCpu).gold = std::move(gold);
+          if (funding) funding_gold.push_back(plan.tasks.size() - 1);
+        }
       }
     }
   }
+  // A funding partition's trailing windows read the silver of earlier months too: its gold
+  // waits for those months' planned tasks as well, or it could check its inputs before an
+  // earlier month commits and stay stale until a later run. The monthly shard key has no date
+  // (shard.h), so those months are always planned in this same shard.
+  for (size_t g : funding_gold) {
+    PlannedTask& t = plan.tasks[g];
+    const std::vector<std::string> months = gold::FundingInputMonths(t.file.date);
+    for (size_t m = 1; m < months.size(); ++m) {
+      auto it = funding_silver.find({t.file.market, t.file.symbol, months[m]});
+      if (it == funding_silver.end()) continue;
+      if (std::find(t.deps.begin(), t.deps.end(), it->second) == t.deps.end()) {
+        t.deps.push_back(it->second);
+      }
+    }
+  }
+  OrderByDependencies(plan.tasks);
   return plan;
 }
 

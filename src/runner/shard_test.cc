@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "cryptolake/runner/run_plan.h"
 
@@ -111,6 +114,100 @@ TEST(Plan, StepsAndDependencies) {
   EXPECT_EQ(plan->tasks[3].gold[1].product, gold::GoldProduct::kDailySummary);
   EXPECT_EQ(plan->tasks[10].gold[0].period, "2024-02");
   EXPECT_TRUE(plan->tasks[0].deps.empty());
+  // March 2024's funding windows reach back into February (a leap year: not January): its gold
+  // also waits for February's fill.
+  EXPECT_EQ(plan->tasks[14].deps, (std::vector<size_t>{13, 9}));
+  EXPECT_EQ(plan->tasks[10].deps, (std::vector<size_t>{9}));
+}
+
+std::map<std::string, std::set<std::string>> DepIds(const RunPlan& plan) {
+  std::map<std::string, std::set<std::string>> out;
+  for (size_t i = 0; i < plan.tasks.size(); ++i) {
+    std::set<std::string>& deps = out[plan.tasks[i].id];
+    for (size_t d : plan.tasks[i].deps) {
+      EXPECT_LT(d, i) << plan.tasks[i].id << " depends on a later task";
+      deps.insert(plan.tasks[d].id);
+    }
+  }
+  return out;
+}
+
+// A funding gold task reads earlier months' silver (gold::FundingInputMonths): it depends on the
+// last silver step of each of those months the plan holds for its market and symbol, even when a
+// later dataset of the config plans them (the tasks are reordered so dependencies come first),
+// and in whichever shard owns the symbol (the monthly shard key has no date).
+TEST(Plan, FundingGoldWaitsForTheEarlierMonthsItReads) {
+  EXPECT_EQ(gold::FundingInputMonths("2023-03"),
+            (std::vector<std::string>{"2023-03", "2023-02", "2023-01"}));
+  EXPECT_EQ(gold::FundingInputMonths("2024-03"), (std::vector<std::string>{"2024-03", "2024-02"}));
+  RunConfig c;
+  c.steps = {"ingest", "gold"};
+  DatasetConfig march;
+  march.market = "um";
+  march.data_type = "fundingRate";
+  march.period = "monthly";
+  march.symbols = {"BTCUSDT", "ETHUSDT"};
+  march.start = "2023-03-01";
+  march.end = "2023-03-31";
+  DatasetConfig earlier = march;
+  earlier.symbols = {"BTCUSDT"};
+  earlier.start = "2023-01-01";
+  earlier.end = "2023-02-28";
+  c.datasets = {march, earlier};
+  Result<RunPlan> plan = PlanRun(c, "2023-06-01", nullptr);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->tasks.size(), 8u);
+  std::map<std::string, std::set<std::string>> deps = DepIds(*plan);
+  EXPECT_EQ(deps["gold/um/fundingRate/BTCUSDT/2023-03"],
+            (std::set<std::string>{"ingest/um/fundingRate/BTCUSDT/2023-03",
+                                   "ingest/um/fundingRate/BTCUSDT/2023-02",
+                                   "ingest/um/fundingRate/BTCUSDT/2023-01"}));
+  EXPECT_EQ(deps["gold/um/fundingRate/BTCUSDT/2023-02"],
+            (std::set<std::string>{"ingest/um/fundingRate/BTCUSDT/2023-02",
+                                   "ingest/um/fundingRate/BTCUSDT/2023-01"}));
+  EXPECT_EQ(deps["gold/um/fundingRate/BTCUSDT/2023-01"],
+            (std::set<std::string>{"ingest/um/fundingRate/BTCUSDT/2023-01"}));
+  // ETHUSDT has no earlier month planned; other symbols are never linked.
+  EXPECT_EQ(deps["gold/um/fundingRate/ETHUSDT/2023-03"],
+            (std::set<std::string>{"ingest/um/fundingRate/ETHUSDT/2023-03"}));
+  // Otherwise the planned order stands: only March's BTCUSDT gold moved, behind the ingests of
+  // January and February.
+  std::vector<std::string> ids;
+  for (const PlannedTask& t : plan->tasks) ids.push_back(t.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{
+                     "ingest/um/fundingRate/BTCUSDT/2023-03",
+                     "ingest/um/fundingRate/ETHUSDT/2023-03",
+                     "gold/um/fundingRate/ETHUSDT/2023-03",
+                     "ingest/um/fundingRate/BTCUSDT/2023-01",
+                     "gold/um/fundingRate/BTCUSDT/2023-01",
+                     "ingest/um/fundingRate/BTCUSDT/2023-02",
+                     "gold/um/fundingRate/BTCUSDT/2023-03",
+                     "gold/um/fundingRate/BTCUSDT/2023-02",
+                 }));
+
+  // With every step, the dependency is on the month's fill (its last silver step).
+  c.steps = {"ingest", "gaps", "fill", "gold"};
+  plan = PlanRun(c, "2023-06-01", nullptr);
+  ASSERT_TRUE(plan.ok());
+  deps = DepIds(*plan);
+  EXPECT_EQ(deps["gold/um/fundingRate/BTCUSDT/2023-03"],
+            (std::set<std::string>{"fill/um/fundingRate/BTCUSDT/2023-03",
+                                   "fill/um/fundingRate/BTCUSDT/2023-02",
+                                   "fill/um/fundingRate/BTCUSDT/2023-01"}));
+
+  // Sharded: the shard that owns BTCUSDT's funding owns every month of it, with the same links.
+  c.steps = {"ingest", "gold"};
+  int owners = 0;
+  for (int i = 0; i < 3; ++i) {
+    c.shard = {i, 3};
+    Result<RunPlan> part = PlanRun(c, "2023-06-01", nullptr);
+    ASSERT_TRUE(part.ok());
+    std::map<std::string, std::set<std::string>> part_deps = DepIds(*part);
+    if (part_deps.count("gold/um/fundingRate/BTCUSDT/2023-03") == 0) continue;
+    ++owners;
+    EXPECT_EQ(part_deps["gold/um/fundingRate/BTCUSDT/2023-03"].size(), 3u);
+  }
+  EXPECT_EQ(owners, 1);
 }
 
 }  // namespace

@@ -87,9 +87,9 @@ class StepRunner {
         out.detail = "up_to_date";
         return out;
       case lake::FileOutcome::kFailed:
-        if (r.error.IsNotFound()) {
+        if (r.absent_from_archive) {
           // The archive does not have the file (yet): its absence is recorded, gaps and fill
-          // see it as a missing day.
+          // see it as a missing day. Any other NotFound (the lake's) fails and is retried.
           out.skipped = true;
           out.detail = "not_in_archive";
           return out;

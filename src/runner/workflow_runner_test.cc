@@ -8,10 +8,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cryptolake/gold/gold_ledger.h"
 #include "cryptolake/lake/demo_archive.h"
+#include "cryptolake/lake/gap_records.h"
 #include "cryptolake/metrics/meter_provider.h"
 #include "cryptolake/metrics/sdk/metric_reader.h"
 #include "cryptolake/metrics/sdk/sdk_meter_provider.h"
+#include "cryptolake/storage/fault_injecting_object_store.h"
 
 namespace cryptolake::runner {
 namespace {
@@ -176,6 +179,121 @@ TEST(WorkflowRunner, MissingDayIsNotInArchiveAndGapsReportIt) {
   EXPECT_EQ(Find(*s, "gaps/spot/klines/1m/BTCUSDT/2026-05-01").report.detail, "open_gaps=1");
   EXPECT_EQ(Find(*s, "gaps/spot/klines/1m/BTCUSDT/2026-04-30").report.detail, "no_gaps");
   EXPECT_EQ(Find(*s, "gold/spot/klines/1m/BTCUSDT/2026-05-01").report.detail, "no_input");
+  fs::remove_all(archive);
+}
+
+// A NotFound from the lake (an S3 store's NoSuchUpload when a multipart upload vanished) is a
+// failure of the ingest task, retried and reported, never "not_in_archive", and records no
+// absence; a day the archive really lacks (404) still is "not_in_archive".
+TEST(WorkflowRunner, LakeNotFoundFailsTheIngestButArchive404IsNotInArchive) {
+  const fs::path archive = TempDir("archive-lake-404");
+  lake::DemoArchiveOptions demo;
+  demo.agg_trades_per_day = 100;
+  ASSERT_TRUE(lake::GenerateDemoArchive(archive, demo).ok());
+  storage::FaultInjectingObjectStore lake(storage::NewMemoryObjectStore());
+  lake.FailMatching(storage::FaultInjectingObjectStore::Op::kPut, "silver/*2026-04-30*",
+                    Status::NotFound("NoSuchUpload: the specified upload does not exist"));
+  RunConfig config = DemoConfig(archive);
+  config.datasets.resize(1);
+  config.datasets[0].symbols = {"BTCUSDT"};
+  config.datasets[0].end = "2026-05-01";  // the archive ends on 04-30
+  Result<RunPlan> plan = PlanRun(config, "2026-05-02", nullptr);
+  ASSERT_TRUE(plan.ok());
+  RunEnvironment env;
+  env.lake = &lake;
+  Result<RunSummary> s = ExecuteRun(config, *plan, env);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->Outcome(), "partial");
+  const TaskRecord& failed = Find(*s, "ingest/spot/klines/1m/BTCUSDT/2026-04-30");
+  EXPECT_EQ(failed.report.outcome, TaskOutcome::kFailed);
+  EXPECT_EQ(failed.report.attempts, 2);  // retried
+  EXPECT_TRUE(failed.report.error.IsNotFound()) << failed.report.error.ToString();
+  EXPECT_EQ(Find(*s, "gold/spot/klines/1m/BTCUSDT/2026-04-30").report.detail, "dependency_failed");
+  const archive::ArchiveFile day30{
+      archive::Market::kSpot, archive::Period::kDaily, "klines", "BTCUSDT", "1m", "2026-04-30"};
+  EXPECT_FALSE(*lake.Exists(lake::AbsenceKey(day30.ZipPath())));
+  const TaskRecord& missing = Find(*s, "ingest/spot/klines/1m/BTCUSDT/2026-05-01");
+  EXPECT_EQ(missing.report.outcome, TaskOutcome::kSkipped);
+  EXPECT_EQ(missing.report.detail, "not_in_archive");
+  archive::ArchiveFile day31 = day30;
+  day31.date = "2026-05-01";
+  EXPECT_TRUE(*lake.Exists(lake::AbsenceKey(day31.ZipPath())));
+  EXPECT_EQ(Find(*s, "ingest/spot/klines/1m/BTCUSDT/2026-04-29").report.detail, "ingested");
+
+  // The store recovers: the next run ingests the day.
+  lake.ClearFaults();
+  s = ExecuteRun(config, *plan, env);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->Outcome(), "succeeded");
+  EXPECT_EQ(Find(*s, "ingest/spot/klines/1m/BTCUSDT/2026-04-30").report.detail, "ingested");
+  EXPECT_EQ(Find(*s, "gold/spot/klines/1m/BTCUSDT/2026-04-30").report.detail, "built");
+  fs::remove_all(archive);
+}
+
+// A funding month's gold reads the earlier month's silver too, so it runs only after that month's
+// ingest: when the earlier month appears in the archive, the one run that ingests it also
+// rebuilds the later month's gold with complete windows (not "up_to_date" until a later run).
+// The config lists April before March, so the plan must also reorder the tasks.
+TEST(WorkflowRunner, FundingGoldWaitsForTheEarlierMonthItReads) {
+  const fs::path archive = TempDir("archive-funding");
+  lake::DemoArchiveOptions april;
+  april.first_day = "2026-04-01";
+  april.days = 1;
+  april.agg_trades_per_day = 100;
+  ASSERT_TRUE(lake::GenerateDemoArchive(archive, april).ok());
+  auto lake = storage::NewMemoryObjectStore();
+  RunConfig config = DemoConfig(archive);
+  DatasetConfig funding;
+  funding.market = "um";
+  funding.data_type = "fundingRate";
+  funding.period = "monthly";
+  funding.symbols = {"BTCUSDT"};
+  funding.start = "2026-04-01";
+  funding.end = "2026-04-30";
+  DatasetConfig march = funding;
+  march.start = "2026-03-01";
+  march.end = "2026-03-31";
+  config.datasets = {funding, march};
+  Result<RunPlan> plan = PlanRun(config, "2026-05-02", nullptr);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->tasks.size(), 4u);
+  RunEnvironment env;
+  env.lake = lake.get();
+  const std::string april_gold = "gold/um/fundingRate/BTCUSDT/2026-04";
+  const std::string april_entry = "_gold/funding/market=um/symbol=BTCUSDT/month=2026-04.json";
+
+  // March is not in the archive yet: April's windows that reach into it are incomplete.
+  Result<RunSummary> s = ExecuteRun(config, *plan, env);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->Outcome(), "succeeded");
+  EXPECT_EQ(Find(*s, "ingest/um/fundingRate/BTCUSDT/2026-03").report.detail, "not_in_archive");
+  EXPECT_EQ(Find(*s, april_gold).report.detail, "built");
+  Result<gold::GoldLedgerEntry> e = gold::ParseGoldLedgerEntry(*lake->Get(april_entry), "april");
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->inputs.size(), 1u);
+  EXPECT_GT(e->incomplete_buckets, 0);
+
+  // March appears. One run ingests it and rebuilds April from both months.
+  lake::DemoArchiveOptions march_options = april;
+  march_options.first_day = "2026-03-01";
+  ASSERT_TRUE(lake::GenerateDemoArchive(archive, march_options).ok());
+  s = ExecuteRun(config, *plan, env);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->Outcome(), "succeeded");
+  EXPECT_EQ(Find(*s, "ingest/um/fundingRate/BTCUSDT/2026-03").report.detail, "ingested");
+  EXPECT_EQ(Find(*s, "ingest/um/fundingRate/BTCUSDT/2026-04").report.detail, "up_to_date");
+  EXPECT_EQ(Find(*s, "gold/um/fundingRate/BTCUSDT/2026-03").report.detail, "built");
+  EXPECT_EQ(Find(*s, april_gold).report.detail, "built");
+  e = gold::ParseGoldLedgerEntry(*lake->Get(april_entry), "april");
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->inputs.size(), 2u);
+  EXPECT_EQ(e->incomplete_buckets, 0);
+
+  // Nothing is left for a third run.
+  s = ExecuteRun(config, *plan, env);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(Find(*s, april_gold).report.detail, "up_to_date");
+  EXPECT_EQ(s->Count(TaskOutcome::kSucceeded), 0);
   fs::remove_all(archive);
 }
 

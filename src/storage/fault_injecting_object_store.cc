@@ -26,6 +26,8 @@ std::string_view OpName(FaultInjectingObjectStore::Op op) {
   return "?";
 }
 
+Status InjectedFault() { return Status::IOError("injected I/O error"); }
+
 bool GlobMatches(const std::string& glob, std::string_view key) {
   return ::fnmatch(glob.c_str(), std::string(key).c_str(), 0) == 0;
 }
@@ -39,22 +41,28 @@ FaultInjectingObjectStore::FaultInjectingObjectStore(std::unique_ptr<ObjectStore
 
 void FaultInjectingObjectStore::FailNth(Op op, int n) {
   std::lock_guard<std::mutex> lock(mu_);
-  faults_.push_back(Fault{op, Action::kFail, counts_[static_cast<int>(op)] + n, ""});
+  faults_.push_back(
+      Fault{op, Action::kFail, counts_[static_cast<int>(op)] + n, "", InjectedFault()});
 }
 
 void FaultInjectingObjectStore::FailMatching(Op op, std::string glob) {
+  FailMatching(op, std::move(glob), InjectedFault());
+}
+
+void FaultInjectingObjectStore::FailMatching(Op op, std::string glob, Status error) {
   std::lock_guard<std::mutex> lock(mu_);
-  faults_.push_back(Fault{op, Action::kFail, 0, std::move(glob)});
+  faults_.push_back(Fault{op, Action::kFail, 0, std::move(glob), std::move(error)});
 }
 
 void FaultInjectingObjectStore::CrashNthPut(int n) {
   std::lock_guard<std::mutex> lock(mu_);
-  faults_.push_back(Fault{Op::kPut, Action::kCrash, counts_[static_cast<int>(Op::kPut)] + n, ""});
+  faults_.push_back(
+      Fault{Op::kPut, Action::kCrash, counts_[static_cast<int>(Op::kPut)] + n, "", Status()});
 }
 
 void FaultInjectingObjectStore::CrashPutsMatching(std::string glob) {
   std::lock_guard<std::mutex> lock(mu_);
-  faults_.push_back(Fault{Op::kPut, Action::kCrash, 0, std::move(glob)});
+  faults_.push_back(Fault{Op::kPut, Action::kCrash, 0, std::move(glob), Status()});
 }
 
 void FaultInjectingObjectStore::ClearFaults() {
@@ -72,7 +80,8 @@ int64_t FaultInjectingObjectStore::InjectedFaultCount() const {
   return injected_;
 }
 
-FaultInjectingObjectStore::Action FaultInjectingObjectStore::Decide(Op op, std::string_view key) {
+FaultInjectingObjectStore::Action FaultInjectingObjectStore::Decide(Op op, std::string_view key,
+                                                                    Status* error) {
   std::lock_guard<std::mutex> lock(mu_);
   int64_t call = ++counts_[static_cast<int>(op)];
   for (auto it = faults_.begin(); it != faults_.end(); ++it) {
@@ -80,6 +89,10 @@ FaultInjectingObjectStore::Action FaultInjectingObjectStore::Decide(Op op, std::
     bool fires = it->fire_at_call > 0 ? it->fire_at_call == call : GlobMatches(it->glob, key);
     if (!fires) continue;
     Action action = it->action;
+    if (action == Action::kFail) {
+      *error = it->error.WithContext("injected fault: " + std::string(OpName(op)) + " \"" +
+                                     std::string(key) + "\"");
+    }
     if (it->fire_at_call > 0) faults_.erase(it);  // One-shot.
     ++injected_;
     return action;
@@ -87,21 +100,13 @@ FaultInjectingObjectStore::Action FaultInjectingObjectStore::Decide(Op op, std::
   return Action::kPass;
 }
 
-Status FaultInjectingObjectStore::InjectedError(Op op, std::string_view key) {
-  std::string msg = "injected fault: ";
-  msg += OpName(op);
-  msg += " \"";
-  msg += key;
-  msg += "\"";
-  return Status::IOError(msg);
-}
-
 Status FaultInjectingObjectStore::Put(std::string_view key, std::string_view data) {
-  switch (Decide(Op::kPut, key)) {
+  Status error;
+  switch (Decide(Op::kPut, key, &error)) {
     case Action::kPass:
       return base_->Put(key, data);
     case Action::kFail:
-      return InjectedError(Op::kPut, key);
+      return error;
     case Action::kCrash: {
       Status st = base_->TEST_PutWithoutPublish(key, data);
       if (!st.ok()) return st;
@@ -113,28 +118,33 @@ Status FaultInjectingObjectStore::Put(std::string_view key, std::string_view dat
 }
 
 Result<std::string> FaultInjectingObjectStore::Get(std::string_view key) {
-  if (Decide(Op::kGet, key) != Action::kPass) return InjectedError(Op::kGet, key);
+  Status error;
+  if (Decide(Op::kGet, key, &error) != Action::kPass) return error;
   return base_->Get(key);
 }
 
 Result<std::string> FaultInjectingObjectStore::GetRange(std::string_view key, uint64_t offset,
                                                         uint64_t length) {
-  if (Decide(Op::kGetRange, key) != Action::kPass) return InjectedError(Op::kGetRange, key);
+  Status error;
+  if (Decide(Op::kGetRange, key, &error) != Action::kPass) return error;
   return base_->GetRange(key, offset, length);
 }
 
 Result<std::vector<ObjectInfo>> FaultInjectingObjectStore::List(std::string_view prefix) {
-  if (Decide(Op::kList, prefix) != Action::kPass) return InjectedError(Op::kList, prefix);
+  Status error;
+  if (Decide(Op::kList, prefix, &error) != Action::kPass) return error;
   return base_->List(prefix);
 }
 
 Status FaultInjectingObjectStore::Delete(std::string_view key) {
-  if (Decide(Op::kDelete, key) != Action::kPass) return InjectedError(Op::kDelete, key);
+  Status error;
+  if (Decide(Op::kDelete, key, &error) != Action::kPass) return error;
   return base_->Delete(key);
 }
 
 Result<bool> FaultInjectingObjectStore::Exists(std::string_view key) {
-  if (Decide(Op::kExists, key) != Action::kPass) return InjectedError(Op::kExists, key);
+  Status error;
+  if (Decide(Op::kExists, key, &error) != Action::kPass) return error;
   return base_->Exists(key);
 }
 

@@ -325,6 +325,18 @@ TEST_F(FaultInjectionTest, GlobFaultsFailEveryMatchingCallUntilCleared) {
   EXPECT_FALSE(faulty_->Exists("silver/a.parquet").value());
 }
 
+TEST_F(FaultInjectionTest, GlobFaultsCanCarryAChosenStatus) {
+  faulty_->FailMatching(FaultInjectingObjectStore::Op::kPut, "silver/*",
+                        Status::NotFound("NoSuchUpload"));
+  Status st = faulty_->Put("silver/b.parquet", "x");
+  EXPECT_TRUE(st.IsNotFound()) << st.ToString();
+  EXPECT_NE(st.message().find("silver/b.parquet"), std::string::npos) << st.ToString();
+  EXPECT_NE(st.message().find("NoSuchUpload"), std::string::npos) << st.ToString();
+  EXPECT_FALSE(local_->Exists("silver/b.parquet").value());  // never reached the store
+  EXPECT_TRUE(faulty_->Put("bronze/b.zip", "x").ok());
+  EXPECT_TRUE(faulty_->Get("bronze/b.zip").ok());
+}
+
 TEST_F(FaultInjectionTest, MemoryStoreCrashLeavesPreviousObject) {
   FaultInjectingObjectStore faulty(NewMemoryObjectStore());
   ASSERT_TRUE(faulty.Put("m", "old").ok());

@@ -49,6 +49,12 @@ enum class GoldProduct {
 // "klines", "trade_bars", "daily_summary", "funding".
 std::string_view GoldProductName(GoldProduct product);
 
+// The months a kFunding partition for `month` ("YYYY-MM") reads: `month` first, then every
+// earlier month its trailing 30-day windows reach, latest first (one month, or two for March of
+// a non-leap year: 1 March - 29 days = 31 January). A planner building funding gold for `month`
+// must finish ingesting (and filling) those months first. REQUIRES: a valid "YYYY-MM".
+std::vector<std::string> FundingInputMonths(const std::string& month);
+
 // The silver data type a product reads for a given source: kKlines/kDailySummary read "klines"
 // (interval 1m); kTradeBars reads "aggTrades" or "trades"; kFunding reads "fundingRate".
 // One gold partition: a product for one (market, symbol) and one day ("YYYY-MM-DD"), or one month

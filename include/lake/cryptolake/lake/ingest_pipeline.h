@@ -3,7 +3,8 @@
 // Before anything else, RunIngest() removes temp objects that killed runs left in the lake
 // (ObjectStore::RemoveAbandonedWrites; live runs' writes are left alone). Then, for every
 // archive file the query covers:
-//   1. fetches the .CHECKSUM sidecar (a 404 is a failed file: "missing day");
+//   1. fetches the .CHECKSUM sidecar (a 404 is a failed file: "missing day", with
+//      FileReport::absent_from_archive set and an _absent record written);
 //   2. looks the file up in the ledger: same digest and every recorded file present => skipped,
 //      nothing else is read or written (this is what makes re-runs write nothing);
 //   3. takes the zip from the lake's bronze copy when that copy matches the digest, otherwise
@@ -118,6 +119,10 @@ struct FileReport {
   std::string archive_path;
   FileOutcome outcome = FileOutcome::kFailed;
   Status error;  // Non-OK iff outcome == kFailed.
+  // The archive does not have the file: its .CHECKSUM or its zip answered NotFound (a 404).
+  // Only then is an _absent record written (gap_records.h); a NotFound from the lake (e.g. an S3
+  // upload that vanished) is an ordinary failure and leaves this false. Implies kFailed.
+  bool absent_from_archive = false;
   std::string sha256;
   int64_t rows = 0;
   int64_t rejected_rows = 0;

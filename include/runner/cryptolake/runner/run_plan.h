@@ -9,6 +9,10 @@
 //   gold    (CPU pool)  BuildGoldPartition for the products built from the file: klines 1m ->
 //                       klines + daily_summary, aggTrades/trades (daily) -> trade_bars,
 //                       fundingRate -> funding (per month)
+// A funding gold task also waits for the last ingest/gaps/fill task of every earlier month its
+// trailing windows read (gold::FundingInputMonths) that the plan holds for the same market and
+// symbol (always this shard's: the monthly shard key has no date), so it never checks its inputs
+// while one of them is still being written. Tasks are ordered so dependencies come first.
 // Task ids are "<step>/<market>/<data_type>/[<interval>/]<symbol>/<period>".
 //
 // Thread-safety: pure functions over a thread-safe ArchiveSource.

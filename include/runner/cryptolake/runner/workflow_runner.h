@@ -4,7 +4,8 @@
 // What each step's task does, and how its outcome is named (the summary's "detail"):
 //   ingest  RunIngest of the one file (DiscoveryMode::kDates, jobs 1, cancellable before it
 //           publishes): "ingested" | skipped "up_to_date" | skipped "not_in_archive" (the source
-//           has no such file; its absence is recorded for gaps/fill) | failed (retried first)
+//           answered 404 for the file, FileReport::absent_from_archive; its absence is recorded
+//           for gaps/fill) | failed (retried first; also any NotFound from the lake)
 //   gaps    DetectGaps over the file's own period: skipped "no_gaps" | succeeded
 //           "open_gaps=<n>" (a report; nothing is written)
 //   fill    RunFill over the file's own period and symbol only, so rows REST returns for a

@@ -3,7 +3,9 @@
 //
 // Faults are armed per operation kind: fail the Nth call from now with
 // IOError, fail every call whose key matches a glob pattern (fnmatch(3)
-// syntax, '*' also matches '/'), or "crash" the Nth Put: the wrapped store
+// syntax, '*' also matches '/') with IOError or a chosen status (e.g. the
+// NotFound an S3 store returns when a multipart upload vanished), or "crash"
+// the Nth Put: the wrapped store
 // performs the Put up to but excluding its publishing step (the local store
 // leaves only a temp file) and the call returns IOError. Calls that are not
 // failed are forwarded unchanged. Failed calls do not reach the wrapped store.
@@ -40,8 +42,11 @@ class FaultInjectingObjectStore : public ObjectStore {
   // The n-th call (1 = the next one) of `op` from now fails with IOError.
   // REQUIRES: n >= 1.
   void FailNth(Op op, int n);
-  // Every call of `op` whose key (List: prefix) matches `glob` fails.
+  // Every call of `op` whose key (List: prefix) matches `glob` fails with IOError.
   void FailMatching(Op op, std::string glob);
+  // Likewise, failing with `error`'s code and message (prefixed with the call and key).
+  // REQUIRES: !error.ok().
+  void FailMatching(Op op, std::string glob, Status error);
   // The n-th Put from now "crashes" (see the header comment). REQUIRES: n >= 1.
   void CrashNthPut(int n);
   // Every Put whose key matches `glob` crashes.
@@ -72,11 +77,11 @@ class FaultInjectingObjectStore : public ObjectStore {
     Action action;
     int64_t fire_at_call;  // > 0: fires when the op's count reaches it; 0: glob fault.
     std::string glob;
+    Status error;  // kFail: returned with the call and key as context
   };
 
-  // Counts the call and decides what happens to it.
-  Action Decide(Op op, std::string_view key);
-  static Status InjectedError(Op op, std::string_view key);
+  // Counts the call and decides what happens to it; for kFail, *error is what the call returns.
+  Action Decide(Op op, std::string_view key, Status* error);
 
   std::unique_ptr<ObjectStore> owned_;
   ObjectStore* base_;
