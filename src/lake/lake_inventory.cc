@@ -191,11 +191,14 @@ Status ScanSilver(storage::ObjectStore& lake, Datasets& ds, std::vector<std::str
 // (small objects: on S3 each Get is a round trip), in batches so memory stays bounded.
 template <typename Fn>
 Status ForEachJson(storage::ObjectStore& lake, std::string_view prefix, int jobs,
-                   std::vector<std::string>& problems, Fn fn) {
+                   std::vector<std::string>& problems, Fn fn,
+                   std::string_view skip_suffix = std::string_view()) {
   CL_ASSIGN_OR_RETURN(auto listed, lake.List(prefix));
   std::vector<std::string> keys;
   for (storage::ObjectInfo& o : listed) {
-    if (EndsWith(o.key, ".json")) keys.push_back(std::move(o.key));
+    if (!EndsWith(o.key, ".json")) continue;
+    if (!skip_suffix.empty() && EndsWith(o.key, skip_suffix)) continue;
+    keys.push_back(std::move(o.key));
   }
   constexpr size_t kBatch = 4096;
   for (size_t begin = 0; begin < keys.size(); begin += kBatch) {
@@ -299,6 +302,8 @@ Status ScanGold(storage::ObjectStore& lake, int jobs, Datasets& ds,
     AddDays(h.period, &g.coverage.days);
   }
   // Gold ledger entries: rows of the partition's outputs (the contract's "outputs":[{"rows"}]).
+  // A build's pending marker (<entry key without .json>.pending.json, gold_ledger.h) names what
+  // an unfinished build may write, not what the partition holds: it is skipped.
   return ForEachJson(
       lake, kGoldLedgerPrefix, jobs, problems,
       [&](const std::string& key, const std::string& text) {
@@ -327,7 +332,8 @@ Status ScanGold(storage::ObjectStore& lake, int jobs, Datasets& ds,
         g.product = h.name;
         if (g.coverage.rows < 0) g.coverage.rows = 0;
         g.coverage.rows += rows;
-      });
+      },
+      /*skip_suffix=*/".pending.json");
 }
 
 std::string JStr(const nlohmann::json& j, const char* name) {
