@@ -14,6 +14,7 @@
 #include "cryptolake/lake/gap_records.h"
 #include "cryptolake/lake/ledger.h"
 #include "cryptolake/lake/partition.h"
+#include "json_fields.h"
 
 namespace cryptolake::lake {
 namespace {
@@ -336,14 +337,17 @@ Status ScanGold(storage::ObjectStore& lake, int jobs, Datasets& ds,
       /*skip_suffix=*/".pending.json");
 }
 
+// Run records: a missing or mistyped field counts as empty / 0 (docs/status.md). Integers only
+// (JsonFields::NumIn): a float such as 1e20 would not fit an int64_t.
 std::string JStr(const nlohmann::json& j, const char* name) {
-  auto it = j.find(name);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  std::string out;
+  internal::JsonFields::StrIn(j, name, &out);
+  return out;
 }
 int64_t JInt(const nlohmann::json& j, const char* name) {
-  auto it = j.find(name);
-  // Integers only: a float such as 1e20 would not fit, and converting it would be undefined.
-  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+  int64_t out = 0;
+  internal::JsonFields::NumIn(j, name, &out);
+  return out;
 }
 double JNum(const nlohmann::json& j, const char* name) {
   auto it = j.find(name);
