@@ -455,7 +455,10 @@ Result<IngestSummary> RunIngest(const IngestOptions& o) {
 
   // What killed runs left behind (temp objects of dead processes) goes first; live runs'
   // writes are never touched.
-  CL_RETURN_IF_ERROR(o.lake->RemoveAbandonedWrites().WithContext("cleaning up after killed runs"));
+  if (o.remove_abandoned_writes) {
+    CL_RETURN_IF_ERROR(
+        o.lake->RemoveAbandonedWrites().WithContext("cleaning up after killed runs"));
+  }
 
   const archive::DiscoveryQuery& query = o.query;
   CL_RETURN_IF_ERROR(archive::ValidateDiscoveryQuery(query));

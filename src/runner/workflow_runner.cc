@@ -69,6 +69,7 @@ class StepRunner {
     o.jobs = 1;
     CL_ASSIGN_OR_RETURN(o.on_bad_rows, lake::ParseBadRowPolicy(config_.on_bad_rows));
     o.cancelled = [&ctx] { return ctx.cancelled(); };
+    o.remove_abandoned_writes = false;  // ExecuteRun did it once for the run
     CL_ASSIGN_OR_RETURN(lake::IngestSummary s, lake::RunIngest(o));
     if (s.files.size() != 1) {
       return Status::Internal("ingest of " + f.ZipPath() + " covered " +
@@ -223,6 +224,12 @@ Result<RunSummary> ExecuteRun(const RunConfig& config, const RunPlan& plan,
   summary.started_at = env.started_at.empty() ? UtcNowIso() : env.started_at;
 
   telemetry::TrackWorkflowExecution workflow("run");
+  // What killed runs left (temp objects of dead processes; live runs' writes are never
+  // touched) goes once, before any task; the ingest tasks skip their own cleanup.
+  if (Status s = env.lake->RemoveAbandonedWrites(); !s.ok()) {
+    workflow.SetStatus(s);
+    return s.WithContext("cleaning up after killed runs");
+  }
   StepRunner steps(config, env.lake);
   std::vector<TaskSpec> specs;
   specs.reserve(plan.tasks.size());

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -179,6 +180,35 @@ TEST(WorkflowRunner, MissingDayIsNotInArchiveAndGapsReportIt) {
   EXPECT_EQ(Find(*s, "gaps/spot/klines/1m/BTCUSDT/2026-05-01").report.detail, "open_gaps=1");
   EXPECT_EQ(Find(*s, "gaps/spot/klines/1m/BTCUSDT/2026-04-30").report.detail, "no_gaps");
   EXPECT_EQ(Find(*s, "gold/spot/klines/1m/BTCUSDT/2026-05-01").report.detail, "no_input");
+  fs::remove_all(archive);
+}
+
+// Killed runs' leftovers are removed once per run, before any task, not once per archive file
+// (on S3 each cleanup is a LIST).
+TEST(WorkflowRunner, RemovesAbandonedWritesOncePerRun) {
+  struct CountingStore : storage::FaultInjectingObjectStore {
+    using FaultInjectingObjectStore::FaultInjectingObjectStore;
+    Status RemoveAbandonedWrites() override {
+      ++cleanups;
+      return FaultInjectingObjectStore::RemoveAbandonedWrites();
+    }
+    std::atomic<int> cleanups{0};
+  };
+  const fs::path archive = TempDir("archive-cleanup");
+  ASSERT_TRUE(lake::GenerateDemoArchive(archive).ok());
+  CountingStore lake(storage::NewMemoryObjectStore());
+  RunConfig config = DemoConfig(archive);
+  Result<RunPlan> plan = PlanRun(config, "2026-05-01", nullptr);
+  ASSERT_TRUE(plan.ok());
+  RunEnvironment env;
+  env.lake = &lake;
+  Result<RunSummary> s = ExecuteRun(config, *plan, env);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->Outcome(), "succeeded");
+  int ingested = 0;
+  for (const TaskRecord& t : s->tasks) ingested += t.step == "ingest" ? 1 : 0;
+  EXPECT_GT(ingested, 1);
+  EXPECT_EQ(lake.cleanups.load(), 1);
   fs::remove_all(archive);
 }
 

@@ -108,6 +108,12 @@ struct IngestOptions {
   // with Status::Cancelled and publish nothing (their temp objects are discarded); a file that
   // already started publishing finishes, so it is committed whole.
   std::function<bool()> cancelled;
+
+  // Whether RunIngest starts by removing what killed runs left (ObjectStore::
+  // RemoveAbandonedWrites). A caller that runs many ingests on one lake (the workflow runner:
+  // one per archive file) sets it false and cleans up once itself; on S3 that saves a LIST per
+  // call.
+  bool remove_abandoned_writes = true;
 };
 
 enum class FileOutcome { kIngested, kSkipped, kFailed };

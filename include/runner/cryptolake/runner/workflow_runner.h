@@ -1,5 +1,7 @@
 // ExecuteRun: runs a RunPlan on the task executor against one lake and returns the run's
-// summary (which the caller writes with WriteRunSummary).
+// summary (which the caller writes with WriteRunSummary). Before any task it removes what killed
+// runs left in the lake (ObjectStore::RemoveAbandonedWrites, once per run; an error there means
+// the run cannot start).
 //
 // What each step's task does, and how its outcome is named (the summary's "detail"):
 //   ingest  RunIngest of the one file (DiscoveryMode::kDates, jobs 1, cancellable before it
